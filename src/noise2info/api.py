@@ -1,0 +1,161 @@
+"""File-level workflows over the library: what the CLI calls, usable from Python as is."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from . import io
+from .checkpoint import load_model, save_model
+from .config import Config
+from .data import PatchSampler, normalise
+from .masking import Masker
+from .models import UNet
+from .plotting import plot_curves
+from .prediction import denoise
+from .sigma import sigma_round
+from .training import TrainResult, make_batch, resolve_device, train
+
+
+@dataclass
+class LoadedImage:
+    path: Path
+    array: np.ndarray  # as stored
+    samples: np.ndarray  # (N, C, *spatial) float32
+    layout: io.Layout
+
+
+def load_images(inputs, dims: int) -> list[LoadedImage]:
+    """Read files / directories / globs and arrange each as ``(N, C, *spatial)`` samples."""
+    loaded = []
+    for path in io.find_inputs(list(inputs)):
+        arr = io.read_image(path)
+        try:
+            samples, layout = io.to_samples(arr, dims)
+        except io.ImageError as err:
+            raise io.ImageError(f"{path}: {err}") from None
+        loaded.append(LoadedImage(path, arr, samples, layout))
+    return loaded
+
+
+def _images_of(loaded: list[LoadedImage]) -> list[np.ndarray]:
+    return [s for item in loaded for s in item.samples]
+
+
+def save_run(result: TrainResult, run_dir: str | Path) -> Path:
+    """Write model, config, ``history.json`` and ``curves.png`` into ``run_dir``."""
+    run_dir = save_model(result.model, result.config, run_dir)
+    history = result.history.to_dict()
+    history["sigma_loss"] = result.sigma_loss
+    history["seconds"] = result.seconds
+    (run_dir / "history.json").write_text(json.dumps(history, indent=1) + "\n")
+    plot_curves(history, run_dir / "curves.png")
+    return run_dir
+
+
+def train_files(
+    inputs, config: Config, run_dir: str | Path, *, device: str = "auto", progress: bool = True
+) -> TrainResult:
+    """Train on image files and save the run. ``config.model.channels`` is taken from the data."""
+    loaded = load_images(inputs, config.model.dims)
+    images = _images_of(loaded)
+    channels = {im.shape[0] for im in images}
+    if len(channels) > 1:
+        per_file = ", ".join(f"{it.path.name}: {it.samples.shape[1]}" for it in loaded)
+        raise io.ImageError(f"training images have mixed channel counts ({per_file})")
+    config = config.model_copy(deep=True)
+    config.model.channels = channels.pop()
+    result = train(images, config, device=device, progress=progress)
+    save_run(result, run_dir)
+    return result
+
+
+def load(run_dir: str | Path, device: str = "auto") -> tuple[UNet, Config]:
+    """Load a trained model (eval mode) and its config from a run directory."""
+    return load_model(run_dir, resolve_device(device))
+
+
+def denoise_array(
+    model: UNet, arr: np.ndarray, *, tile: int | None = None, tta: bool = False
+) -> np.ndarray:
+    """Denoise a stored array (any layout :func:`io.to_samples` reads); same shape and dtype."""
+    samples, layout = io.to_samples(arr, model.config.dims)
+    if samples.shape[1] != model.config.channels:
+        raise ValueError(
+            f"image has {samples.shape[1]} channel(s) but the model was trained on {model.config.channels}"
+        )
+    out = np.stack([denoise(model, s, tile=tile, tta=tta) for s in samples])
+    return io.cast_to(io.from_samples(out, layout), arr.dtype)
+
+
+def denoise_files(
+    run_dir: str | Path, inputs, out_dir: str | Path, *, tile: int | None = None,
+    tta: bool = False, device: str = "auto", progress: bool = True,
+) -> list[Path]:
+    """Denoise files into ``out_dir``, one output per input with the same name and format."""
+    model, _ = load(run_dir, device)
+    paths = io.find_inputs(list(inputs))
+    out_dir = Path(out_dir)
+    for p in paths:
+        if p.resolve().parent == out_dir.resolve():
+            raise io.ImageError(f"{p}: --out {out_dir} would overwrite this input; choose another folder")
+    names = [p.name for p in paths]
+    if len(set(names)) != len(names):
+        raise io.ImageError("two inputs share a file name; their outputs would collide in --out")
+    written = []
+    for p in tqdm(paths, desc="denoise", unit="image", disable=not progress):
+        arr = io.read_image(p)
+        try:
+            result = denoise_array(model, arr, tile=tile, tta=tta)
+        except ValueError as err:
+            raise io.ImageError(f"{p}: {err}") from None
+        io.write_image(out_dir / p.name, result)
+        written.append(out_dir / p.name)
+    return written
+
+
+def estimate_noise(
+    model: UNet, config: Config, images: list[np.ndarray], *, batches: int = 10,
+    batch_size: int | None = None, k_mc: int = 10, seed: int = 0,
+) -> dict:
+    """Run Algorithm 1 with a trained model on ``(C, *spatial)`` images.
+
+    Returns
+    -------
+    dict
+        ``sigma``: the estimate in normalised units over all images together;
+        ``per_image``: for each image the normalised estimate and, in the image's own
+        intensity units, that estimate times the image's std (mean over channels);
+        ``sigma_intensity_mean``: the mean of the per-image intensity values.
+    """
+    tc = config.training
+    batch_size = batch_size or tc.batch_size
+    device = next(model.parameters()).device
+    masker_seed, sampler_seed, mc_seed = np.random.SeedSequence(seed).generate_state(3)
+
+    def run(normed: list[np.ndarray]) -> float | None:
+        sampler = PatchSampler(normed, tc.patch_size, int(sampler_seed), augment=False)
+        masker = Masker(config.masking, torch.Generator().manual_seed(int(masker_seed)))
+        gen = torch.Generator().manual_seed(int(mc_seed))
+        rounds = (make_batch(*sampler.sample(batch_size), masker, device) for _ in range(batches))
+        return sigma_round(model, rounds, k_mc, gen)["sigma_star"]
+
+    normalised = [normalise(im) for im in images]
+    per_image = []
+    for normed, _, std in normalised:
+        s = run([normed])
+        per_image.append({
+            "sigma": s,
+            "sigma_intensity": None if s is None else float(s * std.mean()),
+        })
+    values = [p["sigma_intensity"] for p in per_image if p["sigma_intensity"] is not None]
+    return {
+        "sigma": run([n for n, _, _ in normalised]),
+        "per_image": per_image,
+        "sigma_intensity_mean": float(np.mean(values)) if values else None,
+    }

@@ -1,0 +1,20 @@
+"""Supervised training on clean targets (Noise2True): the ceiling in benchmarks."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .base import Batch, Objective
+
+
+class Supervised(Objective):
+    """loss = mean over all pixels of (F(X) - Y)^2; needs ``batch.clean``."""
+
+    name = "supervised"
+
+    def __call__(self, model: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:
+        if batch.clean is None:
+            raise ValueError("the supervised objective needs clean targets")
+        loss = torch.mean((model(batch.noisy) - batch.clean) ** 2)
+        return {"loss": loss}

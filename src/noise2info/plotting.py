@@ -1,0 +1,64 @@
+"""Figures: training curves (losses, sigma_loss) and before / after panels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; never needs a display
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_curves(history: dict, path: str | Path, sigma_true: float | None = None) -> Path:
+    """Losses against steps (left) and sigma_loss / sigma* per round (right)."""
+    plt = _pyplot()
+    steps = history["steps"]
+    rounds = history["sigma_rounds"]
+    fig, (ax_l, ax_s) = plt.subplots(1, 2, figsize=(10, 3.8))
+    x = [r["step"] for r in steps]
+    for key in ("loss", "L_in", "L_ex"):
+        if steps and key in steps[0]:
+            ax_l.plot(x, [r[key] for r in steps], label=key)
+    ax_l.set_xlabel("step")
+    ax_l.set_ylabel("loss terms")
+    ax_l.set_yscale("log")
+    ax_l.legend()
+    ax_l.set_title("training losses")
+    if steps and "sigma_loss" in steps[0]:
+        ax_s.plot(x, [r["sigma_loss"] for r in steps], label="sigma_loss", drawstyle="steps-post")
+    if rounds:
+        xs = [r["step"] for r in rounds if r["sigma_star"] is not None]
+        ax_s.plot(xs, [r["sigma_star"] for r in rounds if r["sigma_star"] is not None], ".",
+                  label="sigma* (per round)", alpha=0.6)
+    if sigma_true is not None:
+        ax_s.axhline(sigma_true, color="k", ls="--", label="true sigma_n")
+    ax_s.set_xlabel("step")
+    ax_s.set_ylabel("sigma (normalised units)")
+    ax_s.set_title("noise level")
+    if ax_s.has_data():
+        ax_s.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_before_after(panels: list[tuple[str, np.ndarray]], path: str | Path) -> Path:
+    """Side-by-side grey / colour images with titles, e.g. clean / noisy / denoised."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.8))
+    for ax, (title, img) in zip(np.atleast_1d(axes), panels, strict=True):
+        ax.imshow(np.clip(img, 0, 1), cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1)
+        ax.set_title(title, fontsize=9)
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
