@@ -19,7 +19,20 @@ from .training import TrainResult, train
 __version__ = "0.1.0"
 
 __all__ = [
-    "Config", "MaskingConfig", "ModelConfig", "TrainResult", "TrainingConfig", "denoise",
-    "denoise_array", "denoise_files", "estimate_noise", "estimate_sigma", "load", "load_images",
-    "make_config", "save_run", "train", "train_files",
+    "Config",
+    "MaskingConfig",
+    "ModelConfig",
+    "TrainResult",
+    "TrainingConfig",
+    "denoise",
+    "denoise_array",
+    "denoise_files",
+    "estimate_noise",
+    "estimate_sigma",
+    "load",
+    "load_images",
+    "make_config",
+    "save_run",
+    "train",
+    "train_files",
 ]

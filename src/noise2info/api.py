@@ -80,9 +80,7 @@ def load(run_dir: str | Path, device: str = "auto") -> tuple[UNet, Config]:
     return load_model(run_dir, resolve_device(device))
 
 
-def denoise_array(
-    model: UNet, arr: np.ndarray, *, tile: int | None = None, tta: bool = False
-) -> np.ndarray:
+def denoise_array(model: UNet, arr: np.ndarray, *, tile: int | None = None, tta: bool = False) -> np.ndarray:
     """Denoise a stored array (any layout :func:`io.to_samples` reads); same shape and dtype."""
     samples, layout = io.to_samples(arr, model.config.dims)
     if samples.shape[1] != model.config.channels:
@@ -94,8 +92,14 @@ def denoise_array(
 
 
 def denoise_files(
-    run_dir: str | Path, inputs, out_dir: str | Path, *, tile: int | None = None,
-    tta: bool = False, device: str = "auto", progress: bool = True,
+    run_dir: str | Path,
+    inputs,
+    out_dir: str | Path,
+    *,
+    tile: int | None = None,
+    tta: bool = False,
+    device: str = "auto",
+    progress: bool = True,
 ) -> list[Path]:
     """Denoise files into ``out_dir``, one output per input with the same name and format."""
     model, _ = load(run_dir, device)
@@ -120,8 +124,14 @@ def denoise_files(
 
 
 def estimate_noise(
-    model: UNet, config: Config, images: list[np.ndarray], *, batches: int = 10,
-    batch_size: int | None = None, k_mc: int = 10, seed: int = 0,
+    model: UNet,
+    config: Config,
+    images: list[np.ndarray],
+    *,
+    batches: int = 10,
+    batch_size: int | None = None,
+    k_mc: int = 10,
+    seed: int = 0,
 ) -> dict:
     """Run Algorithm 1 with a trained model on ``(C, *spatial)`` images.
 
@@ -149,10 +159,12 @@ def estimate_noise(
     per_image = []
     for normed, _, std in normalised:
         s = run([normed])
-        per_image.append({
-            "sigma": s,
-            "sigma_intensity": None if s is None else float(s * std.mean()),
-        })
+        per_image.append(
+            {
+                "sigma": s,
+                "sigma_intensity": None if s is None else float(s * std.mean()),
+            }
+        )
     values = [p["sigma_intensity"] for p in per_image if p["sigma_intensity"] is not None]
     return {
         "sigma": run([n for n, _, _ in normalised]),

@@ -56,9 +56,18 @@ def main():
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--out", "run_dir", required=True, type=click.Path(file_okay=False), help="Run directory to write.")
-@click.option("--method", type=click.Choice(["noise2info", "noise2same", "noise2self"]), default="noise2info", show_default=True)
-@click.option("--sigma", type=float, default=1.0, show_default=True, help="Fixed sigma_loss for --method noise2same.")
+@click.option(
+    "--out", "run_dir", required=True, type=click.Path(file_okay=False), help="Run directory to write."
+)
+@click.option(
+    "--method",
+    type=click.Choice(["noise2info", "noise2same", "noise2self"]),
+    default="noise2info",
+    show_default=True,
+)
+@click.option(
+    "--sigma", type=float, default=1.0, show_default=True, help="Fixed sigma_loss for --method noise2same."
+)
 @click.option("--masking", type=click.Choice(["gaussian", "donut"]), default="gaussian", show_default=True)
 @click.option("--mask-percent", type=float, default=0.5, show_default=True)
 @click.option("--steps", type=int, default=2000, show_default=True)
@@ -67,33 +76,79 @@ def main():
 @click.option("--preset", type=click.Choice(sorted(PRESETS)), default="cpu", show_default=True)
 @click.option("--depth", type=int, default=None, help="Override the preset's U-Net depth.")
 @click.option("--features", type=int, default=None, help="Override the preset's base features.")
-@click.option("--dims", type=click.Choice(["2", "3"]), default="2", show_default=True,
-              help="3: stacks are volumes; 2: stack pages are separate 2D images.")
+@click.option(
+    "--dims",
+    type=click.Choice(["2", "3"]),
+    default="2",
+    show_default=True,
+    help="3: stacks are volumes; 2: stack pages are separate 2D images.",
+)
 @click.option("--lr", type=float, default=4e-4, show_default=True)
-@click.option("--k-t", type=int, default=None, help="Training steps between sigma rounds (default: paper ratio).")
-@click.option("--k-u", type=int, default=None, help="Estimation batches per sigma round (default: paper ratio).")
+@click.option(
+    "--k-t", type=int, default=None, help="Training steps between sigma rounds (default: paper ratio)."
+)
+@click.option(
+    "--k-u", type=int, default=None, help="Estimation batches per sigma round (default: paper ratio)."
+)
 @click.option("--k-mc", type=int, default=10, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @friendly_errors
-def train(inputs, run_dir, method, sigma, masking, mask_percent, steps, batch_size, patch_size,
-          preset, depth, features, dims, lr, k_t, k_u, k_mc, seed, device, as_json, quiet):
+def train(
+    inputs,
+    run_dir,
+    method,
+    sigma,
+    masking,
+    mask_percent,
+    steps,
+    batch_size,
+    patch_size,
+    preset,
+    depth,
+    features,
+    dims,
+    lr,
+    k_t,
+    k_u,
+    k_mc,
+    seed,
+    device,
+    as_json,
+    quiet,
+):
     """Train on noisy images INPUT... (files, directories or globs) and save to --out."""
     arch = dict(PRESETS[preset])
     arch.update({k: v for k, v in (("depth", depth), ("base_features", features)) if v is not None})
     config = Config(
         model=ModelConfig(dims=int(dims), **arch),
         masking=MaskingConfig(percent=mask_percent, replacement=masking),
-        training=TrainingConfig(method=method, sigma=sigma, steps=steps, batch_size=batch_size,
-                                patch_size=patch_size, lr=lr, k_t=k_t, k_u=k_u, k_mc=k_mc, seed=seed),
+        training=TrainingConfig(
+            method=method,
+            sigma=sigma,
+            steps=steps,
+            batch_size=batch_size,
+            patch_size=patch_size,
+            lr=lr,
+            k_t=k_t,
+            k_u=k_u,
+            k_mc=k_mc,
+            seed=seed,
+        ),
     )
     result = api.train_files(inputs, config, run_dir, device=device, progress=not quiet)
     last = result.history.steps[-1]
-    summary = {"run_dir": str(run_dir), "method": method, "steps": steps,
-               "sigma_loss": result.sigma_loss, "loss": last["loss"], "seconds": result.seconds,
-               "sigma_rounds": len(result.history.sigma_rounds)}
+    summary = {
+        "run_dir": str(run_dir),
+        "method": method,
+        "steps": steps,
+        "sigma_loss": result.sigma_loss,
+        "loss": last["loss"],
+        "seconds": result.seconds,
+        "sigma_rounds": len(result.history.sigma_rounds),
+    }
     lines = [f"trained {method} for {steps} steps in {result.seconds:.1f} s; final loss {last['loss']:.4f}"]
     if result.sigma_loss is not None:
         lines.append(f"sigma_loss (noise std, normalised units): {result.sigma_loss:.4f}")
@@ -113,10 +168,10 @@ def train(inputs, run_dir, method, sigma, masking, mask_percent, steps, batch_si
 @friendly_errors
 def denoise(run_dir, inputs, out_dir, tile, tta, device, as_json, quiet):
     """Denoise INPUT... with the model in RUN_DIR into --out (same names, formats, dtypes)."""
-    written = api.denoise_files(run_dir, inputs, out_dir, tile=tile, tta=tta, device=device,
-                                progress=not quiet)
-    _emit({"outputs": [str(p) for p in written]}, as_json,
-          [f"wrote {len(written)} image(s) to {out_dir}"])
+    written = api.denoise_files(
+        run_dir, inputs, out_dir, tile=tile, tta=tta, device=device, progress=not quiet
+    )
+    _emit({"outputs": [str(p) for p in written]}, as_json, [f"wrote {len(written)} image(s) to {out_dir}"])
 
 
 @main.command("estimate-sigma")
@@ -135,7 +190,9 @@ def estimate_sigma(run_dir, inputs, batches, k_mc, seed, device, as_json):
     images, names = [], []
     for item in loaded:
         if item.samples.shape[1] != config.model.channels:
-            raise ValueError(f"{item.path}: {item.samples.shape[1]} channel(s), model has {config.model.channels}")
+            raise ValueError(
+                f"{item.path}: {item.samples.shape[1]} channel(s), model has {config.model.channels}"
+            )
         for i, s in enumerate(item.samples):
             images.append(s)
             names.append(item.path.name if len(item.samples) == 1 else f"{item.path.name}[{i}]")
@@ -146,10 +203,14 @@ def estimate_sigma(run_dir, inputs, batches, k_mc, seed, device, as_json):
     def fmt(v):
         return "no estimate" if v is None else f"{v:.4f}"
 
-    lines = [f"{e['image']}: sigma {fmt(e['sigma'])} (normalised), {fmt(e['sigma_intensity'])} (intensity)"
-             for e in result["per_image"]]
-    lines.append(f"all images: sigma {fmt(result['sigma'])} (normalised); "
-                 f"mean {fmt(result['sigma_intensity_mean'])} (intensity units)")
+    lines = [
+        f"{e['image']}: sigma {fmt(e['sigma'])} (normalised), {fmt(e['sigma_intensity'])} (intensity)"
+        for e in result["per_image"]
+    ]
+    lines.append(
+        f"all images: sigma {fmt(result['sigma'])} (normalised); "
+        f"mean {fmt(result['sigma_intensity_mean'])} (intensity units)"
+    )
     _emit(result, as_json, lines)
 
 
@@ -166,12 +227,18 @@ def demo(out_dir, steps, seed, device, as_json, quiet):
     from .demo import run_demo
 
     s = run_demo(out_dir, steps=steps, seed=seed, device=device, progress=not quiet)
-    _emit(s, as_json, [
-        f"images: {', '.join(s['images'])} (noise std {s['sigma_true_01'] * 255:.0f}/255, hidden from training)",
-        f"noise std, normalised units: true sigma_n {s['sigma_true']:.4f}, estimated sigma_loss {s['sigma_loss']:.4f}",
-        f"PSNR: noisy {s['psnr_noisy']:.2f} dB -> denoised {s['psnr_denoised']:.2f} dB",
-        f"time: {s['seconds']:.0f} s; outputs in {Path(out_dir)}/ (before_after.png, curves.png, run/)",
-    ])
+    _emit(
+        s,
+        as_json,
+        [
+            f"images: {', '.join(s['images'])} "
+            f"(noise std {s['sigma_true_01'] * 255:.0f}/255, hidden from training)",
+            f"noise std, normalised units: true sigma_n {s['sigma_true']:.4f}, "
+            f"estimated sigma_loss {s['sigma_loss']:.4f}",
+            f"PSNR: noisy {s['psnr_noisy']:.2f} dB -> denoised {s['psnr_denoised']:.2f} dB",
+            f"time: {s['seconds']:.0f} s; outputs in {Path(out_dir)}/ (before_after.png, curves.png, run/)",
+        ],
+    )
 
 
 if __name__ == "__main__":

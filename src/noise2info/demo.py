@@ -40,8 +40,14 @@ def normalised_noise_std(clean: list[np.ndarray], noisy: list[np.ndarray]) -> fl
     return float(np.concatenate(parts).std())
 
 
-def run_demo(out_dir: str | Path = "demo-out", *, steps: int = 1500, seed: int = 0,
-             device: str = "auto", progress: bool = True) -> dict:
+def run_demo(
+    out_dir: str | Path = "demo-out",
+    *,
+    steps: int = 1500,
+    seed: int = 0,
+    device: str = "auto",
+    progress: bool = True,
+) -> dict:
     """Run the demo and write its outputs into ``out_dir``; return the summary dict."""
     t0 = time.perf_counter()
     out = Path(out_dir)
@@ -52,8 +58,9 @@ def run_demo(out_dir: str | Path = "demo-out", *, steps: int = 1500, seed: int =
     sigma_true = normalised_noise_std(list(clean.values()), list(noisy.values()))
 
     cfg = make_config(preset="cpu", steps=steps, batch_size=8, patch_size=64, seed=seed)
-    result = train([x[None].astype(np.float32) for x in noisy.values()], cfg,
-                   device=device, progress=progress)
+    result = train(
+        [x[None].astype(np.float32) for x in noisy.values()], cfg, device=device, progress=progress
+    )
     run_dir = save_run(result, out / "run")
     history = json.loads((run_dir / "history.json").read_text())
     plot_curves(history, out / "curves.png", sigma_true=sigma_true)
@@ -66,8 +73,11 @@ def run_demo(out_dir: str | Path = "demo-out", *, steps: int = 1500, seed: int =
         io.write_image(out / f"{name}_noisy.png", io.cast_to(np.clip(noisy[name], 0, 1) * 255, np.uint8))
         io.write_image(out / f"{name}_denoised.png", io.cast_to(np.clip(den, 0, 1) * 255, np.uint8))
         if not panels:
-            panels = [("clean", clean[name]), (f"noisy  {psnr_noisy[-1]:.2f} dB", noisy[name]),
-                      (f"noise2info  {psnr_denoised[-1]:.2f} dB", den)]
+            panels = [
+                ("clean", clean[name]),
+                (f"noisy  {psnr_noisy[-1]:.2f} dB", noisy[name]),
+                (f"noise2info  {psnr_denoised[-1]:.2f} dB", den),
+            ]
     plot_before_after(panels, out / "before_after.png")
 
     summary = {

@@ -57,7 +57,9 @@ def read_image(path: str | Path) -> np.ndarray:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        raise ImageError(f"{path}: unsupported format {suffix or '(none)'}; use one of {', '.join(SUPPORTED)}")
+        raise ImageError(
+            f"{path}: unsupported format {suffix or '(none)'}; use one of {', '.join(SUPPORTED)}"
+        )
     try:
         if suffix in (".tif", ".tiff"):
             import tifffile
@@ -68,7 +70,7 @@ def read_image(path: str | Path) -> np.ndarray:
         else:
             import imageio.v3 as iio
 
-            arr = iio.imread(path)
+            arr = iio.imread(path, plugin="pillow")
     except Exception as err:  # any reader failure is the file's problem, said in one line
         raise ImageError(f"{path}: cannot read image ({type(err).__name__}: {err})") from None
     arr = np.asarray(arr)
@@ -90,7 +92,9 @@ def write_image(path: str | Path, arr: np.ndarray) -> None:
         if suffix in (".tif", ".tiff"):
             import tifffile
 
-            tifffile.imwrite(tmp, arr)
+            # Say what the axes are, so readers don't guess: colour only for a trailing 3/4.
+            rgb = arr.ndim >= 3 and arr.shape[-1] in (3, 4)
+            tifffile.imwrite(tmp, arr, photometric="rgb" if rgb else "minisblack")
         elif suffix == ".npy":
             with open(tmp, "wb") as fh:
                 np.save(fh, arr, allow_pickle=False)
@@ -98,7 +102,7 @@ def write_image(path: str | Path, arr: np.ndarray) -> None:
             import imageio.v3 as iio
 
             kwargs = {"quality": 95} if suffix in (".jpg", ".jpeg") else {}
-            iio.imwrite(tmp, arr, extension=suffix, **kwargs)
+            iio.imwrite(tmp, arr, plugin="pillow", extension=suffix, **kwargs)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -108,7 +112,7 @@ def write_image(path: str | Path, arr: np.ndarray) -> None:
 def cast_to(arr: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """Convert float results to ``dtype``: integers are rounded and clipped to their range."""
     dtype = np.dtype(dtype)
-    if dtype == bool:
+    if dtype.kind == "b":
         return arr >= 0.5
     if dtype.kind in "ui":
         info = np.iinfo(dtype)

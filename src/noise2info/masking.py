@@ -21,7 +21,9 @@ def box_side(percent: float, dims: int) -> int:
 
 
 def stratified_mask(
-    shape: tuple[int, ...], percent: float, generator: torch.Generator | None = None,
+    shape: tuple[int, ...],
+    percent: float,
+    generator: torch.Generator | None = None,
     device: torch.device | str = "cpu",
 ) -> torch.Tensor:
     """Boolean mask choosing one uniform pixel per box, independently per sample and channel.
@@ -65,7 +67,9 @@ def stratified_mask(
 
 
 def gaussian_replace(
-    x: torch.Tensor, mask: torch.Tensor, std: float = 0.2,
+    x: torch.Tensor,
+    mask: torch.Tensor,
+    std: float = 0.2,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Replace masked pixels with samples of N(0, std^2) (the paper's "-R" variants)."""

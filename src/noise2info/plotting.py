@@ -35,8 +35,13 @@ def plot_curves(history: dict, path: str | Path, sigma_true: float | None = None
         ax_s.plot(x, [r["sigma_loss"] for r in steps], label="sigma_loss", drawstyle="steps-post")
     if rounds:
         xs = [r["step"] for r in rounds if r["sigma_star"] is not None]
-        ax_s.plot(xs, [r["sigma_star"] for r in rounds if r["sigma_star"] is not None], ".",
-                  label="sigma* (per round)", alpha=0.6)
+        ax_s.plot(
+            xs,
+            [r["sigma_star"] for r in rounds if r["sigma_star"] is not None],
+            ".",
+            label="sigma* (per round)",
+            alpha=0.6,
+        )
     if sigma_true is not None:
         ax_s.axhline(sigma_true, color="k", ls="--", label="true sigma_n")
     ax_s.set_xlabel("step")

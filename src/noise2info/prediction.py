@@ -125,6 +125,11 @@ def denoise(
         tile = max(AUTO_TILE[cfg.dims], 4 * margin)
     if tile is not None:
         tile = _round_up(tile, m)
+        if tile <= 2 * margin:
+            raise ValueError(
+                f"tile {tile} is too small for this model: tiles keep a margin of {margin} pixels "
+                f"on each side; use a tile of at least {2 * margin + 4 * m}"
+            )
 
     ops = [(k, f) for f in (False, True) for k in range(4)] if tta else [(0, False)]
     acc = np.zeros(padded.shape, dtype=np.float64)

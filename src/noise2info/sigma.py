@@ -55,7 +55,9 @@ def estimate_sigma(
         sigma*, or None when inv + l_in - E_l < 0 (no estimate this round).
     """
     if removed.ndim != 2 or removed.shape[0] < 1 or removed.shape[1] < 1:
-        raise ValueError(f"removed must be a non-empty 2-D tensor (patches, values), got {tuple(removed.shape)}")
+        raise ValueError(
+            f"removed must be a non-empty 2-D tensor (patches, values), got {tuple(removed.shape)}"
+        )
     if k_mc < 1:
         raise ValueError(f"k_mc must be >= 1, got {k_mc}")
     r = torch.sort(removed.detach().to("cpu", torch.float64), dim=1).values
@@ -113,7 +115,9 @@ def collect_statistics(model: nn.Module, batches: Iterable[Batch]) -> SigmaStati
 
 
 def sigma_round(
-    model: nn.Module, batches: Iterable[Batch], k_mc: int = 10,
+    model: nn.Module,
+    batches: Iterable[Batch],
+    k_mc: int = 10,
     generator: torch.Generator | None = None,
 ) -> dict:
     """One estimation round: statistics of a fixed F, then :func:`estimate_sigma`.

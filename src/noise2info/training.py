@@ -76,7 +76,9 @@ def check_images(images: list[np.ndarray], dims: int) -> int:
         raise ValueError("no training images")
     for i, im in enumerate(images):
         if im.ndim != dims + 1:
-            raise ValueError(f"image {i} has shape {im.shape}; expected (C, *spatial) with {dims} spatial axes")
+            raise ValueError(
+                f"image {i} has shape {im.shape}; expected (C, *spatial) with {dims} spatial axes"
+            )
     channels = {im.shape[0] for im in images}
     if len(channels) > 1:
         raise ValueError(f"training images have mixed channel counts {sorted(channels)}")
@@ -158,9 +160,10 @@ def train(
         batch = make_batch(*sampler.sample(tc.batch_size), masker, dev)
         terms = objective(model, batch)
         loss = terms["loss"]
-        if not torch.isfinite(loss):
+        loss_value = float(loss.detach())
+        if not math.isfinite(loss_value):
             bar.close()
-            raise TrainingError(f"loss became {float(loss)} at step {step}; lower --lr or check the input")
+            raise TrainingError(f"loss became {loss_value} at step {step}; lower --lr or check the input")
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
@@ -177,8 +180,10 @@ def train(
                 record["sigma_loss"] = sigma_loss
             history.steps.append(record)
             running, n_running = {}, 0
-            bar.set_postfix(loss=f"{record['loss']:.4f}", **(
-                {"sigma_loss": f"{sigma_loss:.4f}"} if sigma_loss is not None else {}))
+            bar.set_postfix(
+                loss=f"{record['loss']:.4f}",
+                **({"sigma_loss": f"{sigma_loss:.4f}"} if sigma_loss is not None else {}),
+            )
 
         if estimate and step % k_t == 0:
             batches = (make_batch(*est_sampler.sample(tc.batch_size), est_masker, dev) for _ in range(k_u))
@@ -189,16 +194,25 @@ def train(
             updated = star is not None and math.isfinite(star) and star < objective.sigma_loss
             if updated:
                 objective.sigma_loss = star
-            record = {"step": step, "sigma_star": star, "sigma_loss": objective.sigma_loss,
-                      "updated": updated, "L_in": result["L_in"], "inv": result["inv"]}
+            record = {
+                "step": step,
+                "sigma_star": star,
+                "sigma_loss": objective.sigma_loss,
+                "updated": updated,
+                "L_in": result["L_in"],
+                "inv": result["inv"],
+            }
             history.sigma_rounds.append(record)
             if on_round is not None:
                 on_round(record)
-            bar.set_postfix(loss=f"{float(loss):.4f}", sigma_loss=f"{objective.sigma_loss:.4f}")
+            bar.set_postfix(loss=f"{loss_value:.4f}", sigma_loss=f"{objective.sigma_loss:.4f}")
         bar.update(1)
     bar.close()
     model.eval()
     return TrainResult(
-        model=model, config=config, history=history,
-        sigma_loss=getattr(objective, "sigma_loss", None), seconds=time.perf_counter() - t0,
+        model=model,
+        config=config,
+        history=history,
+        sigma_loss=getattr(objective, "sigma_loss", None),
+        seconds=time.perf_counter() - t0,
     )

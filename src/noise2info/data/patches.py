@@ -39,9 +39,9 @@ class PatchSampler:
         if not images:
             raise ValueError("no images to sample patches from")
         self.images = [_pad_to(np.asarray(im, np.float32), patch_size) for im in images]
-        self.targets = None if targets is None else [
-            _pad_to(np.asarray(t, np.float32), patch_size) for t in targets
-        ]
+        self.targets = (
+            None if targets is None else [_pad_to(np.asarray(t, np.float32), patch_size) for t in targets]
+        )
         self.patch_size = patch_size
         self.augment = augment
         self.rng = np.random.default_rng(seed)

@@ -27,8 +27,12 @@ class ResBlock(nn.Module):
         super().__init__()
         conv, _, bn = _layers(dims)
         self.body = nn.Sequential(
-            bn(features), nn.ReLU(inplace=True), conv(features, features, 3, padding=1),
-            bn(features), nn.ReLU(inplace=True), conv(features, features, 3, padding=1),
+            bn(features),
+            nn.ReLU(inplace=True),
+            conv(features, features, 3, padding=1),
+            bn(features),
+            nn.ReLU(inplace=True),
+            conv(features, features, 3, padding=1),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -82,7 +86,10 @@ class UNet(nn.Module):
             h = down(h)
         h = self.bottom(h)
         for up, fuse, dec, skip in zip(
-            reversed(self.ups), reversed(self.fuses), reversed(self.decoders), reversed(skips),
+            reversed(self.ups),
+            reversed(self.fuses),
+            reversed(self.decoders),
+            reversed(skips),
             strict=True,
         ):
             h = dec(fuse(torch.cat([up(h), skip], dim=1)))

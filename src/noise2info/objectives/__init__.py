@@ -24,6 +24,11 @@ def make_objective(method: str, sigma: float = 1.0) -> Objective:
 
 
 __all__ = [
-    "Batch", "BlindSpot", "Noise2Same", "Objective", "Supervised", "make_objective",
+    "Batch",
+    "BlindSpot",
+    "Noise2Same",
+    "Objective",
+    "Supervised",
+    "make_objective",
     "reconstruction_and_invariance",
 ]

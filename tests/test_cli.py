@@ -1,0 +1,194 @@
+"""End-to-end CLI tests on tiny synthetic data (click's runner, in process)."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from helpers import noisy_set
+from noise2info import io
+from noise2info.cli import main
+
+TINY = [
+    "--preset",
+    "tiny",
+    "--steps",
+    "6",
+    "--batch-size",
+    "2",
+    "--patch-size",
+    "16",
+    "--k-t",
+    "3",
+    "--k-u",
+    "1",
+    "--device",
+    "cpu",
+    "--quiet",
+]
+
+
+def _run(args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    _, noisy = noisy_set(n=3, shape=(40, 36), std=0.15)
+    inp = root / "in"
+    for i, x in enumerate(noisy):
+        io.write_image(inp / f"im{i}.png", io.cast_to(np.clip(x[0], 0, 1) * 255, np.uint8))
+    io.write_image(inp / "stack.tif", np.stack([x[0] for x in noisy]).astype(np.float32))
+    return root
+
+
+@pytest.fixture(scope="module")
+def run_dir(data):
+    out = data / "run"
+    res = _run(["train", data / "in", "--out", out, *TINY, "--json"])
+    assert res.exit_code == 0, res.output
+    return out, json.loads(res.output.strip().splitlines()[-1])
+
+
+def test_train_writes_run_and_json_summary(run_dir):
+    out, summary = run_dir
+    assert {"sigma_loss", "steps", "seconds"} <= set(summary)
+    assert summary["steps"] == 6 and 0 < summary["sigma_loss"] <= 1.0
+    for name in ("model.safetensors", "config.json", "history.json", "curves.png"):
+        assert (out / name).is_file()
+    history = json.loads((out / "history.json").read_text())
+    assert len(history["sigma_rounds"]) == 2
+
+
+def test_denoise_keeps_names_formats_and_dtypes(data, run_dir):
+    out_dir = data / "den"
+    res = _run(["denoise", run_dir[0], data / "in", "--out", out_dir, "--quiet", "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    for src in io.find_inputs([data / "in"]):
+        a, b = io.read_image(src), io.read_image(out_dir / src.name)
+        assert a.shape == b.shape and a.dtype == b.dtype
+
+
+def test_denoise_with_tiles_and_tta(data, run_dir):
+    res = _run(
+        [
+            "denoise",
+            run_dir[0],
+            data / "in" / "im0.png",
+            "--out",
+            data / "den2",
+            "--tile",
+            "64",
+            "--tta",
+            "--quiet",
+            "--json",
+        ]
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output.strip().splitlines()[-1])["outputs"][0].endswith("im0.png")
+
+
+def test_estimate_sigma_reports_normalised_and_intensity_units(data, run_dir):
+    res = _run(
+        [
+            "estimate-sigma",
+            run_dir[0],
+            data / "in" / "im0.png",
+            data / "in" / "im1.png",
+            "--batches",
+            "2",
+            "--json",
+        ]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output.strip().splitlines()[-1])
+    assert len(out["per_image"]) == 2 and {"sigma", "sigma_intensity_mean"} <= set(out)
+    for e in out["per_image"]:
+        if e["sigma"] is not None:  # intensity = normalised * the image's own std
+            std = io.read_image(data / "in" / e["image"]).std()
+            assert e["sigma_intensity"] == pytest.approx(e["sigma"] * std, rel=1e-6)
+
+
+def test_train_3d_volume(data):
+    res = _run(
+        [
+            "train",
+            data / "in" / "stack.tif",
+            "--out",
+            data / "run3d",
+            "--dims",
+            "3",
+            "--preset",
+            "tiny",
+            "--depth",
+            "1",
+            "--steps",
+            "2",
+            "--batch-size",
+            "1",
+            "--patch-size",
+            "8",
+            "--k-t",
+            "1",
+            "--k-u",
+            "1",
+            "--quiet",
+        ]
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads((data / "run3d" / "config.json").read_text())["model"]["dims"] == 3
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["train", "missing.png", "--out", "r"], "missing.png: no such file"),
+        (["denoise", "no-run", "x.png", "--out", "o"], "not a noise2info run directory"),
+        (["train", ".", "--out", "r", "--patch-size", "30", "--preset", "tiny"], "multiple of"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code_2(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.png").write_bytes(b"")
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2
+    assert message in res.output
+    assert "Traceback" not in res.output
+
+
+def test_denoise_refuses_to_overwrite_inputs(data, run_dir):
+    res = CliRunner().invoke(
+        main, ["denoise", str(run_dir[0]), str(data / "in" / "im0.png"), "--out", str(data / "in")]
+    )
+    assert res.exit_code == 2 and "overwrite" in res.output
+
+
+@pytest.mark.slow
+def test_demo_runs_end_to_end(tmp_path):
+    res = _run(["demo", "--out", tmp_path / "demo", "--steps", "4", "--json", "--quiet", "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.output.strip().splitlines()[-1])
+    assert {"sigma_true", "sigma_loss", "psnr_noisy", "psnr_denoised", "seconds"} <= set(s)
+    assert 0.05 < s["sigma_true"] < 1.0
+    assert (tmp_path / "demo" / "before_after.png").is_file()
+    assert (tmp_path / "demo" / "curves.png").is_file()
+
+
+def test_too_small_tile_says_what_to_use(data, run_dir):
+    res = CliRunner().invoke(
+        main,
+        [
+            "denoise",
+            str(run_dir[0]),
+            str(data / "in" / "im0.png"),
+            "--out",
+            str(data / "den3"),
+            "--tile",
+            "16",
+            "--quiet",
+        ],
+    )
+    assert res.exit_code == 2 and "use a tile of at least" in res.output
+    assert not (data / "den3" / "im0.png").exists()

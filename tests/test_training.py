@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+import torch
+
+from helpers import noisy_set
+from noise2info import make_config, train
+from noise2info.config import Config
+from noise2info.training import TrainingError
+
+
+def _cfg(**kw):
+    base = dict(preset="tiny", steps=60, batch_size=4, patch_size=32, k_t=10, k_u=2, log_every=5, seed=0)
+    base.update(kw)
+    return make_config(**base)
+
+
+def test_noise2info_lowers_sigma_loss_and_never_raises_it():
+    _, noisy = noisy_set(std=0.3)
+    result = train(noisy, _cfg(steps=120, lr=3e-3, lr_decay_every=1000), progress=False)
+    rounds = result.history.sigma_rounds
+    assert len(rounds) == 12
+    values = [1.0] + [r["sigma_loss"] for r in rounds]
+    assert all(b <= a for a, b in zip(values, values[1:], strict=False))
+    assert result.sigma_loss < 1.0
+    # a round updates exactly when its estimate is below the sigma_loss it found
+    for before, r in zip(values, rounds, strict=False):
+        assert r["updated"] == (r["sigma_star"] is not None and r["sigma_star"] < before)
+
+
+def test_same_seed_same_model_different_seed_different_model():
+    _, noisy = noisy_set()
+    a = train(noisy, _cfg(steps=20), progress=False)
+    b = train(noisy, _cfg(steps=20), progress=False)
+    c = train(noisy, _cfg(steps=20, seed=1), progress=False)
+    for (k, va), vb in zip(a.model.state_dict().items(), b.model.state_dict().values(), strict=True):
+        assert torch.equal(va, vb), k
+    assert a.history.to_dict() == b.history.to_dict()
+    assert not torch.equal(a.model.stem.weight, c.model.stem.weight)
+
+
+@pytest.mark.parametrize("method", ["noise2same", "noise2self", "supervised"])
+def test_other_methods_train_and_keep_sigma_fixed(method):
+    clean, noisy = noisy_set()
+    result = train(noisy, _cfg(method=method, sigma=0.5, steps=20), clean=clean, progress=False)
+    assert result.history.sigma_rounds == []
+    assert result.sigma_loss == (0.5 if method == "noise2same" else None)
+    losses = [r["loss"] for r in result.history.steps]
+    assert np.isfinite(losses).all()
+
+
+def test_training_reduces_the_loss():
+    _, noisy = noisy_set(std=0.2)
+    result = train(noisy, _cfg(method="noise2same", steps=80), progress=False)
+    steps = result.history.steps
+    assert np.mean([r["loss"] for r in steps[-3:]]) < np.mean([r["loss"] for r in steps[:3]])
+
+
+def test_3d_and_colour_training_runs():
+    rng = np.random.default_rng(0)
+    vol = [rng.normal(size=(1, 16, 16, 16)).astype(np.float32)]
+    cfg3 = Config.model_validate(
+        {
+            "model": {"dims": 3, "channels": 1, "depth": 1, "base_features": 4},
+            "training": {"steps": 3, "batch_size": 2, "patch_size": 8, "k_t": 1, "k_u": 1},
+        }
+    )
+    assert len(train(vol, cfg3, progress=False).history.sigma_rounds) == 3
+    rgb = [rng.normal(size=(3, 20, 20)).astype(np.float32)]
+    res = train(rgb, _cfg(channels=3, steps=3, patch_size=16), progress=False)
+    assert res.model.config.channels == 3
+
+
+def test_mismatched_inputs_are_refused():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="mixed channel counts"):
+        train([rng.normal(size=(1, 20, 20)), rng.normal(size=(3, 20, 20))], _cfg(), progress=False)
+    with pytest.raises(ValueError, match="channels"):
+        train([rng.normal(size=(3, 20, 20))], _cfg(), progress=False)
+    with pytest.raises(ValueError, match="supervised"):
+        train([rng.normal(size=(1, 20, 20))], _cfg(method="supervised"), progress=False)
+
+
+def test_nan_loss_stops_with_a_clear_message():
+    _, noisy = noisy_set()
+    with pytest.raises(TrainingError, match="loss became"):
+        train(noisy, _cfg(lr=1e30, steps=50, method="noise2same"), progress=False)
+
+
+def test_scaled_defaults_follow_the_paper_ratios():
+    tc = make_config(steps=50_000).training
+    assert (tc.resolved_k_t(), tc.resolved_k_u(), tc.resolved_lr_decay_every()) == (900, 100, 5000)
+    small = make_config(steps=1000).training
+    assert small.resolved_k_t() == 18 and small.resolved_k_u() == 2
+    with pytest.raises(ValueError, match="multiple of"):
+        make_config(preset="paper", patch_size=60)
