@@ -87,9 +87,11 @@ def test_nan_loss_stops_with_a_clear_message():
 
 
 def test_scaled_defaults_follow_the_paper_ratios():
-    tc = make_config(steps=50_000).training
+    tc = make_config(steps=50_000, batch_size=64).training
     assert (tc.resolved_k_t(), tc.resolved_k_u(), tc.resolved_lr_decay_every()) == (900, 100, 5000)
-    small = make_config(steps=1000).training
-    assert small.resolved_k_t() == 18 and small.resolved_k_u() == 2
+    # short runs: rounds keep >= 256 estimation patches and the 9:1 ratio of k_t to k_u
+    small = make_config(steps=1500, batch_size=8).training
+    assert small.resolved_k_u() == 32 and small.resolved_k_t() == 288
+    assert make_config(steps=1500, batch_size=8, k_t=50).training.resolved_k_u() == 32
     with pytest.raises(ValueError, match="multiple of"):
         make_config(preset="paper", patch_size=60)

@@ -128,7 +128,7 @@ def estimate_noise(
     config: Config,
     images: list[np.ndarray],
     *,
-    batches: int = 10,
+    batches: int = 16,
     batch_size: int | None = None,
     k_mc: int = 10,
     seed: int = 0,

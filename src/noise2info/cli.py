@@ -177,7 +177,13 @@ def denoise(run_dir, inputs, out_dir, tile, tta, device, as_json, quiet):
 @main.command("estimate-sigma")
 @click.argument("run_dir", type=click.Path(file_okay=False))
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--batches", type=int, default=10, show_default=True, help="Estimation batches (k_u).")
+@click.option(
+    "--batches",
+    type=int,
+    default=16,
+    show_default=True,
+    help="Estimation batches (k_u) of the run's batch size.",
+)
 @click.option("--k-mc", type=int, default=10, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="auto", show_default=True)

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 CONFIG_VERSION = 1
+MIN_ESTIMATION_PATCHES = 256
 
 Method = Literal["noise2info", "noise2same", "noise2self", "supervised"]
 Replacement = Literal["gaussian", "donut"]
@@ -72,15 +73,20 @@ class TrainingConfig(_Strict):
     augment: bool = True
 
     # The paper: 50,000 steps, lr halved every 5,000, a sigma round every 1,000 steps made of
-    # k_t = 900 training steps and k_u = 100 estimation batches. Shorter runs keep the ratios.
+    # k_t = 900 training steps and k_u = 100 estimation batches. Shorter runs keep the ratios,
+    # but a round always sees at least MIN_ESTIMATION_PATCHES patches: sigma_loss follows the
+    # running minimum of the rounds' estimates, so a noisy estimate would bias it low.
     def resolved_lr_decay_every(self) -> int:
         return self.lr_decay_every or max(1, round(self.steps * 5_000 / 50_000))
 
-    def resolved_k_t(self) -> int:
-        return self.k_t or max(1, round(self.steps * 900 / 50_000))
-
     def resolved_k_u(self) -> int:
-        return self.k_u or max(2, math.ceil(self.resolved_k_t() / 9))
+        if self.k_u:
+            return self.k_u
+        k_t = self.k_t or max(1, round(self.steps * 900 / 50_000))
+        return max(math.ceil(k_t / 9), math.ceil(MIN_ESTIMATION_PATCHES / self.batch_size))
+
+    def resolved_k_t(self) -> int:
+        return self.k_t or max(round(self.steps * 900 / 50_000), 9 * self.resolved_k_u())
 
 
 class Config(_Strict):
