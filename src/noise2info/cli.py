@@ -85,6 +85,12 @@ def main():
 )
 @click.option("--lr", type=float, default=4e-4, show_default=True)
 @click.option(
+    "--lr-decay-every",
+    type=int,
+    default=None,
+    help="Halve the lr every N steps (default min(5000, steps/3)).",
+)
+@click.option(
     "--k-t", type=int, default=None, help="Training steps between sigma rounds (default: paper ratio)."
 )
 @click.option(
@@ -111,6 +117,7 @@ def train(
     features,
     dims,
     lr,
+    lr_decay_every,
     k_t,
     k_u,
     k_mc,
@@ -132,6 +139,7 @@ def train(
             batch_size=batch_size,
             patch_size=patch_size,
             lr=lr,
+            lr_decay_every=lr_decay_every,
             k_t=k_t,
             k_u=k_u,
             k_mc=k_mc,
