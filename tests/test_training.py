@@ -93,6 +93,7 @@ def test_scaled_defaults_follow_the_paper_ratios():
     small = make_config(steps=1500, batch_size=8).training
     assert small.resolved_k_u() == 32 and small.resolved_k_t() == 288
     assert small.resolved_lr_decay_every() == 500
+    assert make_config(steps=150, batch_size=4).training.resolved_k_t() == 50  # >= 3 rounds
     assert make_config(steps=1500, batch_size=8, k_t=50).training.resolved_k_u() == 32
     with pytest.raises(ValueError, match="multiple of"):
         make_config(preset="paper", patch_size=60)

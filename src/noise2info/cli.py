@@ -255,5 +255,131 @@ def demo(out_dir, steps, seed, device, as_json, quiet):
     )
 
 
+@main.group()
+def data():
+    """Generate the benchmark datasets (seeded)."""
+
+
+NOISE_KINDS = ["hanzi", "gaussian", "poisson-gaussian", "pepper"]
+
+
+@data.command("hanzi")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option(
+    "--font", type=click.Path(dir_okay=False), default=None, help="A CJK font (default: a system one)."
+)
+@click.option("--chars", type=int, default=13029, show_default=True, help="Characters to render.")
+@click.option(
+    "--noise",
+    type=click.Choice(NOISE_KINDS),
+    default="hanzi",
+    show_default=True,
+    help="hanzi: Gaussian 0.7 + Bernoulli 0.25 set to 0, clipped (the paper's main Hanzi noise).",
+)
+@click.option("--std", type=float, default=0.7, show_default=True, help="Gaussian std s' (gaussian, hanzi).")
+@click.option("--p", "p", type=float, default=0.25, show_default=True, help="Bernoulli / pepper probability.")
+@click.option("--a", "a", type=float, default=1.0, show_default=True, help="Poisson scale a.")
+@click.option(
+    "--b", "b", type=float, default=0.3, show_default=True, help="Gaussian std b of Poisson-Gaussian."
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def data_hanzi(out_dir, font, chars, noise, std, p, a, b, seed, as_json):
+    """Render 64x64 Hanzi in [0, 1] (white on black), split 9:1, add noise; clean and noisy
+    TIFF stacks side by side in --out."""
+    from .data.hanzi import find_cjk_font, make_hanzi_dataset
+    from .data.noise import NoiseModel
+
+    model = {
+        "hanzi": NoiseModel("hanzi", std=std, p=p),
+        "gaussian": NoiseModel("gaussian", std=std),
+        "poisson-gaussian": NoiseModel("poisson-gaussian", a=a, b=b),
+        "pepper": NoiseModel("pepper", p=p),
+    }[noise]
+    meta = make_hanzi_dataset(out_dir, font or find_cjk_font(), model, n_chars=chars, seed=seed)
+    _emit(
+        meta,
+        as_json,
+        [
+            f"rendered {meta['chars']} characters: {meta['train_count']} train, {meta['test_count']} test",
+            f"noise: {meta['noise_description']}; sigma_n train {meta['train_sigma_n']:.4f}",
+            f"wrote {out_dir}/train_noisy.tif, train_clean.tif, test_noisy.tif, test_clean.tif, meta.json",
+        ],
+    )
+
+
+@data.command("bsd68")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option(
+    "--data",
+    "data_root",
+    default="../shared/data",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder holding bsd400/, bsd68/, set12/.",
+)
+@click.option("--std", type=float, default=25.0, show_default=True, help="Gaussian std on the 0..255 scale.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@friendly_errors
+def data_bsd68(out_dir, data_root, std, seed):
+    """Noisy BSD400 (train), BSD68 and Set12 (test): float32 TIFFs, not clipped, beside the clean."""
+    from . import io
+    from .data.folders import load_clean_folder
+    from .data.noise import NoiseModel, add_noise
+
+    noise = NoiseModel("gaussian", std=std / 255)
+    for i, sub in enumerate(("bsd400", "bsd68", "set12")):
+        names, clean = load_clean_folder(Path(data_root) / sub)
+        for name, y, x in zip(names, clean, add_noise(clean, noise, seed + i), strict=True):
+            stem = Path(name).stem + ".tif"
+            io.write_image(Path(out_dir) / sub / "clean" / stem, y.astype("float32"))
+            io.write_image(Path(out_dir) / sub / "noisy" / stem, x.astype("float32"))
+        click.echo(f"{sub}: {len(names)} images -> {out_dir}/{sub}/{{clean,noisy}}/")
+
+
+@main.command()
+@click.argument("suite", type=click.Choice(["bsd68", "set12", "hanzi", "hanzi-gauss", "hanzi-other"]))
+@click.option("--budget", type=click.Choice(["quick", "cpu", "paper"]), default="quick", show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Report folder (default bench-SUITE-BUDGET).",
+)
+@click.option(
+    "--data",
+    "data_root",
+    default="../shared/data",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder holding bsd400/, bsd68/, set12/.",
+)
+@click.option("--font", type=click.Path(dir_okay=False), default=None, help="CJK font for the Hanzi suites.")
+@click.option("--method", "methods", multiple=True, help="Run only these methods (repeatable).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--quiet", is_flag=True)
+@friendly_errors
+def bench(suite, budget, out_dir, data_root, font, methods, seed, as_json, quiet):
+    """Reproduce the paper's comparisons for SUITE with the peers under one budget."""
+    from .bench import run_suite
+    from .bench.report import markdown
+
+    out_dir = out_dir or f"bench-{suite}-{budget}"
+    results = run_suite(
+        suite,
+        budget,
+        out_dir=out_dir,
+        data_root=data_root,
+        font=font,
+        methods=list(methods) or None,
+        seed=seed,
+        progress=not quiet,
+    )
+    _emit(results, as_json, [markdown(results), f"wrote {out_dir}/results.md, results.json, sigma.png"])
+
+
 if __name__ == "__main__":
     main()

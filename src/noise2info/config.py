@@ -88,7 +88,9 @@ class TrainingConfig(_Strict):
         return max(math.ceil(k_t / 9), math.ceil(MIN_ESTIMATION_PATCHES / self.batch_size))
 
     def resolved_k_t(self) -> int:
-        return self.k_t or max(round(self.steps * 900 / 50_000), 9 * self.resolved_k_u())
+        # At most steps / 3, so that even a short run lowers sigma_loss a few times.
+        paper = max(round(self.steps * 900 / 50_000), 9 * self.resolved_k_u())
+        return self.k_t or max(1, min(paper, self.steps // 3))
 
 
 class Config(_Strict):

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 
-def _pyplot():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg")  # files only; never needs a display
@@ -18,7 +18,7 @@ def _pyplot():
 
 def plot_curves(history: dict, path: str | Path, sigma_true: float | None = None) -> Path:
     """Losses against steps (left) and sigma_loss / sigma* per round (right)."""
-    plt = _pyplot()
+    plt = pyplot()
     steps = history["steps"]
     rounds = history["sigma_rounds"]
     fig, (ax_l, ax_s) = plt.subplots(1, 2, figsize=(10, 3.8))
@@ -57,7 +57,7 @@ def plot_curves(history: dict, path: str | Path, sigma_true: float | None = None
 
 def plot_before_after(panels: list[tuple[str, np.ndarray]], path: str | Path) -> Path:
     """Side-by-side grey / colour images with titles, e.g. clean / noisy / denoised."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.8))
     for ax, (title, img) in zip(np.atleast_1d(axes), panels, strict=True):
         ax.imshow(np.clip(img, 0, 1), cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1)

@@ -111,6 +111,7 @@ def denoise(
             f"{cfg.channels} channel(s); expected (C={cfg.channels}, {cfg.dims} spatial axes)"
         )
     model.eval()
+    torch.set_flush_denormal(True)  # subnormals slow CPU inference; see training.train
     m = cfg.multiple
     normed, mean, std = normalise(image)
     spatial = image.shape[1:]

@@ -1,0 +1,30 @@
+"""Compute budgets: the same steps and network for every learned method of a suite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Budget:
+    name: str
+    preset: str
+    steps: dict[str, int]  # per dataset family: 'bsd', 'hanzi'
+    batch_size: int
+    patch_size: int
+    train_images: int | None  # BSD400 images used for training (None: all)
+    test_images: int | None  # test images evaluated (None: all)
+    hanzi_chars: int  # characters rendered (train + test, split 9:1)
+    lr_decay_every: int | None = None
+    lr: float = 4e-4
+    crop: int | None = None  # centre-crop test images to this side (quick runs)
+
+
+BUDGETS = {
+    # CI smoke test: every suite in well under 3 minutes on 2 cores.
+    "quick": Budget("quick", "tiny", {"bsd": 300, "hanzi": 200}, 4, 32, 8, 4, 200, lr=2e-3, crop=96),
+    # About an hour per suite on a 2-core CPU (docs/benchmarks.md has the measured times).
+    "cpu": Budget("cpu", "cpu", {"bsd": 2000, "hanzi": 600}, 8, 64, None, None, 2000),
+    # The paper's set-up (method.md): for a GPU.
+    "paper": Budget("paper", "paper", {"bsd": 80_000, "hanzi": 50_000}, 64, 64, None, None, 13029, 5000),
+}

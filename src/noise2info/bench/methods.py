@@ -1,0 +1,109 @@
+"""The denoisers compared, each run on one Case under one Budget.
+
+Learned methods share one trainer (the variant is a parameter) and the same steps, network,
+patches and seed; classical ones (NLM, BM3D) run per test image.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import make_config
+from ..prediction import denoise
+from ..training import train
+from .budgets import Budget
+from .suites import Case
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    kind: str  # 'learned' or 'classical'
+    method: str = ""  # training method for learned ones
+    masking: str = "gaussian"
+    sigma: str | float | None = None  # fixed sigma_loss, or 'oracle' for the true sigma_n
+
+
+METHODS = [
+    Method("noise2info-R", "learned", "noise2info", "gaussian"),
+    Method("noise2info-D", "learned", "noise2info", "donut"),
+    Method("noise2same-R (sigma_loss=1)", "learned", "noise2same", "gaussian", 1.0),
+    Method("noise2same-D (sigma_loss=1)", "learned", "noise2same", "donut", 1.0),
+    Method("noise2same-D (oracle sigma_n)", "learned", "noise2same", "donut", "oracle"),
+    Method("noise2self-D", "learned", "noise2self", "donut"),
+    Method("supervised", "learned", "supervised", "gaussian"),
+    Method("NLM", "classical"),
+    Method("BM3D (oracle sigma)", "classical", sigma="oracle"),
+    Method("BM3D (estimated sigma)", "classical", sigma="estimated"),
+]
+
+
+@dataclass
+class Outcome:
+    predictions: list[np.ndarray]
+    train_seconds: float
+    predict_seconds: float  # per image
+    sigma_loss: float | None = None
+    history: dict | None = None
+    note: str = ""
+
+
+def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
+    sigma = case.sigma_n_train if m.sigma == "oracle" else float(m.sigma or 1.0)
+    cfg = make_config(
+        preset=budget.preset,
+        masking=m.masking,
+        method=m.method,
+        sigma=sigma,
+        steps=budget.steps[case.family],
+        batch_size=budget.batch_size,
+        patch_size=min(budget.patch_size, _largest_patch(case)),
+        lr_decay_every=budget.lr_decay_every,
+        lr=budget.lr,
+        seed=seed,
+        log_every=max(1, budget.steps[case.family] // 200),
+    )
+    images = [x[None].astype(np.float32) for x in case.train_noisy]
+    clean = [y[None].astype(np.float32) for y in case.train_clean]
+    result = train(images, cfg, clean=clean if m.method == "supervised" else None, progress=False)
+    t0 = time.perf_counter()
+    preds = [denoise(result.model, x[None])[0] for x in case.test_noisy]
+    per_image = (time.perf_counter() - t0) / len(preds)
+    return Outcome(preds, result.seconds, per_image, result.sigma_loss, result.history.to_dict())
+
+
+def _largest_patch(case: Case) -> int:
+    """Patches no larger than the smallest training image, in multiples of the U-Net's."""
+    smallest = min(min(x.shape) for x in case.train_noisy)
+    return max(16, smallest // 16 * 16)
+
+
+def run_classical(m: Method, case: Case) -> Outcome:
+    from skimage.restoration import denoise_nl_means, estimate_sigma
+
+    preds = []
+    t0 = time.perf_counter()
+    note = ""
+    if m.name == "NLM":
+        for x in case.test_noisy:
+            s = float(estimate_sigma(x))
+            preds.append(
+                denoise_nl_means(x, h=0.8 * s, sigma=s, patch_size=5, patch_distance=6, fast_mode=True)
+            )
+    else:
+        try:
+            import bm3d
+        except ImportError:
+            return Outcome([], 0.0, 0.0, note="bm3d not installed: pip install 'noise2info[bench]'")
+        for x in case.test_noisy:
+            s = case.noise_std if m.sigma == "oracle" else float(estimate_sigma(x))
+            preds.append(bm3d.bm3d(x, sigma_psd=max(s, 1e-6)))
+        note = "oracle sigma = std of X - Y" if m.sigma == "oracle" else "sigma from skimage estimate_sigma"
+    return Outcome(preds, 0.0, (time.perf_counter() - t0) / len(case.test_noisy), note=note)
+
+
+def run_method(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
+    return run_learned(m, case, budget, seed) if m.kind == "learned" else run_classical(m, case)

@@ -1,0 +1,141 @@
+"""Report a suite's results: markdown table with the paper's figures, JSON, sigma plot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..plotting import pyplot
+from .paper import TABLE2, TABLE3, TABLE4, TABLE5
+
+# Our method names -> the column names of Tables 4 and 5.
+_SHORT = {
+    "noise2info-R": "noise2info",
+    "noise2info-D": "noise2info",
+    "noise2same-R (sigma_loss=1)": "noise2same (1)",
+    "noise2same-D (sigma_loss=1)": "noise2same (1)",
+    "noise2same-D (oracle sigma_n)": "noise2same (sigma_n)",
+    "noise2self-D": "noise2self",
+}
+
+
+def paper_psnr(suite: str, case: str, method: str) -> float | None:
+    if suite in TABLE2:
+        return TABLE2[suite].get(method)
+    if suite == "hanzi-gauss":
+        return TABLE4[float(case.split("=")[1])].get(_SHORT.get(method, ""))
+    if suite == "hanzi-other":
+        return TABLE5[case].get(_SHORT.get(method, ""))
+    return None
+
+
+def paper_sigma(suite: str, case: str) -> tuple[float, float] | None:
+    """The paper's (sigma_loss, sigma_n) for this case, when it reports one."""
+    if suite in TABLE3:
+        r, d, n = TABLE3[suite]
+        return (r + d) / 2, n
+    if suite == "hanzi-gauss":
+        row = TABLE4[float(case.split("=")[1])]
+        return row["sigma_loss"], row["sigma_n"]
+    if suite == "hanzi-other":
+        return TABLE5[case]["sigma_loss"], TABLE5[case]["sigma_n"]
+    return None
+
+
+def _fmt(v, spec=".2f"):
+    return "-" if v is None else format(v, spec)
+
+
+def verdicts(case: dict) -> list[str]:
+    """Plain statements: sigma within 5 %, noise2info vs noise2same(1), gaps to the oracles."""
+    by = {m["method"]: m for m in case["methods"]}
+    lines = []
+    n = case["sigma_n_train"]
+    for v in ("R", "D"):
+        m = by.get(f"noise2info-{v}")
+        if m is None or m.get("psnr") is None:
+            continue
+        s = m["sigma_loss"]
+        lines.append(
+            f"noise2info-{v}: sigma_loss {s:.4f} vs sigma_n {n:.4f} ({100 * (s / n - 1):+.1f} %, "
+            f"{'within' if abs(s / n - 1) <= 0.05 else 'outside'} 5 %)"
+        )
+        base = by.get(f"noise2same-{v} (sigma_loss=1)")
+        if base and base.get("psnr") is not None:
+            d = m["psnr"] - base["psnr"]
+            lines.append(
+                f"noise2info-{v} vs noise2same-{v} (sigma_loss=1): {d:+.2f} dB "
+                f"({'at least as good' if d >= 0 else 'worse'})"
+            )
+        for ref in ("noise2same-D (oracle sigma_n)", "BM3D (oracle sigma)"):
+            r = by.get(ref)
+            if r and r.get("psnr") is not None:
+                lines.append(f"noise2info-{v} vs {ref}: {m['psnr'] - r['psnr']:+.2f} dB")
+    return lines
+
+
+def markdown(results: dict) -> str:
+    out = [f"### `{results['suite']}` at budget `{results['budget']}`", ""]
+    out.append(
+        f"{results['date']}; {results['machine']}; torch {results['torch']}; preset "
+        f"`{results['preset']}`, batch {results['batch_size']}, patch {results['patch_size']}, "
+        f"seed {results['seed']}; whole suite {results['seconds'] / 60:.1f} min."
+    )
+    for case in results["cases"]:
+        ps = paper_sigma(results["suite"], case["paper_key"])
+        out += [
+            "",
+            f"**{case['name']}**: {case['noise']}; {case['train_images']} train / "
+            f"{case['test_images']} test images; {case['steps']} steps; true sigma_n (train) "
+            f"{case['sigma_n_train']:.4f}"
+            + (f"; paper: sigma_loss {ps[0]:.4f} vs sigma_n {ps[1]:.4f}" if ps else ""),
+            "",
+            "| method | PSNR | SSIM | paper PSNR | train s | predict s/image | sigma_loss |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        noisy_paper = paper_psnr(results["suite"], case["paper_key"], "noisy input")
+        out.append(
+            f"| noisy input | {case['noisy']['psnr']:.2f} | {case['noisy']['ssim']:.3f} | "
+            f"{_fmt(noisy_paper)} | | | |"
+        )
+        for m in case["methods"]:
+            if m.get("psnr") is None:
+                out.append(f"| {m['method']} | - | - | | | | {m['note']} |")
+                continue
+            out.append(
+                f"| {m['method']} | {m['psnr']:.2f} | {m['ssim']:.3f} | "
+                f"{_fmt(paper_psnr(results['suite'], case['paper_key'], m['method']))} | "
+                f"{m['train_seconds']:.0f} | {m['predict_seconds']:.3f} | {_fmt(m['sigma_loss'], '.4f')} |"
+            )
+        out += [""] + [f"- {line}" for line in verdicts(case)]
+    return "\n".join(out) + "\n"
+
+
+def plot_sigma(results: dict, path: Path) -> None:
+    """sigma_loss against training steps with sigma_n as a line (the paper's Fig. 4)."""
+    plt = pyplot()
+    cases = results["cases"]
+    fig, axes = plt.subplots(1, len(cases), figsize=(4.2 * len(cases), 3.6), squeeze=False)
+    for ax, case in zip(axes[0], cases, strict=True):
+        for m in case["methods"]:
+            curve = m.get("sigma_curve")
+            if m["method"].startswith("noise2info") and curve:
+                steps, values = zip(*[(0, 1.0), *curve], strict=True)
+                ax.plot(steps, values, drawstyle="steps-post", label=m["method"])
+        ax.axhline(case["sigma_n_train"], color="k", ls="--", label="sigma_n")
+        ax.set_title(case["name"], fontsize=9)
+        ax.set_xlabel("step")
+        ax.set_ylabel("sigma_loss")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_report(results: dict, out_dir: str | Path) -> Path:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    (out / "results.md").write_text(markdown(results))
+    plot_sigma(results, out / "sigma.png")
+    return out
