@@ -97,3 +97,11 @@ def test_scaled_defaults_follow_the_paper_ratios():
     assert make_config(steps=1500, batch_size=8, k_t=50).training.resolved_k_u() == 32
     with pytest.raises(ValueError, match="multiple of"):
         make_config(preset="paper", patch_size=60)
+
+
+def test_subnormal_flushing_is_restored_after_training():
+    tiny = torch.tensor([1e-39]) * 1.0
+    assert float(tiny) != 0.0  # IEEE default before
+    _, noisy = noisy_set(n=1)
+    train(noisy, _cfg(steps=2), progress=False)
+    assert float(torch.tensor([1e-39]) * 1.0) != 0.0  # and after

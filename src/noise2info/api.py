@@ -18,8 +18,9 @@ from .masking import Masker
 from .models import UNet
 from .plotting import plot_curves
 from .prediction import denoise
+from .runtime import resolve_device
 from .sigma import sigma_round
-from .training import TrainResult, make_batch, resolve_device, train
+from .training import TrainResult, make_batch, train
 
 
 @dataclass

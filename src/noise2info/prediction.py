@@ -13,6 +13,7 @@ from torch import nn
 
 from .data import denormalise, normalise
 from .models import receptive_radius
+from .runtime import flush_denormals
 
 # Largest input (pixels / voxels) predicted in one piece when no tile size is given.
 AUTO_TILE_LIMIT = {2: 1024 * 1024, 3: 128**3}
@@ -75,6 +76,7 @@ def _undo_dihedral(x: np.ndarray, k: int, flip: bool) -> np.ndarray:
     return np.rot90(x, -k, axes=(-2, -1))
 
 
+@flush_denormals()
 def denoise(
     model: nn.Module,
     image: np.ndarray,
@@ -111,7 +113,6 @@ def denoise(
             f"{cfg.channels} channel(s); expected (C={cfg.channels}, {cfg.dims} spatial axes)"
         )
     model.eval()
-    torch.set_flush_denormal(True)  # subnormals slow CPU inference; see training.train
     m = cfg.multiple
     normed, mean, std = normalise(image)
     spatial = image.shape[1:]

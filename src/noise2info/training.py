@@ -20,6 +20,7 @@ from .data import PatchSampler, normalise
 from .masking import Masker
 from .models import UNet, build_model
 from .objectives import Batch, make_objective
+from .runtime import flush_denormals, resolve_device
 from .sigma import sigma_round
 
 
@@ -45,15 +46,6 @@ class TrainResult:
     history: History
     sigma_loss: float | None
     seconds: float
-
-
-def resolve_device(device: str = "auto") -> torch.device:
-    """``'auto'`` picks CUDA when available, else the CPU."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for but no CUDA GPU is available")
-    return torch.device(device)
 
 
 def _seeds(seed: int) -> tuple[int, ...]:
@@ -85,6 +77,7 @@ def check_images(images: list[np.ndarray], dims: int) -> int:
     return channels.pop()
 
 
+@flush_denormals()
 def train(
     images: list[np.ndarray],
     config: Config,
@@ -126,9 +119,6 @@ def train(
     if tc.method == "supervised" and clean is None:
         raise ValueError("method 'supervised' needs clean images")
     dev = resolve_device(device)
-    # Sparse gradients (masked-pixel losses) fill the CPU with subnormal floats, which run
-    # up to 15x slower (docs/benchmarks.md); flushing them to zero changes nothing visible.
-    torch.set_flush_denormal(True)
     s_init, s_patch, s_mask, s_est_patch, s_est_mask, s_mc = _seeds(tc.seed)
 
     normed, targets = [], []

@@ -67,7 +67,7 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
         log_every=max(1, budget.steps[case.family] // 200),
     )
     images = [x[None].astype(np.float32) for x in case.train_noisy]
-    clean = [y[None].astype(np.float32) for y in case.train_clean]
+    clean = [y[None].astype(np.float32) for y in case.train_signal]
     result = train(images, cfg, clean=clean if m.method == "supervised" else None, progress=False)
     t0 = time.perf_counter()
     preds = [denoise(result.model, x[None])[0] for x in case.test_noisy]

@@ -57,7 +57,7 @@ def run_suite(
     }
     bar = tqdm(total=len(cases) * len(chosen), desc=f"bench {suite}", unit="run", disable=not progress)
     for case in cases:
-        psnr, ssim = mean_scores(case.test_clean, case.test_noisy, clip=False)
+        psnr, ssim = mean_scores(case.test_signal, case.test_noisy, clip=False)
         entry = {
             "name": case.name,
             "paper_key": case.paper_key,
@@ -81,7 +81,7 @@ def run_suite(
                 "note": out.note,
             }
             if out.predictions:
-                row["psnr"], row["ssim"] = mean_scores(case.test_clean, out.predictions)
+                row["psnr"], row["ssim"] = mean_scores(case.test_signal, out.predictions)
             if out.history is not None:
                 row["sigma_curve"] = [(r["step"], r["sigma_loss"]) for r in out.history["sigma_rounds"]]
             entry["methods"].append(row)

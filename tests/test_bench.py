@@ -1,0 +1,124 @@
+"""Every benchmark suite at the quick budget (CI smoke test): shape and sanity of the output."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from noise2info.bench.methods import METHODS
+from noise2info.bench.report import paper_psnr, verdicts
+from noise2info.cli import main
+from noise2info.data.hanzi import render_hanzi
+from noise2info.data.noise import NoiseModel, add_noise, normalised_noise_std
+
+SUITE_CASES = {"bsd68": 1, "set12": 1, "hanzi": 1, "hanzi-gauss": 4, "hanzi-other": 3}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suite", list(SUITE_CASES))
+def test_suite_quick_budget(suite, shared_data, tmp_path):
+    font = shared_data.parent / "fonts" / "wqy-microhei.ttc"
+    out = tmp_path / suite
+    res = CliRunner().invoke(
+        main,
+        [
+            "bench",
+            suite,
+            "--budget",
+            "quick",
+            "--out",
+            str(out),
+            "--data",
+            str(shared_data),
+            "--font",
+            str(font),
+            "--quiet",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    results = json.loads(res.output.strip().splitlines()[-1])
+    assert {p.name for p in out.iterdir()} == {"results.json", "results.md", "sigma.png"}
+    assert len(results["cases"]) == SUITE_CASES[suite]
+    for case in results["cases"]:
+        assert [m["method"] for m in case["methods"]] == [m.name for m in METHODS]
+        noisy = case["noisy"]["psnr"]
+        for m in case["methods"]:
+            if m["kind"] == "learned":
+                assert m["psnr"] > noisy, (case["name"], m["method"], m["psnr"], noisy)
+                assert 0 < m["ssim"] <= 1 and m["train_seconds"] > 0
+        n2i = [m for m in case["methods"] if m["method"].startswith("noise2info")]
+        assert all(0 < m["sigma_loss"] <= 1 and m["sigma_curve"] for m in n2i)
+        assert case["sigma_n_train"] > 0
+    md = (out / "results.md").read_text()
+    assert "| noise2info-D |" in md and "sigma_n" in md
+
+
+def test_noise_models_statistics():
+    rng_img = [np.full((64, 64), 0.5)]
+    g = add_noise(rng_img, NoiseModel("gaussian", std=0.3), 0)[0]
+    assert abs(g.std() - 0.3) < 0.01
+    h = add_noise(rng_img, NoiseModel("hanzi", std=0.7, p=0.25), 0)[0]
+    assert h.min() >= 0 and h.max() <= 1 and (h == 0).mean() > 0.25
+    p = add_noise(rng_img, NoiseModel("pepper", p=0.25), 0)[0]
+    assert abs((p == 0).mean() - 0.25) < 0.03 and set(np.unique(p)) == {0.0, 0.5}
+    pg = add_noise([np.full((64, 64), 20.0)], NoiseModel("poisson-gaussian", a=1.0, b=0.0), 0)[0]
+    assert abs(pg.mean() - 20) < 0.5 and abs(pg.var() - 20) < 2
+    assert np.array_equal(
+        add_noise(rng_img, NoiseModel("gaussian", std=0.3), 5)[0],
+        add_noise(rng_img, NoiseModel("gaussian", std=0.3), 5)[0],
+    )
+
+
+def test_sigma_n_matches_the_paper_formula():
+    # Table 4: sigma_n = s' / sqrt(s'^2 + std(Y)^2) for Gaussian noise on one image
+    rng = np.random.default_rng(0)
+    y = [rng.uniform(0, 1, (256, 256))]
+    x = add_noise(y, NoiseModel("gaussian", std=0.5), 1)
+    expected = 0.5 / np.sqrt(0.5**2 + y[0].std() ** 2)
+    assert normalised_noise_std(y, x) == pytest.approx(expected, rel=0.01)
+
+
+def test_render_hanzi(shared_data):
+    font = shared_data.parent / "fonts" / "wqy-microhei.ttc"
+    chars, images = render_hanzi(font, 20)
+    assert len(chars) == 20 and chars[0] == "\u4e00"
+    assert images.shape == (20, 64, 64) and images.min() == 0 and images.max() == 1
+    assert len({im.tobytes() for im in images}) == 20  # all different glyphs
+
+
+def test_data_hanzi_command(shared_data, tmp_path):
+    font = shared_data.parent / "fonts" / "wqy-microhei.ttc"
+    res = CliRunner().invoke(
+        main, ["data", "hanzi", "--out", str(tmp_path), "--font", str(font), "--chars", "30", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    meta = json.loads(res.output.strip().splitlines()[-1])
+    assert (meta["train_count"], meta["test_count"]) == (27, 3)
+    from noise2info import io
+
+    clean, noisy = io.read_image(tmp_path / "train_clean.tif"), io.read_image(tmp_path / "train_noisy.tif")
+    assert clean.shape == noisy.shape == (27, 64, 64) and noisy.dtype == np.float32
+
+
+def test_missing_font_is_a_clear_error(tmp_path):
+    res = CliRunner().invoke(
+        main, ["data", "hanzi", "--out", str(tmp_path), "--font", str(tmp_path / "no.ttf")]
+    )
+    assert res.exit_code == 2 and "cannot load font" in res.output
+
+
+def test_report_helpers():
+    assert paper_psnr("bsd68", "bsd68", "noise2info-D") == 27.74
+    assert paper_psnr("hanzi-gauss", "s'=0.3", "noise2same-R (sigma_loss=1)") == 23.55
+    case = {
+        "sigma_n_train": 0.5,
+        "methods": [
+            {"method": "noise2info-R", "psnr": 27.0, "sigma_loss": 0.51},
+            {"method": "noise2same-R (sigma_loss=1)", "psnr": 26.5},
+            {"method": "BM3D (oracle sigma)", "psnr": 28.0},
+        ],
+    }
+    text = "\n".join(verdicts(case))
+    assert "+2.0 %, within 5 %" in text and "+0.50 dB (at least as good)" in text and "-1.00 dB" in text
