@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,16 +14,16 @@ import torch
 from tqdm.auto import tqdm
 
 from . import io
-from .checkpoint import load_model, save_model
+from .checkpoint import CONFIG, TRAINING_STATE, WEIGHTS, load_model, save_model
 from .config import Config
 from .data import PatchSampler, normalise
 from .masking import Masker
 from .models import UNet
 from .plotting import plot_curves
 from .prediction import denoise
-from .runtime import resolve_device
+from .runtime import flush_denormals, resolve_device
 from .sigma import sigma_round
-from .training import TrainResult, make_batch, train
+from .training import Trainer, TrainingInterrupted, TrainResult, make_batch
 
 
 @dataclass
@@ -54,15 +57,64 @@ def save_run(result: TrainResult, run_dir: str | Path) -> Path:
     history = result.history.to_dict()
     history["sigma_loss"] = result.sigma_loss
     history["seconds"] = result.seconds
-    (run_dir / "history.json").write_text(json.dumps(history, indent=1) + "\n")
+    io.atomic_write(
+        run_dir / "history.json", lambda tmp: Path(tmp).write_text(json.dumps(history, indent=1) + "\n")
+    )
     plot_curves(history, run_dir / "curves.png")
     return run_dir
 
 
+def config_differences(saved: Config, wanted: Config) -> list[str]:
+    """``'section.field: saved -> wanted'`` for every field that differs."""
+
+    def flat(d: dict, prefix: str = "") -> dict:
+        out = {}
+        for k, v in d.items():
+            out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+        return out
+
+    a, b = flat(saved.model_dump(mode="json")), flat(wanted.model_dump(mode="json"))
+    return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+
+
+@contextmanager
+def _stop_on_signals(trainer: Trainer):
+    """SIGINT / SIGTERM ask the trainer to checkpoint and stop after the current step."""
+    received: list[int] = []
+
+    def handler(signum, _frame):
+        received.append(signum)
+        trainer.request_stop()
+
+    if threading.current_thread() is not threading.main_thread():  # handlers only work there
+        yield received
+        return
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
 def train_files(
-    inputs, config: Config, run_dir: str | Path, *, device: str = "auto", progress: bool = True
+    inputs,
+    config: Config,
+    run_dir: str | Path,
+    *,
+    device: str = "auto",
+    progress: bool = True,
+    resume: bool = False,
 ) -> TrainResult:
-    """Train on image files and save the run. ``config.model.channels`` is taken from the data."""
+    """Train on image files and save the run. ``config.model.channels`` is taken from the data.
+
+    The run directory gets ``config.json`` at once and ``checkpoint.safetensors`` every
+    ``checkpoint_every`` steps; Ctrl-C or SIGTERM save a checkpoint and raise
+    :class:`TrainingInterrupted` (its ``signal`` says which). ``resume=True`` continues from
+    the checkpoint; the config must match the saved one. A directory that already holds a run
+    is never overwritten.
+    """
+    run_dir = Path(run_dir)
     loaded = load_images(inputs, config.model.dims)
     images = _images_of(loaded)
     channels = {im.shape[0] for im in images}
@@ -71,7 +123,31 @@ def train_files(
         raise io.ImageError(f"training images have mixed channel counts ({per_file})")
     config = config.model_copy(deep=True)
     config.model.channels = channels.pop()
-    result = train(images, config, device=device, progress=progress)
+    ckpt = run_dir / TRAINING_STATE
+    if resume:
+        if not ckpt.is_file():
+            raise ValueError(f"{run_dir}: nothing to resume (no {TRAINING_STATE})")
+        try:
+            saved = Config.load(run_dir / CONFIG)
+        except (ValueError, FileNotFoundError) as err:
+            raise ValueError(f"{run_dir}: cannot resume ({err})") from None
+        diff = config_differences(saved, config)
+        if diff:
+            raise ValueError(f"{run_dir} was trained with other settings ({'; '.join(diff)})")
+    elif any((run_dir / name).exists() for name in (CONFIG, WEIGHTS, TRAINING_STATE)):
+        raise ValueError(f"{run_dir} already holds a run; continue it with --resume or choose a new --out")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    io.atomic_write(run_dir / CONFIG, config.save)
+
+    trainer = Trainer(images, config, device=device)
+    if resume:
+        trainer.resume(ckpt)
+    with flush_denormals(), _stop_on_signals(trainer) as received:
+        try:
+            result = trainer.run(progress, checkpoint=ckpt)
+        except TrainingInterrupted as stop:
+            stop.signal = received[-1] if received else signal.SIGINT
+            raise
     save_run(result, run_dir)
     return result
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 
 from . import api
 from .config import PRESETS, Config, MaskingConfig, ModelConfig, TrainingConfig
+from .training import TrainingInterrupted
 
 
 def _fail(message: str, code: int = 2):
@@ -98,56 +100,32 @@ def main():
 )
 @click.option("--k-mc", type=int, default=10, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--checkpoint-every",
+    type=int,
+    default=500,
+    show_default=True,
+    help="Steps between resumable checkpoints (also written on Ctrl-C / SIGTERM).",
+)
+@click.option("--resume", is_flag=True, help="Continue the interrupted run in --out from its checkpoint.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @friendly_errors
-def train(
-    inputs,
-    run_dir,
-    method,
-    sigma,
-    masking,
-    mask_percent,
-    steps,
-    batch_size,
-    patch_size,
-    preset,
-    depth,
-    features,
-    dims,
-    lr,
-    lr_decay_every,
-    k_t,
-    k_u,
-    k_mc,
-    seed,
-    device,
-    as_json,
-    quiet,
-):
+def train(inputs, run_dir, **opts):
     """Train on noisy images INPUT... (files, directories or globs) and save to --out."""
-    arch = dict(PRESETS[preset])
-    arch.update({k: v for k, v in (("depth", depth), ("base_features", features)) if v is not None})
-    config = Config(
-        model=ModelConfig(dims=int(dims), **arch),
-        masking=MaskingConfig(percent=mask_percent, replacement=masking),
-        training=TrainingConfig(
-            method=method,
-            sigma=sigma,
-            steps=steps,
-            batch_size=batch_size,
-            patch_size=patch_size,
-            lr=lr,
-            lr_decay_every=lr_decay_every,
-            k_t=k_t,
-            k_u=k_u,
-            k_mc=k_mc,
-            seed=seed,
-        ),
-    )
-    result = api.train_files(inputs, config, run_dir, device=device, progress=not quiet)
+    config = _config_from_options(opts)
+    if opts["resume"]:
+        config = _resumed_config(Path(run_dir), config)
+    try:
+        result = api.train_files(
+            inputs, config, run_dir, device=opts["device"], progress=not opts["quiet"], resume=opts["resume"]
+        )
+    except TrainingInterrupted as stop:
+        click.echo(f"noise2info: {stop}; continue with the same command and --resume", err=True)
+        sys.exit(128 + int(stop.signal or signal.SIGINT))
     last = result.history.steps[-1]
+    steps, method = config.training.steps, config.training.method
     summary = {
         "run_dir": str(run_dir),
         "method": method,
@@ -161,7 +139,81 @@ def train(
     if result.sigma_loss is not None:
         lines.append(f"sigma_loss (noise std, normalised units): {result.sigma_loss:.4f}")
     lines.append(f"wrote {run_dir}/model.safetensors, config.json, history.json, curves.png")
-    _emit(summary, as_json, lines)
+    _emit(summary, opts["as_json"], lines)
+
+
+# Config field -> the train options that set it (for --resume: which differences were asked for).
+_OPTION_OF = {
+    "model.dims": ("dims",),
+    "model.depth": ("depth", "preset"),
+    "model.base_features": ("features", "preset"),
+    "model.res_blocks": ("preset",),
+    "masking.percent": ("mask_percent",),
+    "masking.replacement": ("masking",),
+    **{
+        f"training.{k}": (k,)
+        for k in (
+            "method",
+            "sigma",
+            "steps",
+            "batch_size",
+            "patch_size",
+            "lr",
+            "lr_decay_every",
+            "k_t",
+            "k_u",
+            "k_mc",
+            "seed",
+            "checkpoint_every",
+        )
+    },
+}
+
+
+def _config_from_options(o: dict) -> Config:
+    arch = dict(PRESETS[o["preset"]])
+    arch.update({k: v for k, v in (("depth", o["depth"]), ("base_features", o["features"])) if v is not None})
+    keys = (
+        "method",
+        "sigma",
+        "steps",
+        "batch_size",
+        "patch_size",
+        "lr",
+        "lr_decay_every",
+        "k_t",
+        "k_u",
+        "k_mc",
+        "seed",
+        "checkpoint_every",
+    )
+    return Config(
+        model=ModelConfig(dims=int(o["dims"]), **arch),
+        masking=MaskingConfig(percent=o["mask_percent"], replacement=o["masking"]),
+        training=TrainingConfig(**{k: o[k] for k in keys}),
+    )
+
+
+def _resumed_config(run_dir: Path, wanted: Config) -> Config:
+    """The run's saved config; options given explicitly on this command line must agree with it."""
+    from .checkpoint import CONFIG
+
+    try:
+        saved = Config.load(run_dir / CONFIG)
+    except FileNotFoundError:
+        raise ValueError(f"{run_dir}: nothing to resume (no {CONFIG})") from None
+    ctx = click.get_current_context()
+    explicit = {
+        n for n in ctx.params if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE
+    }
+    clashes = []
+    for line in api.config_differences(saved, wanted):
+        key = line.split(":")[0]
+        if key != "model.channels" and explicit & set(_OPTION_OF.get(key, ())):
+            clashes.append(line)
+    if clashes:
+        raise ValueError(f"{run_dir} was trained with other settings ({'; '.join(clashes)})")
+    return saved
 
 
 @main.command()

@@ -69,6 +69,7 @@ class TrainingConfig(_Strict):
     k_u: int | None = Field(None, ge=1, description="estimation batches per sigma round")
     k_mc: int = Field(10, ge=1, description="Monte-Carlo draws for E_l")
     log_every: int = Field(10, ge=1)
+    checkpoint_every: int = Field(500, ge=1, description="steps between resumable checkpoints")
     seed: int = 0
     augment: bool = True
 

@@ -81,14 +81,27 @@ def read_image(path: str | Path) -> np.ndarray:
     return arr
 
 
-def write_image(path: str | Path, arr: np.ndarray) -> None:
-    """Write ``arr`` in the format of ``path``'s extension, atomically (temp file + rename)."""
+def atomic_write(path: str | Path, write) -> Path:
+    """Call ``write(tmp_path)`` on a temp file beside ``path``, then rename it over ``path``:
+    readers see the old file or the whole new one, never half of it."""
     path = Path(path)
-    suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_image(path: str | Path, arr: np.ndarray) -> None:
+    """Write ``arr`` in the format of ``path``'s extension, atomically (temp file + rename)."""
+    suffix = Path(path).suffix.lower()
+
+    def write(tmp: str) -> None:
         if suffix in (".tif", ".tiff"):
             import tifffile
 
@@ -103,10 +116,8 @@ def write_image(path: str | Path, arr: np.ndarray) -> None:
 
             kwargs = {"quality": 95} if suffix in (".jpg", ".jpeg") else {}
             iio.imwrite(tmp, arr, plugin="pillow", extension=suffix, **kwargs)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    atomic_write(path, write)
 
 
 def cast_to(arr: np.ndarray, dtype: np.dtype) -> np.ndarray:

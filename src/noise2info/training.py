@@ -6,15 +6,19 @@ run (``noise2info``). The estimator's history is returned as data.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .checkpoint import load_training_state, save_training_state
 from .config import Config
 from .data import PatchSampler, normalise
 from .masking import Masker
@@ -23,9 +27,30 @@ from .objectives import Batch, make_objective
 from .runtime import flush_denormals, resolve_device
 from .sigma import sigma_round
 
+log = logging.getLogger("noise2info")
+
 
 class TrainingError(RuntimeError):
     """Training cannot go on (for example a NaN or Inf loss)."""
+
+
+class TrainingInterrupted(RuntimeError):
+    """Training stopped on request (Ctrl-C, SIGTERM); a checkpoint was saved if a path was given."""
+
+    def __init__(self, step: int, checkpoint: Path | None):
+        self.step, self.checkpoint = step, checkpoint
+        self.signal: int | None = None  # set by whoever caught the signal
+        where = f"; checkpoint saved to {checkpoint}" if checkpoint else ""
+        super().__init__(f"training interrupted at step {step}{where}")
+
+
+def data_fingerprint(images: list[np.ndarray]) -> str:
+    """A digest of the training images, so a resumed run can check it sees the same data."""
+    h = hashlib.sha256()
+    for im in images:
+        h.update(str(im.shape).encode())
+        h.update(np.ascontiguousarray(im, dtype=np.float32).tobytes())
+    return h.hexdigest()[:16]
 
 
 @dataclass
@@ -98,6 +123,7 @@ class Trainer:
         self.device = resolve_device(device)
         s_init, s_patch, s_mask, s_est_patch, s_est_mask, s_mc = _seeds(tc.seed)
 
+        self.fingerprint = data_fingerprint(images)
         normed, targets = [], []
         for i, im in enumerate(images):
             x, mean, std = normalise(im)
@@ -122,6 +148,9 @@ class Trainer:
         )
         self.history = History()
         self.steps_done = 0
+        self._running: dict[str, float] = {}  # loss terms summed since the last log record
+        self._n_running = 0
+        self._stop_requested = False
 
     @property
     def sigma_loss(self) -> float | None:
@@ -160,6 +189,12 @@ class Trainer:
         updated = star is not None and math.isfinite(star) and star < self.objective.sigma_loss
         if updated:
             self.objective.sigma_loss = star
+        elif star is None or not math.isfinite(star):
+            log.info(
+                "step %d: sigma round gave no estimate; sigma_loss stays %.4f",
+                self.steps_done,
+                self.objective.sigma_loss,
+            )
         record = {
             "step": self.steps_done,
             "sigma_star": star,
@@ -171,13 +206,88 @@ class Trainer:
         self.history.sigma_rounds.append(record)
         return record
 
-    def run(self, progress: bool = True, on_round: Callable[[dict], None] | None = None) -> TrainResult:
-        """Alternate k_t training steps and a sigma round until ``steps`` are done."""
+    def request_stop(self) -> None:
+        """Ask :meth:`run` to stop after the current step (safe to call from a signal handler)."""
+        self._stop_requested = True
+
+    # -- resumable state --------------------------------------------------------------
+    def state(self) -> tuple[dict[str, torch.Tensor], dict]:
+        """Everything needed to continue exactly: weights, optimiser, scheduler, sigma_loss,
+        history, log accumulators and every random state."""
+        tensors = {f"model/{k}": v for k, v in self.model.state_dict().items()}
+        optim = self.optimiser.state_dict()
+        for pid, entry in optim["state"].items():
+            for name, value in entry.items():
+                tensors[f"optim/{pid}/{name}"] = torch.as_tensor(value)
+        tensors["rng/mask"] = self.masker.generator.get_state()
+        tensors["rng/est_mask"] = self.est_masker.generator.get_state()
+        tensors["rng/mc"] = self.mc_generator.get_state()
+        tensors["rng/torch"] = torch.get_rng_state()
+        meta = {
+            "config": self.config.model_dump(mode="json"),
+            "fingerprint": self.fingerprint,
+            "steps_done": self.steps_done,
+            "sigma_loss": self.sigma_loss,
+            "history": self.history.to_dict(),
+            "running": self._running,
+            "n_running": self._n_running,
+            "optim_groups": optim["param_groups"],
+            "scheduler": self.scheduler.state_dict(),
+            "sampler": self.sampler.rng.bit_generator.state,
+            "est_sampler": self.est_sampler.rng.bit_generator.state,
+        }
+        return tensors, meta
+
+    def load_state(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
+        """Restore what :meth:`state` returned (same config and data required)."""
+        if meta["config"] != self.config.model_dump(mode="json"):
+            raise ValueError(
+                "the checkpoint was written with a different configuration; "
+                "resume with the same options or start a new run directory"
+            )
+        if meta["fingerprint"] != self.fingerprint:
+            raise ValueError("the checkpoint was trained on different images; resume with the same inputs")
+        self.model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model/")})
+        state: dict[int, dict] = {}
+        for key, value in tensors.items():
+            if key.startswith("optim/"):
+                _, pid, name = key.split("/", 2)
+                state.setdefault(int(pid), {})[name] = value.to(self.device) if name != "step" else value
+        self.optimiser.load_state_dict({"state": state, "param_groups": meta["optim_groups"]})
+        self.scheduler.load_state_dict(meta["scheduler"])
+        self.masker.generator.set_state(tensors["rng/mask"])
+        self.est_masker.generator.set_state(tensors["rng/est_mask"])
+        self.mc_generator.set_state(tensors["rng/mc"])
+        torch.set_rng_state(tensors["rng/torch"])
+        self.sampler.rng.bit_generator.state = meta["sampler"]
+        self.est_sampler.rng.bit_generator.state = meta["est_sampler"]
+        if meta["sigma_loss"] is not None:
+            self.objective.sigma_loss = meta["sigma_loss"]
+        self.history = History(**meta["history"])
+        self._running, self._n_running = meta["running"], meta["n_running"]
+        self.steps_done = meta["steps_done"]
+
+    def save_checkpoint(self, path: str | Path) -> Path:
+        return save_training_state(path, *self.state())
+
+    def resume(self, path: str | Path) -> None:
+        self.load_state(*load_training_state(path))
+
+    # -- the loop ---------------------------------------------------------------------
+    def run(
+        self,
+        progress: bool = True,
+        on_round: Callable[[dict], None] | None = None,
+        checkpoint: str | Path | None = None,
+    ) -> TrainResult:
+        """Alternate k_t training steps and a sigma round until ``steps`` are done.
+
+        With ``checkpoint``, a resumable state is written there every ``checkpoint_every``
+        steps, at the end, and when a stop is requested (then :class:`TrainingInterrupted`).
+        """
         t0 = time.perf_counter()
         tc = self.config.training
         k_t = tc.resolved_k_t()
-        running: dict[str, float] = {}
-        n_running = 0
         bar = tqdm(
             total=tc.steps,
             initial=self.steps_done,
@@ -189,21 +299,13 @@ class Trainer:
         try:
             while self.steps_done < tc.steps:
                 for name, value in self.step().items():
-                    running[name] = running.get(name, 0.0) + value
-                n_running += 1
+                    self._running[name] = self._running.get(name, 0.0) + value
+                self._n_running += 1
                 step = self.steps_done
                 if step % tc.log_every == 0 or step == tc.steps:
-                    record = {
-                        "step": step,
-                        **{k: v / n_running for k, v in running.items()},
-                        "lr": self.optimiser.param_groups[0]["lr"],
-                    }
-                    if self.sigma_loss is not None:
-                        record["sigma_loss"] = self.sigma_loss
-                    self.history.steps.append(record)
-                    running, n_running = {}, 0
+                    self._log_record()
                     bar.set_postfix(
-                        loss=f"{record['loss']:.4f}",
+                        loss=f"{self.history.steps[-1]['loss']:.4f}",
                         **({"sigma_loss": f"{self.sigma_loss:.4f}"} if self.sigma_loss else {}),
                     )
                 if self.estimates_sigma and step % k_t == 0:
@@ -212,10 +314,28 @@ class Trainer:
                         on_round(record)
                     bar.set_postfix(sigma_loss=f"{self.sigma_loss:.4f}")
                 bar.update(1)
+                if checkpoint is not None and (step % tc.checkpoint_every == 0 or step == tc.steps):
+                    self.save_checkpoint(checkpoint)
+                if self._stop_requested and step < tc.steps:
+                    self._stop_requested = False
+                    if checkpoint is not None:
+                        self.save_checkpoint(checkpoint)
+                    raise TrainingInterrupted(step, Path(checkpoint) if checkpoint else None)
         finally:
             bar.close()
         self.model.eval()
         return TrainResult(self.model, self.config, self.history, self.sigma_loss, time.perf_counter() - t0)
+
+    def _log_record(self) -> None:
+        record = {
+            "step": self.steps_done,
+            **{k: v / self._n_running for k, v in self._running.items()},
+            "lr": self.optimiser.param_groups[0]["lr"],
+        }
+        if self.sigma_loss is not None:
+            record["sigma_loss"] = self.sigma_loss
+        self.history.steps.append(record)
+        self._running, self._n_running = {}, 0
 
 
 @flush_denormals()
