@@ -164,7 +164,8 @@ def denoise_array(model: UNet, arr: np.ndarray, *, tile: int | None = None, tta:
         raise ValueError(
             f"image has {samples.shape[1]} channel(s) but the model was trained on {model.config.channels}"
         )
-    out = np.stack([denoise(model, s, tile=tile, tta=tta) for s in samples])
+    results = [denoise(model, s, tile=tile, tta=tta) for s in samples]
+    out = results[0][None] if len(results) == 1 else np.stack(results)  # no copy for one image
     return io.cast_to(io.from_samples(out, layout), arr.dtype)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 
 from . import api
 from .config import PRESETS, Config, MaskingConfig, ModelConfig, TrainingConfig
-from .training import TrainingInterrupted
+from .training import TrainingError, TrainingInterrupted
 
 
 def _fail(message: str, code: int = 2):
@@ -25,7 +26,7 @@ def _fail(message: str, code: int = 2):
 
 
 def friendly_errors(fn):
-    """Turn the library's input errors into one line and exit code 2."""
+    """One line instead of a traceback: exit 2 for input errors, 1 for anything internal."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -34,10 +35,17 @@ def friendly_errors(fn):
         except ValidationError as err:
             first = err.errors()[0]
             _fail(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+        except TrainingError as err:
+            _fail(str(err), 1)
         except (ValueError, FileNotFoundError) as err:  # ImageError, ModelFileError, ...
             _fail(str(err).splitlines()[0] if str(err) else type(err).__name__)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except Exception as err:
+            if os.environ.get("NOISE2INFO_DEBUG"):
+                raise
+            _fail(f"internal error ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}); "
+                  "rerun with NOISE2INFO_DEBUG=1 for the traceback and please report it", 1)
 
     return wrapper
 

@@ -120,7 +120,8 @@ def denoise(
     for s in spatial:
         total = _round_up(s, m) - s
         pads.append((total // 2, total - total // 2))
-    padded = np.pad(normed, [(0, 0), *pads], mode="symmetric")
+    padded = np.pad(normed, [(0, 0), *pads], mode="symmetric") if any(map(sum, pads)) else normed
+    del normed
 
     margin = _round_up(overlap if overlap is not None else receptive_radius(cfg), m)
     if tile is None and math.prod(padded.shape[1:]) > AUTO_TILE_LIMIT[cfg.dims]:
@@ -133,11 +134,13 @@ def denoise(
                 f"on each side; use a tile of at least {2 * margin + 4 * m}"
             )
 
-    ops = [(k, f) for f in (False, True) for k in range(4)] if tta else [(0, False)]
-    acc = np.zeros(padded.shape, dtype=np.float64)
-    for k, flip in ops:
-        pred = predict_tiled(model, np.ascontiguousarray(_dihedral(padded, k, flip)), tile, margin)
-        acc += _undo_dihedral(pred, k, flip)
-    acc /= len(ops)
+    if tta:
+        acc = np.zeros(padded.shape, dtype=np.float64)
+        for k, flip in [(k, f) for f in (False, True) for k in range(4)]:
+            pred = predict_tiled(model, np.ascontiguousarray(_dihedral(padded, k, flip)), tile, margin)
+            acc += _undo_dihedral(pred, k, flip)
+        acc /= 8
+    else:
+        acc = predict_tiled(model, padded, tile, margin)
     crop = tuple(slice(a, a + s) for (a, _), s in zip(pads, spatial, strict=True))
     return denormalise(acc[(slice(None), *crop)], mean, std)
