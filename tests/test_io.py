@@ -112,3 +112,21 @@ def test_load_normalise_denormalise_save_round_trip(tmp_path_factory, shape, dty
     assert final.dtype == arr.dtype and final.shape == arr.shape
     tol = 0 if np.dtype(dtype).kind == "u" else 1e-5 * (np.abs(arr).max() + 1)
     assert np.abs(final.astype(np.float64) - arr.astype(np.float64)).max() <= tol
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
+    target = tmp_path / "out.tif"
+    io.write_image(target, np.ones((8, 8), np.float32))
+    before = target.read_bytes()
+    import tifffile
+
+    def half_written(path, arr, **kw):
+        with open(path, "wb") as fh:
+            fh.write(b"II*\x00partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(tifffile, "imwrite", half_written)
+    with pytest.raises(OSError, match="disk full"):
+        io.write_image(target, np.zeros((8, 8), np.float32))
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out.tif"]  # no temp file left

@@ -131,7 +131,7 @@ def sigma_round(
         stats = collect_statistics(model, batches)
     finally:
         model.train(was_training)
-    if stats.pixel_count == 0:
+    if stats.pixel_count == 0 or stats.mask_count == 0:  # nothing to estimate from
         return {"sigma_star": None, "L_in": float("nan"), "inv": float("nan")}
     sigma_star = estimate_sigma(stats.removed(), stats.l_in, stats.inv, k_mc, generator)
     return {"sigma_star": sigma_star, "L_in": stats.l_in, "inv": stats.inv}
