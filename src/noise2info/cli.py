@@ -44,8 +44,11 @@ def friendly_errors(fn):
         except Exception as err:
             if os.environ.get("NOISE2INFO_DEBUG"):
                 raise
-            _fail(f"internal error ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}); "
-                  "rerun with NOISE2INFO_DEBUG=1 for the traceback and please report it", 1)
+            _fail(
+                f"internal error ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}); "
+                "rerun with NOISE2INFO_DEBUG=1 for the traceback and please report it",
+                1,
+            )
 
     return wrapper
 
@@ -150,6 +153,21 @@ def train(inputs, run_dir, **opts):
     _emit(summary, opts["as_json"], lines)
 
 
+# Train options that are TrainingConfig fields of the same name.
+_TRAINING_OPTIONS = (
+    "method",
+    "sigma",
+    "steps",
+    "batch_size",
+    "patch_size",
+    "lr",
+    "lr_decay_every",
+    "k_t",
+    "k_u",
+    "k_mc",
+    "seed",
+    "checkpoint_every",
+)
 # Config field -> the train options that set it (for --resume: which differences were asked for).
 _OPTION_OF = {
     "model.dims": ("dims",),
@@ -158,47 +176,17 @@ _OPTION_OF = {
     "model.res_blocks": ("preset",),
     "masking.percent": ("mask_percent",),
     "masking.replacement": ("masking",),
-    **{
-        f"training.{k}": (k,)
-        for k in (
-            "method",
-            "sigma",
-            "steps",
-            "batch_size",
-            "patch_size",
-            "lr",
-            "lr_decay_every",
-            "k_t",
-            "k_u",
-            "k_mc",
-            "seed",
-            "checkpoint_every",
-        )
-    },
+    **{f"training.{k}": (k,) for k in _TRAINING_OPTIONS},
 }
 
 
 def _config_from_options(o: dict) -> Config:
     arch = dict(PRESETS[o["preset"]])
     arch.update({k: v for k, v in (("depth", o["depth"]), ("base_features", o["features"])) if v is not None})
-    keys = (
-        "method",
-        "sigma",
-        "steps",
-        "batch_size",
-        "patch_size",
-        "lr",
-        "lr_decay_every",
-        "k_t",
-        "k_u",
-        "k_mc",
-        "seed",
-        "checkpoint_every",
-    )
     return Config(
         model=ModelConfig(dims=int(o["dims"]), **arch),
         masking=MaskingConfig(percent=o["mask_percent"], replacement=o["masking"]),
-        training=TrainingConfig(**{k: o[k] for k in keys}),
+        training=TrainingConfig(**{k: o[k] for k in _TRAINING_OPTIONS}),
     )
 
 
