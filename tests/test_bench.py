@@ -122,3 +122,16 @@ def test_report_helpers():
     }
     text = "\n".join(verdicts(case))
     assert "+2.0 %, within 5 %" in text and "+0.50 dB (at least as good)" in text and "-1.00 dB" in text
+
+
+def test_data_bsd68_command(shared_data, tmp_path):
+    res = CliRunner().invoke(main, ["data", "bsd68", "--data", str(shared_data), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    from noise2info import io
+
+    for sub, n in (("bsd400", 400), ("bsd68", 68), ("set12", 12)):
+        noisy = sorted((tmp_path / sub / "noisy").iterdir())
+        assert len(noisy) == n
+    y = io.read_image(tmp_path / "set12" / "clean" / "01.tif")
+    x = io.read_image(tmp_path / "set12" / "noisy" / "01.tif")
+    assert x.dtype == np.float32 and abs((x - y).std() - 25 / 255) < 0.005 and x.min() < 0  # not clipped

@@ -357,9 +357,7 @@ def data_hanzi(out_dir, font, chars, noise, std, p, a, b, seed, as_json):
     )
 
 
-@data.command("bsd68")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
-@click.option(
+DATA_ROOT_OPTION = click.option(
     "--data",
     "data_root",
     default="../shared/data",
@@ -367,6 +365,11 @@ def data_hanzi(out_dir, font, chars, noise, std, p, a, b, seed, as_json):
     type=click.Path(file_okay=False),
     help="Folder holding bsd400/, bsd68/, set12/.",
 )
+
+
+@data.command("bsd68")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@DATA_ROOT_OPTION
 @click.option("--std", type=float, default=25.0, show_default=True, help="Gaussian std on the 0..255 scale.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @friendly_errors
@@ -396,14 +399,7 @@ def data_bsd68(out_dir, data_root, std, seed):
     type=click.Path(file_okay=False),
     help="Report folder (default bench-SUITE-BUDGET).",
 )
-@click.option(
-    "--data",
-    "data_root",
-    default="../shared/data",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Folder holding bsd400/, bsd68/, set12/.",
-)
+@DATA_ROOT_OPTION
 @click.option("--font", type=click.Path(dir_okay=False), default=None, help="CJK font for the Hanzi suites.")
 @click.option("--method", "methods", multiple=True, help="Run only these methods (repeatable).")
 @click.option("--seed", type=int, default=0, show_default=True)
