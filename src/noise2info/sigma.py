@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import torch
+import torch.distributed as dist
 from torch import nn
 
 from .objectives import Batch
@@ -97,6 +98,34 @@ class SigmaStatistics:
     def removed(self) -> torch.Tensor:
         return torch.cat(self.rows, dim=0)
 
+    def merged_across_ranks(self) -> SigmaStatistics:
+        """The statistics of all ranks' patches together (torch.distributed).
+
+        Sums and counts are all-reduced; the removed-noise rows are all-gathered in rank
+        order, so every rank holds the same pool and, with the same generator state, ends the
+        round with the same sigma* as one process working on the union of the patches.
+        """
+        device = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else None
+        totals = torch.tensor(
+            [self.sq_err_sum, self.pixel_count, self.inv_sum, self.mask_count],
+            dtype=torch.float64,
+            device=device,
+        )
+        dist.all_reduce(totals)
+        removed = self.removed().to(device)
+        world = dist.get_world_size()
+        counts = [torch.zeros(1, dtype=torch.int64, device=device) for _ in range(world)]
+        dist.all_gather(counts, torch.tensor([removed.shape[0]], dtype=torch.int64, device=device))
+        # all_gather needs equal shapes: pad every rank's rows to the largest count, then trim.
+        most = max(int(c) for c in counts)
+        padded = torch.zeros((most, removed.shape[1]), dtype=removed.dtype, device=device)
+        padded[: removed.shape[0]] = removed
+        gathered = [torch.empty_like(padded) for _ in range(world)]
+        dist.all_gather(gathered, padded)
+        rows = [g[: int(c)].cpu() for g, c in zip(gathered, counts, strict=True)]
+        sq, pixels, inv, masked = totals.tolist()
+        return SigmaStatistics(sq, int(pixels), inv, int(masked), rows)
+
 
 @torch.no_grad()
 def collect_statistics(model: nn.Module, batches: Iterable[Batch]) -> SigmaStatistics:
@@ -131,6 +160,8 @@ def sigma_round(
         stats = collect_statistics(model, batches)
     finally:
         model.train(was_training)
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        stats = stats.merged_across_ranks()
     if stats.pixel_count == 0 or stats.mask_count == 0:  # nothing to estimate from
         return {"sigma_star": None, "L_in": float("nan"), "inv": float("nan")}
     sigma_star = estimate_sigma(stats.removed(), stats.l_in, stats.inv, k_mc, generator)

@@ -1,0 +1,59 @@
+"""The sigma estimator across processes (gloo, 2 ranks, CPU) equals one process on the union."""
+
+import json
+import math
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+from noise2info.config import MaskingConfig, ModelConfig
+from noise2info.masking import Masker
+from noise2info.models import build_model
+from noise2info.sigma import sigma_round
+from noise2info.training import make_batch
+
+
+def _model():
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(depth=1, base_features=4))
+    model.train()
+    with torch.no_grad():  # non-trivial BN statistics
+        model(torch.randn(4, 1, 16, 16))
+    return model
+
+
+def _batches(rank: int):
+    """Rank r draws its own patches: r + 2 batches of 3 patches (unequal counts on purpose)."""
+    g = torch.Generator().manual_seed(100 + rank)
+    masker = Masker(MaskingConfig(percent=5), torch.Generator().manual_seed(200 + rank))
+    return [
+        make_batch(torch.randn(3, 1, 16, 16, generator=g).numpy(), None, masker, torch.device("cpu"))
+        for _ in range(rank + 2)
+    ]
+
+
+def _worker(rank: int, world: int, store: str, out: str):
+    torch.set_num_threads(1)  # as in the parent (conftest): the same float reduction order
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world)
+    try:
+        result = sigma_round(_model(), _batches(rank), k_mc=5, generator=torch.Generator().manual_seed(7))
+        with open(f"{out}.{rank}", "w") as fh:
+            json.dump(result, fh)
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_two_ranks_agree_and_equal_one_process_on_the_union(tmp_path):
+    world = 2
+    out = str(tmp_path / "result")
+    mp.spawn(_worker, args=(world, str(tmp_path / "store"), out), nprocs=world, join=True)
+    results = [json.loads((tmp_path / f"result.{r}").read_text()) for r in range(world)]
+    assert results[0] == results[1]  # every rank ends the round with the same sigma
+
+    union = [b for r in range(world) for b in _batches(r)]
+    single = sigma_round(_model(), union, k_mc=5, generator=torch.Generator().manual_seed(7))
+    for key in ("sigma_star", "L_in", "inv"):
+        assert math.isclose(results[0][key], single[key], rel_tol=1e-9), (key, results[0], single)
