@@ -6,6 +6,7 @@ run (``noise2info``). The estimator's history is returned as data.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import math
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
 from .checkpoint import load_training_state, save_training_state
@@ -24,7 +27,7 @@ from .data import PatchSampler, normalise
 from .masking import Masker
 from .models import UNet, build_model
 from .objectives import Batch, make_objective
-from .runtime import flush_denormals, resolve_device
+from .runtime import all_ranks_agree, flush_denormals, rank_and_world, resolve_device
 from .sigma import sigma_round
 
 log = logging.getLogger("noise2info")
@@ -73,11 +76,27 @@ class TrainResult:
     seconds: float
 
 
-def _seeds(seed: int) -> tuple[int, ...]:
+def _seeds(seed: int, rank: int = 0) -> tuple[int, ...]:
     # Independent streams: init, training patches, training masks, estimation patches,
     # estimation masks, Monte-Carlo draws. Estimation never shifts the training stream, so
-    # methods compared at one seed see the same training patches.
-    return tuple(int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(6))
+    # methods compared at one seed see the same training patches. Other ranks draw their own
+    # patches and masks; init and Monte-Carlo streams are shared so all ranks agree on sigma*.
+    streams = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(6)]
+    if rank:
+        own = [
+            int(s.generate_state(1)[0])
+            for s in np.random.SeedSequence(seed, spawn_key=(1000 + rank,)).spawn(6)
+        ]
+        streams[1:5] = own[1:5]
+    return tuple(streams)
+
+
+def _generator_state(g: torch.Generator) -> str:
+    return base64.b64encode(g.get_state().numpy().tobytes()).decode()
+
+
+def _set_generator_state(g: torch.Generator, text: str) -> None:
+    g.set_state(torch.frombuffer(bytearray(base64.b64decode(text)), dtype=torch.uint8).clone())
 
 
 def make_batch(noisy, clean, masker: Masker, device: torch.device) -> Batch:
@@ -120,8 +139,9 @@ class Trainer:
         if tc.method == "supervised" and clean is None:
             raise ValueError("method 'supervised' needs clean images")
         self.config = config
-        self.device = resolve_device(device)
-        s_init, s_patch, s_mask, s_est_patch, s_est_mask, s_mc = _seeds(tc.seed)
+        self.rank, self.world = rank_and_world()
+        self.device = resolve_device(device) if self.world == 1 else _rank_device(device)
+        s_init, s_patch, s_mask, s_est_patch, s_est_mask, s_mc = _seeds(tc.seed, self.rank)
 
         self.fingerprint = data_fingerprint(images)
         normed, targets = [], []
@@ -133,6 +153,12 @@ class Trainer:
 
         torch.manual_seed(s_init)
         self.model = build_model(config.model).to(self.device).train()
+        # Several processes: DistributedDataParallel averages the gradients (each rank trains
+        # on its own patches); estimation and checkpoints use the plain module.
+        self.net = self.model
+        if self.world > 1:
+            ids = [self.device] if self.device.type == "cuda" else None
+            self.net = DistributedDataParallel(self.model, device_ids=ids)
         self.objective = make_objective(tc.method, tc.sigma)
         self.estimates_sigma = tc.method == "noise2info"
         self.sampler = PatchSampler(normed, tc.patch_size, s_patch, tc.augment, targets or None)
@@ -160,7 +186,7 @@ class Trainer:
         """One optimisation step on a fresh batch; returns the loss terms as floats."""
         tc = self.config.training
         batch = make_batch(*self.sampler.sample(tc.batch_size), self.masker, self.device)
-        terms = self.objective(self.model, batch)
+        terms = self.objective(self.net, batch)
         values = {k: float(v.detach()) for k, v in terms.items()}
         if not math.isfinite(values["loss"]):
             raise TrainingError(
@@ -219,10 +245,18 @@ class Trainer:
         for pid, entry in optim["state"].items():
             for name, value in entry.items():
                 tensors[f"optim/{pid}/{name}"] = torch.as_tensor(value)
-        tensors["rng/mask"] = self.masker.generator.get_state()
-        tensors["rng/est_mask"] = self.est_masker.generator.get_state()
-        tensors["rng/mc"] = self.mc_generator.get_state()
-        tensors["rng/torch"] = torch.get_rng_state()
+        rng = {
+            "mask": _generator_state(self.masker.generator),
+            "est_mask": _generator_state(self.est_masker.generator),
+            "mc": _generator_state(self.mc_generator),
+            "torch": base64.b64encode(torch.get_rng_state().numpy().tobytes()).decode(),
+            "sampler": self.sampler.rng.bit_generator.state,
+            "est_sampler": self.est_sampler.rng.bit_generator.state,
+        }
+        rngs = [rng]
+        if self.world > 1:  # every rank's random state, so each resumes its own stream
+            rngs = [None] * self.world
+            dist.all_gather_object(rngs, rng)
         meta = {
             "config": self.config.model_dump(mode="json"),
             "fingerprint": self.fingerprint,
@@ -233,8 +267,8 @@ class Trainer:
             "n_running": self._n_running,
             "optim_groups": optim["param_groups"],
             "scheduler": self.scheduler.state_dict(),
-            "sampler": self.sampler.rng.bit_generator.state,
-            "est_sampler": self.est_sampler.rng.bit_generator.state,
+            "world_size": self.world,
+            "rng": rngs,
         }
         return tensors, meta
 
@@ -255,12 +289,20 @@ class Trainer:
                 state.setdefault(int(pid), {})[name] = value.to(self.device) if name != "step" else value
         self.optimiser.load_state_dict({"state": state, "param_groups": meta["optim_groups"]})
         self.scheduler.load_state_dict(meta["scheduler"])
-        self.masker.generator.set_state(tensors["rng/mask"])
-        self.est_masker.generator.set_state(tensors["rng/est_mask"])
-        self.mc_generator.set_state(tensors["rng/mc"])
-        torch.set_rng_state(tensors["rng/torch"])
-        self.sampler.rng.bit_generator.state = meta["sampler"]
-        self.est_sampler.rng.bit_generator.state = meta["est_sampler"]
+        if meta["world_size"] != self.world:
+            raise ValueError(
+                f"the checkpoint was written by {meta['world_size']} process(es); "
+                f"resume with --nproc {meta['world_size']}"
+            )
+        rng = meta["rng"][self.rank]
+        _set_generator_state(self.masker.generator, rng["mask"])
+        _set_generator_state(self.est_masker.generator, rng["est_mask"])
+        _set_generator_state(self.mc_generator, rng["mc"])
+        torch.set_rng_state(
+            torch.frombuffer(bytearray(base64.b64decode(rng["torch"])), dtype=torch.uint8).clone()
+        )
+        self.sampler.rng.bit_generator.state = rng["sampler"]
+        self.est_sampler.rng.bit_generator.state = rng["est_sampler"]
         if meta["sigma_loss"] is not None:
             self.objective.sigma_loss = meta["sigma_loss"]
         self.history = History(**meta["history"])
@@ -268,7 +310,11 @@ class Trainer:
         self.steps_done = meta["steps_done"]
 
     def save_checkpoint(self, path: str | Path) -> Path:
-        return save_training_state(path, *self.state())
+        """Write the state (rank 0 only; every rank takes part in gathering it)."""
+        tensors, meta = self.state()
+        if self.rank == 0:
+            save_training_state(path, tensors, meta)
+        return Path(path)
 
     def resume(self, path: str | Path) -> None:
         self.load_state(*load_training_state(path))
@@ -291,7 +337,7 @@ class Trainer:
         bar = tqdm(
             total=tc.steps,
             initial=self.steps_done,
-            disable=not progress,
+            disable=not progress or self.rank > 0,
             desc=tc.method,
             unit="step",
             dynamic_ncols=True,
@@ -316,7 +362,7 @@ class Trainer:
                 bar.update(1)
                 if checkpoint is not None and (step % tc.checkpoint_every == 0 or step == tc.steps):
                     self.save_checkpoint(checkpoint)
-                if self._stop_requested and step < tc.steps:
+                if all_ranks_agree(self._stop_requested) and step < tc.steps:
                     self._stop_requested = False
                     if checkpoint is not None:
                         self.save_checkpoint(checkpoint)
@@ -336,6 +382,13 @@ class Trainer:
             record["sigma_loss"] = self.sigma_loss
         self.history.steps.append(record)
         self._running, self._n_running = {}, 0
+
+
+def _rank_device(device: str) -> torch.device:
+    """This rank's device: its own GPU under nccl, else the CPU."""
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return resolve_device("cpu" if device == "auto" else device)
 
 
 @flush_denormals()
