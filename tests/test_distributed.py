@@ -57,3 +57,53 @@ def test_two_ranks_agree_and_equal_one_process_on_the_union(tmp_path):
     single = sigma_round(_model(), union, k_mc=5, generator=torch.Generator().manual_seed(7))
     for key in ("sigma_star", "L_in", "inv"):
         assert math.isclose(results[0][key], single[key], rel_tol=1e-9), (key, results[0], single)
+
+
+@pytest.mark.slow
+def test_train_with_two_processes_on_cpu(tmp_path):
+    import subprocess
+    import sys
+
+    from helpers import noisy_set
+    from noise2info import io, load
+
+    _, noisy = noisy_set(n=2)
+    for i, x in enumerate(noisy):
+        io.write_image(tmp_path / "in" / f"{i}.tif", x[0])
+    cmd = [
+        sys.executable,
+        "-m",
+        "noise2info.cli",
+        "train",
+        str(tmp_path / "in"),
+        "--out",
+        str(tmp_path / "run"),
+        "--preset",
+        "tiny",
+        "--steps",
+        "8",
+        "--batch-size",
+        "2",
+        "--patch-size",
+        "16",
+        "--k-t",
+        "4",
+        "--k-u",
+        "1",
+        "--device",
+        "cpu",
+        "--nproc",
+        "2",
+        "--quiet",
+        "--json",
+    ]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
+    assert len(lines) == 1  # reported once, by rank 0
+    summary = json.loads(lines[0])
+    assert summary["processes"] == 2 and summary["sigma_rounds"] == 2
+    model, config = load(tmp_path / "run", device="cpu")
+    assert config.training.steps == 8
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert [r["step"] for r in history["sigma_rounds"]] == [4, 8]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 from tqdm.auto import tqdm
 
 from . import io
@@ -21,7 +22,7 @@ from .masking import Masker
 from .models import UNet
 from .plotting import plot_curves
 from .prediction import denoise
-from .runtime import flush_denormals, resolve_device
+from .runtime import flush_denormals, rank_and_world, resolve_device
 from .sigma import sigma_round
 from .training import Trainer, TrainingInterrupted, TrainResult, make_batch
 
@@ -136,8 +137,12 @@ def train_files(
             raise ValueError(f"{run_dir} was trained with other settings ({'; '.join(diff)})")
     elif any((run_dir / name).exists() for name in (CONFIG, WEIGHTS, TRAINING_STATE)):
         raise ValueError(f"{run_dir} already holds a run; continue it with --resume or choose a new --out")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    io.atomic_write(run_dir / CONFIG, config.save)
+    rank, world = rank_and_world()
+    if world > 1:
+        dist.barrier()  # every rank has checked the run directory before rank 0 writes into it
+    if rank == 0:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        io.atomic_write(run_dir / CONFIG, config.save)
 
     trainer = Trainer(images, config, device=device)
     if resume:
@@ -148,7 +153,8 @@ def train_files(
         except TrainingInterrupted as stop:
             stop.signal = received[-1] if received else signal.SIGINT
             raise
-    save_run(result, run_dir)
+    if rank == 0:
+        save_run(result, run_dir)
     return result
 
 

@@ -17,11 +17,13 @@ from pydantic import ValidationError
 
 from . import api
 from .config import PRESETS, Config, MaskingConfig, ModelConfig, TrainingConfig
+from .runtime import init_distributed, launched_by_torchrun, rank_and_world
 from .training import TrainingError, TrainingInterrupted
 
 
 def _fail(message: str, code: int = 2):
-    click.echo(f"noise2info: error: {message}", err=True)
+    if rank_and_world()[0] == 0:  # one message, not one per process
+        click.echo(f"noise2info: error: {message}", err=True)
     sys.exit(code)
 
 
@@ -119,6 +121,13 @@ def main():
     help="Steps between resumable checkpoints (also written on Ctrl-C / SIGTERM).",
 )
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out from its checkpoint.")
+@click.option(
+    "--nproc",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Processes (DistributedDataParallel): GPUs to use, or CPU workers. See also torchrun.",
+)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -128,13 +137,26 @@ def train(inputs, run_dir, **opts):
     config = _config_from_options(opts)
     if opts["resume"]:
         config = _resumed_config(Path(run_dir), config)
+    if launched_by_torchrun():
+        init_distributed(opts["device"])
+    elif opts["nproc"] > 1:
+        _spawn_ranks(opts["nproc"], inputs, run_dir, config, opts)
+        return
+    _train_and_report(inputs, run_dir, config, opts)
+
+
+def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
+    rank = rank_and_world()[0]
     try:
         result = api.train_files(
             inputs, config, run_dir, device=opts["device"], progress=not opts["quiet"], resume=opts["resume"]
         )
     except TrainingInterrupted as stop:
-        click.echo(f"noise2info: {stop}; continue with the same command and --resume", err=True)
+        if rank == 0:
+            click.echo(f"noise2info: {stop}; continue with the same command and --resume", err=True)
         sys.exit(128 + int(stop.signal or signal.SIGINT))
+    if rank > 0:
+        return
     last = result.history.steps[-1]
     steps, method = config.training.steps, config.training.method
     summary = {
@@ -145,12 +167,51 @@ def train(inputs, run_dir, **opts):
         "loss": last["loss"],
         "seconds": result.seconds,
         "sigma_rounds": len(result.history.sigma_rounds),
+        "processes": rank_and_world()[1],
     }
     lines = [f"trained {method} for {steps} steps in {result.seconds:.1f} s; final loss {last['loss']:.4f}"]
     if result.sigma_loss is not None:
         lines.append(f"sigma_loss (noise std, normalised units): {result.sigma_loss:.4f}")
     lines.append(f"wrote {run_dir}/model.safetensors, config.json, history.json, curves.png")
     _emit(summary, opts["as_json"], lines)
+
+
+def _rank_main(rank: int, world: int, init_method: str, inputs, run_dir, config_json: str, opts: dict):
+    """One spawned rank of ``train --nproc``: join the group, train, report from rank 0."""
+    init_distributed(opts["device"], rank, world, init_method)
+    friendly_errors(_train_and_report)(inputs, run_dir, Config.model_validate_json(config_json), opts)
+
+
+def _spawn_ranks(nproc: int, inputs, run_dir, config: Config, opts: dict) -> None:
+    """``--nproc N``: N processes on this machine with DistributedDataParallel (gloo on the CPU,
+    nccl on GPUs). Signals to this process go on to the ranks, which checkpoint and stop."""
+    import tempfile
+
+    import torch.multiprocessing as mp
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = mp.start_processes(
+            _rank_main,
+            args=(nproc, f"file://{tmp}/store", inputs, run_dir, config.model_dump_json(), opts),
+            nprocs=nproc,
+            join=False,
+            start_method="spawn",
+        )
+
+        def forward(signum, _frame):
+            for p in ctx.processes:
+                if p.is_alive():
+                    os.kill(p.pid, signum)
+
+        previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            while not ctx.join():
+                pass
+        except mp.ProcessExitedException as err:
+            sys.exit(err.exit_code if err.exit_code and err.exit_code > 0 else 1)
+        finally:
+            for s, h in previous.items():
+                signal.signal(s, h)
 
 
 # Train options that are TrainingConfig fields of the same name.

@@ -314,6 +314,8 @@ class Trainer:
         tensors, meta = self.state()
         if self.rank == 0:
             save_training_state(path, tensors, meta)
+        if self.world > 1:
+            dist.barrier()  # no rank exits (say, on Ctrl-C) before the file is complete
         return Path(path)
 
     def resume(self, path: str | Path) -> None:
