@@ -192,3 +192,16 @@ def test_too_small_tile_says_what_to_use(data, run_dir):
     )
     assert res.exit_code == 2 and "use a tile of at least" in res.output
     assert not (data / "den3" / "im0.png").exists()
+
+
+def test_denoise_skips_complete_outputs_and_resumes(data, run_dir, tmp_path):
+    out = tmp_path / "den"
+    first = _run(["denoise", run_dir[0], data / "in" / "im0.png", "--out", out, "--quiet", "--json"])
+    assert json.loads(first.output.strip().splitlines()[-1])["skipped"] == 0
+    stamp = (out / "im0.png").stat().st_mtime_ns
+    again = _run(["denoise", run_dir[0], data / "in", "--out", out, "--quiet", "--json"])
+    summary = json.loads(again.output.strip().splitlines()[-1])
+    assert summary["skipped"] == 1 and len(summary["outputs"]) == 3  # the other three inputs
+    assert (out / "im0.png").stat().st_mtime_ns == stamp
+    redo = _run(["denoise", run_dir[0], data / "in" / "im0.png", "--out", out, "--overwrite", "--quiet"])
+    assert redo.exit_code == 0 and (out / "im0.png").stat().st_mtime_ns != stamp

@@ -184,8 +184,14 @@ def denoise_files(
     tta: bool = False,
     device: str = "auto",
     progress: bool = True,
+    overwrite: bool = False,
 ) -> list[Path]:
-    """Denoise files into ``out_dir``, one output per input with the same name and format."""
+    """Denoise files into ``out_dir``, one output per input with the same name and format.
+
+    Outputs are written whole or not at all (temp file + rename), so an output that exists is
+    complete: a rerun after an interruption skips it and goes on with the rest, unless
+    ``overwrite``. Returns the outputs written by this call.
+    """
     model, _ = load(run_dir, device)
     paths = io.find_inputs(list(inputs))
     out_dir = Path(out_dir)
@@ -195,8 +201,9 @@ def denoise_files(
     names = [p.name for p in paths]
     if len(set(names)) != len(names):
         raise io.ImageError("two inputs share a file name; their outputs would collide in --out")
+    todo = [p for p in paths if overwrite or not (out_dir / p.name).exists()]
     written = []
-    for p in tqdm(paths, desc="denoise", unit="image", disable=not progress):
+    for p in tqdm(todo, desc="denoise", unit="image", disable=not progress):
         arr = io.read_image(p)
         try:
             result = denoise_array(model, arr, tile=tile, tta=tta)

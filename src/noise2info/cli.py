@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from . import api
+from . import api, io
 from .config import PRESETS, Config, MaskingConfig, ModelConfig, TrainingConfig
 from .runtime import init_distributed, launched_by_torchrun, rank_and_world
 from .training import TrainingError, TrainingInterrupted
@@ -279,16 +279,22 @@ def _resumed_config(run_dir: Path, wanted: Config) -> Config:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
 @click.option("--tile", type=int, default=None, help="Tile side for large images (default: automatic).")
 @click.option("--tta", is_flag=True, help="Average the 8 rotations / flips.")
+@click.option("--overwrite", is_flag=True, help="Redo outputs that already exist (default: skip them).")
 @click.option("--device", default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True)
 @friendly_errors
-def denoise(run_dir, inputs, out_dir, tile, tta, device, as_json, quiet):
-    """Denoise INPUT... with the model in RUN_DIR into --out (same names, formats, dtypes)."""
+def denoise(run_dir, inputs, out_dir, tile, tta, overwrite, device, as_json, quiet):
+    """Denoise INPUT... with the model in RUN_DIR into --out (same names, formats, dtypes).
+    Outputs already in --out are complete (written atomically) and skipped unless --overwrite."""
     written = api.denoise_files(
-        run_dir, inputs, out_dir, tile=tile, tta=tta, device=device, progress=not quiet
+        run_dir, inputs, out_dir, tile=tile, tta=tta, device=device, progress=not quiet, overwrite=overwrite
     )
-    _emit({"outputs": [str(p) for p in written]}, as_json, [f"wrote {len(written)} image(s) to {out_dir}"])
+    skipped = len(io.find_inputs(list(inputs))) - len(written)
+    lines = [f"wrote {len(written)} image(s) to {out_dir}"]
+    if skipped:
+        lines.append(f"skipped {skipped} already complete (--overwrite to redo them)")
+    _emit({"outputs": [str(p) for p in written], "skipped": skipped}, as_json, lines)
 
 
 @main.command("estimate-sigma")
