@@ -121,6 +121,8 @@ def main():
     help="Steps between resumable checkpoints (also written on Ctrl-C / SIGTERM).",
 )
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out from its checkpoint.")
+@click.option("--amp/--no-amp", default=True, show_default=True, help="bf16 mixed precision on GPUs.")
+@click.option("--compile", "compile_", is_flag=True, help="torch.compile the network (GPU; slow to start).")
 @click.option(
     "--nproc",
     type=int,
@@ -235,6 +237,8 @@ _OPTION_OF = {
     "model.depth": ("depth", "preset"),
     "model.base_features": ("features", "preset"),
     "model.res_blocks": ("preset",),
+    "training.amp": ("amp",),
+    "training.compile": ("compile_",),
     "masking.percent": ("mask_percent",),
     "masking.replacement": ("masking",),
     **{f"training.{k}": (k,) for k in _TRAINING_OPTIONS},
@@ -247,7 +251,7 @@ def _config_from_options(o: dict) -> Config:
     return Config(
         model=ModelConfig(dims=int(o["dims"]), **arch),
         masking=MaskingConfig(percent=o["mask_percent"], replacement=o["masking"]),
-        training=TrainingConfig(**{k: o[k] for k in _TRAINING_OPTIONS}),
+        training=TrainingConfig(**{k: o[k] for k in _TRAINING_OPTIONS}, amp=o["amp"], compile=o["compile_"]),
     )
 
 

@@ -70,6 +70,8 @@ class TrainingConfig(_Strict):
     k_mc: int = Field(10, ge=1, description="Monte-Carlo draws for E_l")
     log_every: int = Field(10, ge=1)
     checkpoint_every: int = Field(500, ge=1, description="steps between resumable checkpoints")
+    amp: bool = Field(True, description="bf16 mixed precision for training steps on GPUs that support it")
+    compile: bool = Field(False, description="torch.compile the network for training")
     seed: int = 0
     augment: bool = True
 

@@ -28,6 +28,11 @@ class Batch:
     clean: torch.Tensor | None = None
 
 
+def predict_fp32(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """F(x) as float32: under mixed precision the network may run in bf16, the loss never does."""
+    return model(x).float()
+
+
 class Objective:
     """Base class: subclasses implement ``__call__(model, batch) -> dict[str, Tensor]``."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .base import Batch, Objective
+from .base import Batch, Objective, predict_fp32
 
 
 class BlindSpot(Objective):
@@ -20,6 +20,6 @@ class BlindSpot(Objective):
     name = "noise2self"
 
     def __call__(self, model: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:
-        f_masked = model(batch.masked)
+        f_masked = predict_fp32(model, batch.masked)
         loss = torch.sum(((f_masked - batch.noisy) ** 2)[batch.mask]) / batch.mask.sum().clamp(min=1)
         return {"loss": loss}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .base import Batch, Objective
+from .base import Batch, Objective, predict_fp32
 
 
 def reconstruction_and_invariance(
@@ -43,8 +43,8 @@ class Noise2Same(Objective):
         self.sigma_loss = float(sigma_loss)
 
     def __call__(self, model: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:
-        f_x = model(batch.noisy)
-        f_masked = model(batch.masked)
+        f_x = predict_fp32(model, batch.noisy)
+        f_masked = predict_fp32(model, batch.masked)
         L_in, inv = reconstruction_and_invariance(f_x, f_masked, batch.noisy, batch.mask)
         # A tiny floor keeps the gradient of sqrt finite when the two passes agree exactly.
         L_ex = torch.sqrt(inv + 1e-12)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .base import Batch, Objective
+from .base import Batch, Objective, predict_fp32
 
 
 class Supervised(Objective):
@@ -16,5 +16,5 @@ class Supervised(Objective):
     def __call__(self, model: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:
         if batch.clean is None:
             raise ValueError("the supervised objective needs clean targets")
-        loss = torch.mean((model(batch.noisy) - batch.clean) ** 2)
+        loss = torch.mean((predict_fp32(model, batch.noisy) - batch.clean) ** 2)
         return {"loss": loss}
