@@ -222,6 +222,9 @@ class Trainer:
             make_batch(*self.est_sampler.sample(tc.batch_size), self.est_masker, self.device)
             for _ in range(tc.resolved_k_u())
         )
+        if self.world > 1:  # one F on every rank: BN running statistics as on rank 0
+            for buffer in self.model.buffers():
+                dist.broadcast(buffer, 0)
         result = sigma_round(self.model, batches, tc.k_mc, self.mc_generator)
         star = result["sigma_star"]
         updated = star is not None and math.isfinite(star) and star < self.objective.sigma_loss
