@@ -121,7 +121,10 @@ def plot_sigma(results: dict, path: Path) -> None:
             curve = m.get("sigma_curve")
             if m["method"].startswith("noise2info") and curve:
                 steps, values = zip(*[(0, 1.0), *curve], strict=True)
-                ax.plot(steps, values, drawstyle="steps-post", label=m["method"])
+                line = ax.plot(steps, values, drawstyle="steps-post", label=m["method"])[0]
+                stars = [(st, v) for st, v in m.get("sigma_star_curve", []) if v is not None]
+                if stars:  # each round's estimate, the running minimum of which is sigma_loss
+                    ax.plot(*zip(*stars, strict=True), ".", color=line.get_color(), alpha=0.6)
         ax.axhline(case["sigma_n_train"], color="k", ls="--", label="sigma_n")
         ax.set_title(case["name"], fontsize=9)
         ax.set_xlabel("step")

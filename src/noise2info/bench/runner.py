@@ -84,6 +84,7 @@ def run_suite(
                 row["psnr"], row["ssim"] = mean_scores(case.test_signal, out.predictions)
             if out.history is not None:
                 row["sigma_curve"] = [(r["step"], r["sigma_loss"]) for r in out.history["sigma_rounds"]]
+                row["sigma_star_curve"] = [(r["step"], r["sigma_star"]) for r in out.history["sigma_rounds"]]
             entry["methods"].append(row)
             bar.update(1)
         results["cases"].append(entry)
