@@ -23,7 +23,7 @@ class Budget:
 BUDGETS = {
     # CI smoke test: every suite in well under 3 minutes on 2 cores.
     "quick": Budget("quick", "tiny", {"bsd": 300, "hanzi": 400}, 4, 32, 8, 4, 200, lr=2e-3, crop=96),
-    # What a 2-core CPU does in well under an hour per suite (docs/benchmarks.md has the times).
+    # About an hour per suite on a 2-core CPU (docs/benchmarks.md has the measured times).
     "cpu": Budget("cpu", "cpu", {"bsd": 2000, "hanzi": 300}, 8, 64, None, None, 1000),
     # The paper's set-up (method.md): for a GPU.
     "paper": Budget("paper", "paper", {"bsd": 80_000, "hanzi": 50_000}, 64, 64, None, None, 13029, 5000),
