@@ -23,9 +23,11 @@ def resolve_device(device: str = "auto") -> torch.device:
 def flush_denormals() -> Iterator[None]:
     """Flush subnormal floats to zero on the CPU inside the block, then restore the setting.
 
-    Masked-pixel losses give sparse gradients that fill the network with subnormals, which
-    the CPU handles up to 15x slower (docs/benchmarks.md); flushing changes nothing visible.
-    The setting is process-wide, so it is put back as it was for the caller's own code.
+    Masked-pixel losses give sparse gradients, and subnormals take a slow path on x86 CPUs.
+    A first measurement suggested a large gain but was confounded by another job on the same
+    cores; the controlled one (benchmarks/subnormals.py, docs/benchmarks.md) shows none to
+    speak of. It is kept as a harmless precaution; the setting is process-wide, so it is put
+    back as it was for the caller's own code.
     """
     was_on = float(torch.tensor([1e-39]) * 1.0) == 0.0
     torch.set_flush_denormal(True)
