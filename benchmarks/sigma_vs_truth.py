@@ -22,7 +22,8 @@ from skimage.metrics import peak_signal_noise_ratio
 
 import noise2info
 from noise2info import io
-from noise2info.demo import demo_images, normalised_noise_std
+from noise2info.data.noise import normalised_noise_std
+from noise2info.demo import demo_images
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "bsd400"
 

@@ -18,7 +18,7 @@ from skimage.metrics import peak_signal_noise_ratio
 from . import io
 from .api import save_run
 from .config import make_config
-from .data import normalise
+from .data.noise import NoiseModel, add_noise, normalised_noise_std
 from .plotting import plot_before_after, plot_curves
 from .prediction import denoise
 from .training import train
@@ -35,13 +35,6 @@ def demo_images() -> dict[str, np.ndarray]:
     return {name: getattr(skdata, name)().astype(np.float64) / 255.0 for name in DEMO_IMAGES}
 
 
-def normalised_noise_std(clean: list[np.ndarray], noisy: list[np.ndarray]) -> float:
-    """sigma_n of method.md: std of the noise over all pixels after each image's own
-    normalisation (the noise of image i divided by the std of noisy image i)."""
-    parts = [((x - y) / normalise(x[None])[2].ravel()[0]).ravel() for y, x in zip(clean, noisy, strict=True)]
-    return float(np.concatenate(parts).std())
-
-
 def run_demo(
     out_dir: str | Path = "demo-out",
     *,
@@ -54,9 +47,14 @@ def run_demo(
     t0 = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
     clean = demo_images()
-    noisy = {k: v + rng.normal(0.0, DEMO_NOISE_STD, v.shape) for k, v in clean.items()}
+    noisy = dict(
+        zip(
+            clean,
+            add_noise(list(clean.values()), NoiseModel("gaussian", std=DEMO_NOISE_STD), seed),
+            strict=True,
+        )
+    )
     sigma_true = normalised_noise_std(list(clean.values()), list(noisy.values()))
 
     cfg = make_config(preset="cpu", steps=steps, batch_size=8, patch_size=64, seed=seed)
