@@ -139,11 +139,6 @@ class Layout:
     dims: int
     channels_last: bool
 
-    @property
-    def batch_shape(self) -> tuple[int, ...]:
-        end = len(self.shape) - self.dims - int(self.channels_last)
-        return self.shape[:end]
-
 
 def infer_layout(shape: tuple[int, ...], dims: int) -> Layout:
     """Decide how to read an array of ``shape`` for a ``dims``-D model.
