@@ -1,10 +1,15 @@
-"""Peak memory of denoising one 8192 x 8192 float32 image on the CPU (tiled prediction).
+"""Peak memory of `noise2info denoise` (and `train`) on large images, on the CPU.
 
-    python benchmarks/memory_large.py --size 8192 --preset cpu
+    python benchmarks/memory_large.py --shape 8192 8192 --dtype float32
+    python benchmarks/memory_large.py --shape 64 4096 4096 --dtype uint16 --train
+    python benchmarks/memory_large.py --shape 64 4096 4096 --dtype uint16 --dims 3 --train
 
-Trains a throw-away model for a few steps (the weights do not change the memory), writes a
-random float32 TIFF, runs `noise2info denoise` under /usr/bin/time -v and reports its maximum
-resident set size, wall time and whether the output is complete and finite.
+Writes a random image of ``--shape`` as an uncompressed TIFF slab by slab (it is never in
+this process's memory whole), trains a throw-away model for a few steps (on the big file
+itself with ``--train``, else on a small one: the weights do not change the memory), then runs
+`noise2info denoise` under /usr/bin/time -v and reports the maximum resident set size of
+each command, the wall time and whether the output is complete and finite. A 3-axis shape is
+a stack of 2D pages with ``--dims 2`` and one volume with ``--dims 3``.
 """
 
 from __future__ import annotations
@@ -21,61 +26,60 @@ import numpy as np
 from noise2info import io
 
 
+def timed(cmd: list[str]) -> tuple[float, str]:
+    """Run ``cmd`` under /usr/bin/time -v: (peak RSS in GB, wall time)."""
+    res = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
+    if res.returncode:
+        sys.exit(f"failed: {' '.join(cmd)}\n{res.stderr[-2000:]}")
+    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr).group(1))
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", res.stderr).group(1)
+    return rss_kb / 1024**2, wall
+
+
+def write_random(path: Path, shape: tuple[int, ...], dtype: np.dtype, seed: int = 0) -> None:
+    """A random image (mean 1000, std 100) written slab by slab along the first axis."""
+    rng = np.random.default_rng(seed)
+
+    def fill(out):
+        for i in range(shape[0]):
+            out[i] = io.cast_to(rng.normal(1000, 100, size=shape[1:]), dtype)
+
+    io.write_into(path, shape, dtype, fill)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", type=int, default=8192)
+    ap.add_argument("--shape", type=int, nargs="+", default=[8192, 8192])
+    ap.add_argument("--dtype", default="float32")
+    ap.add_argument("--dims", type=int, choices=(2, 3), default=2)
     ap.add_argument("--preset", default="cpu")
     ap.add_argument("--tile", type=int, default=None)
+    ap.add_argument("--train", action="store_true", help="Train on the big file itself (lazy reads).")
     args = ap.parse_args()
+    shape, dtype = tuple(args.shape), np.dtype(args.dtype)
     cli = [sys.executable, "-m", "noise2info.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        rng = np.random.default_rng(0)
-        io.write_image(tmp / "train" / "small.tif", rng.normal(size=(128, 128)).astype(np.float32))
-        subprocess.run(
-            [
-                *cli,
-                "train",
-                str(tmp / "train"),
-                "--out",
-                str(tmp / "run"),
-                "--preset",
-                args.preset,
-                "--steps",
-                "5",
-                "--batch-size",
-                "2",
-                "--quiet",
-                "--device",
-                "cpu",
-            ],
-            check=True,
-        )
-        big = rng.normal(100, 10, size=(args.size, args.size)).astype(np.float32)
-        io.write_image(tmp / "big" / "big.tif", big)
-        del big
-        cmd = [
-            "/usr/bin/time",
-            "-v",
-            *cli,
-            "denoise",
-            str(tmp / "run"),
-            str(tmp / "big" / "big.tif"),
-            "--out",
-            str(tmp / "out"),
-            "--quiet",
-            "--device",
-            "cpu",
-        ]
-        if args.tile:
-            cmd += ["--tile", str(args.tile)]
-        res = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr).group(1))
-        wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", res.stderr).group(1)
-        out = io.read_image(tmp / "out" / "big.tif")
-        ok = out.shape == (args.size, args.size) and out.dtype == np.float32 and np.isfinite(out).all()
+        big = tmp / "big" / "big.tif"
+        write_random(big, shape, dtype)
+        gb = np.prod(shape) * dtype.itemsize / 1024**3
+        train_on = big if args.train else tmp / "small.tif"
+        if not args.train:
+            write_random(train_on, (64,) * args.dims, dtype)
+        train_cmd = [*cli, "train", str(train_on), "--out", str(tmp / "run"), "--preset", args.preset]
+        train_cmd += ["--dims", str(args.dims), "--steps", "5", "--batch-size", "2", "--quiet"]
+        train_cmd += ["--device", "cpu"] + (["--patch-size", "32"] if args.dims == 3 else [])
+        train_rss, train_wall = timed(train_cmd)
+        cmd = [*cli, "denoise", str(tmp / "run"), str(big), "--out", str(tmp / "out"), "--quiet"]
+        cmd += ["--device", "cpu"] + (["--tile", str(args.tile)] if args.tile else [])
+        rss, wall = timed(cmd)
+        out = io.open_image(tmp / "out" / "big.tif")
+        ok = out.shape == shape and out.dtype == dtype
+        ok = ok and all(np.isfinite(np.asarray(out[i], np.float64)).all() for i in range(shape[0]))
+        what = f"{' x '.join(map(str, shape))} {dtype} ({gb:.2f} GB), dims {args.dims}"
+        train = f"{train_rss:.2f} GB ({train_wall})" if args.train else "-"
         print(
-            f"| {args.size} x {args.size} float32 | `{args.preset}` | {rss_kb / 1024**2:.2f} GB | {wall} | "
+            f"| {what} | `{args.preset}` | {train} | {rss:.2f} GB | {wall} | "
             f"{'complete, finite' if ok else 'BAD OUTPUT'} |"
         )
 

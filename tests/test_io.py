@@ -46,14 +46,50 @@ def test_jpeg_round_trip_is_close(tmp_path):
 )
 def test_layouts(shape, dims, samples):
     arr = np.random.default_rng(0).normal(size=shape)
-    s, layout = io.to_samples(arr, dims)
-    assert s.shape == samples
-    np.testing.assert_allclose(io.from_samples(s, layout), arr, rtol=1e-6)
+    views = io.sample_views(arr, dims)
+    assert (len(views), *views[0].shape) == samples
+    # Reading every sample and writing it into a fresh array of the stored shape restores it.
+    out = np.zeros_like(arr)
+    for src, dst in zip(views, io.sample_views(out, dims), strict=True):
+        dst[...] = np.asarray(src)
+    np.testing.assert_array_equal(out, arr)
+
+
+def test_sample_view_reads_only_the_slices_asked_for():
+    arr = np.arange(4 * 10 * 12 * 3).reshape(4, 10, 12, 3)
+    view = io.sample_views(arr, 2)[2]
+    block = view[slice(0, 2), slice(3, 7), slice(5, 6)]
+    np.testing.assert_array_equal(block, np.moveaxis(arr[2, 3:7, 5:6, 0:2], -1, 0))
+    with pytest.raises(IndexError, match="slices"):
+        view[0, 1, 2]
 
 
 def test_too_few_axes_is_an_error():
     with pytest.raises(io.ImageError, match="fewer than 3 spatial axes"):
-        io.to_samples(np.zeros((10, 10)), 3)
+        io.sample_views(np.zeros((10, 10)), 3)
+
+
+@pytest.mark.parametrize("name", ["stack.tif", "stack.npy", "stack.zarr"])
+def test_large_formats_open_lazily_and_stream_out(tmp_path, name):
+    if name.endswith(".zarr"):
+        pytest.importorskip("zarr")
+    arr = np.random.default_rng(4).integers(0, 4000, (3, 40, 50), dtype=np.uint16)
+    io.write_into(tmp_path / name, arr.shape, arr.dtype, lambda out: out.__setitem__(Ellipsis, arr))
+    lazy = io.open_image(tmp_path / name)
+    assert io.is_lazy(lazy) and lazy.shape == arr.shape and lazy.dtype == arr.dtype
+    np.testing.assert_array_equal(io.read_image(tmp_path / name), arr)
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temp file or folder left
+
+
+def test_lazy_input_with_nan_is_named_when_its_statistics_are_taken(tmp_path):
+    from noise2info.api import image_stats, load_images
+
+    bad = np.ones((16, 16), np.float32)
+    bad[3, 4] = np.nan
+    np.save(tmp_path / "bad.npy", bad)
+    loaded = load_images([tmp_path / "bad.npy"], 2)
+    with pytest.raises(io.ImageError, match="bad.npy: image contains NaN"):
+        image_stats(loaded)
 
 
 def test_cast_to_clips_and_rounds():
@@ -104,9 +140,9 @@ def test_load_normalise_denormalise_save_round_trip(tmp_path_factory, shape, dty
     path = tmp_path_factory.mktemp("rt") / "img.tif"
     io.write_image(path, arr)
     back = io.read_image(path)
-    samples, layout = io.to_samples(back, 2)
-    restored = np.stack([denormalise(*normalise(s)) for s in samples])
-    out = io.cast_to(io.from_samples(restored, layout), back.dtype)
+    out = np.empty_like(back)
+    for src, dst in zip(io.sample_views(back, 2), io.sample_views(out, 2), strict=True):
+        dst[...] = io.cast_to(denormalise(*normalise(src)), back.dtype)
     io.write_image(path, out)
     final = io.read_image(path)
     assert final.dtype == arr.dtype and final.shape == arr.shape

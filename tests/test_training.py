@@ -105,3 +105,13 @@ def test_subnormal_flushing_is_restored_after_training():
     _, noisy = noisy_set(n=1)
     train(noisy, _cfg(steps=2), progress=False)
     assert float(torch.tensor([1e-39]) * 1.0) != 0.0  # and after
+
+
+def test_dataloader_workers_do_not_change_the_model():
+    # Batch t depends on (seed, t) alone, so worker processes drawing ahead change nothing.
+    _, noisy = noisy_set()
+    a = train(noisy, _cfg(steps=6, k_t=3), progress=False)
+    b = train(noisy, _cfg(steps=6, k_t=3), progress=False, workers=2)
+    for (k, va), vb in zip(a.model.state_dict().items(), b.model.state_dict().values(), strict=True):
+        assert torch.equal(va, vb), k
+    assert a.sigma_loss == b.sigma_loss

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from . import io
 from .checkpoint import CONFIG, TRAINING_STATE, WEIGHTS, load_model, save_model
 from .config import Config
-from .data import PatchSampler, normalise
+from .data import PatchSampler, channel_stats
 from .masking import Masker
 from .models import UNet
 from .plotting import plot_curves
@@ -30,25 +30,43 @@ from .training import Trainer, TrainingInterrupted, TrainResult, make_batch
 @dataclass
 class LoadedImage:
     path: Path
-    array: np.ndarray  # as stored
-    samples: np.ndarray  # (N, C, *spatial) float32
-    layout: io.Layout
+    array: object  # as stored: a NumPy array, or memory-mapped / Zarr (read on demand)
+    samples: list[io.SampleView]  # its (C, *spatial) samples
+
+    @property
+    def channels(self) -> int:
+        return self.samples[0].shape[0]
 
 
 def load_images(inputs, dims: int) -> list[LoadedImage]:
-    """Read files / directories / globs and arrange each as ``(N, C, *spatial)`` samples."""
+    """Open files / directories / globs and arrange each as ``(C, *spatial)`` samples.
+
+    Memory-mapped TIFF / NPY and Zarr inputs stay on disk (:func:`io.open_image`); the
+    samples read them slice by slice.
+    """
     loaded = []
     for path in io.find_inputs(list(inputs)):
-        arr = io.read_image(path)
+        arr = io.open_image(path)
         try:
-            samples, layout = io.to_samples(arr, dims)
+            samples = io.sample_views(arr, dims)
         except io.ImageError as err:
             raise io.ImageError(f"{path}: {err}") from None
-        loaded.append(LoadedImage(path, arr, samples, layout))
+        loaded.append(LoadedImage(path, arr, samples))
     return loaded
 
 
-def _images_of(loaded: list[LoadedImage]) -> list[np.ndarray]:
+def image_stats(loaded: list[LoadedImage]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each sample's per-channel mean and std; an image with NaN / Inf is named."""
+    stats = []
+    for item in loaded:
+        try:
+            stats += [channel_stats(s) for s in item.samples]
+        except ValueError as err:
+            raise io.ImageError(f"{item.path}: {err}") from None
+    return stats
+
+
+def _images_of(loaded: list[LoadedImage]) -> list[io.SampleView]:
     return [s for item in loaded for s in item.samples]
 
 
@@ -106,6 +124,7 @@ def train_files(
     device: str = "auto",
     progress: bool = True,
     resume: bool = False,
+    workers: int = 0,
 ) -> TrainResult:
     """Train on image files and save the run. ``config.model.channels`` is taken from the data.
 
@@ -113,14 +132,15 @@ def train_files(
     ``checkpoint_every`` steps; Ctrl-C or SIGTERM save a checkpoint and raise
     :class:`TrainingInterrupted` (its ``signal`` says which). ``resume=True`` continues from
     the checkpoint; the config must match the saved one. A directory that already holds a run
-    is never overwritten.
+    is never overwritten. Memory-mapped TIFF / NPY and Zarr inputs are read patch by patch;
+    ``workers`` DataLoader processes draw the patches ahead of the network.
     """
     run_dir = Path(run_dir)
     loaded = load_images(inputs, config.model.dims)
-    images = _images_of(loaded)
+    images, stats = _images_of(loaded), image_stats(loaded)  # bad pixels found before any write
     channels = {im.shape[0] for im in images}
     if len(channels) > 1:
-        per_file = ", ".join(f"{it.path.name}: {it.samples.shape[1]}" for it in loaded)
+        per_file = ", ".join(f"{it.path.name}: {it.channels}" for it in loaded)
         raise io.ImageError(f"training images have mixed channel counts ({per_file})")
     config = config.model_copy(deep=True)
     config.model.channels = channels.pop()
@@ -144,7 +164,7 @@ def train_files(
         run_dir.mkdir(parents=True, exist_ok=True)
         io.atomic_write(run_dir / CONFIG, config.save)
 
-    trainer = Trainer(images, config, device=device)
+    trainer = Trainer(images, config, device=device, stats=stats, workers=workers)
     if resume:
         trainer.resume(ckpt)
     with flush_denormals(), _stop_on_signals(trainer) as received:
@@ -163,16 +183,22 @@ def load(run_dir: str | Path, device: str = "auto") -> tuple[UNet, Config]:
     return load_model(run_dir, resolve_device(device))
 
 
-def denoise_array(model: UNet, arr: np.ndarray, *, tile: int | None = None, tta: bool = False) -> np.ndarray:
-    """Denoise a stored array (any layout :func:`io.to_samples` reads); same shape and dtype."""
-    samples, layout = io.to_samples(arr, model.config.dims)
-    if samples.shape[1] != model.config.channels:
+def denoise_array(model: UNet, arr, *, tile: int | None = None, tta: bool = False, out=None) -> np.ndarray:
+    """Denoise a stored array (any layout :func:`io.sample_views` reads); same shape and dtype.
+
+    ``arr`` may be lazy (memory-mapped, Zarr) and ``out`` a writable array of the same shape
+    (e.g. :func:`io.write_into`'s): then one tile at a time is in memory.
+    """
+    samples = io.sample_views(arr, model.config.dims)
+    if samples[0].shape[0] != model.config.channels:
         raise ValueError(
-            f"image has {samples.shape[1]} channel(s) but the model was trained on {model.config.channels}"
+            f"image has {samples[0].shape[0]} channel(s) but the model was trained on {model.config.channels}"
         )
-    results = [denoise(model, s, tile=tile, tta=tta) for s in samples]
-    out = results[0][None] if len(results) == 1 else np.stack(results)  # no copy for one image
-    return io.cast_to(io.from_samples(out, layout), arr.dtype)
+    if out is None:
+        out = np.empty(arr.shape, arr.dtype)
+    for sample, target in zip(samples, io.sample_views(out, model.config.dims), strict=True):
+        denoise(model, sample, tile=tile, tta=tta, out=target)
+    return out
 
 
 def denoise_files(
@@ -204,12 +230,16 @@ def denoise_files(
     todo = [p for p in paths if overwrite or not (out_dir / p.name).exists()]
     written = []
     for p in tqdm(todo, desc="denoise", unit="image", disable=not progress):
-        arr = io.read_image(p)
+        arr = io.open_image(p)  # memory-mapped / Zarr inputs stream tile by tile
+        chunks = getattr(arr, "chunks", None) if p.suffix.lower() == ".zarr" else None
+
+        def fill(out, arr=arr):
+            denoise_array(model, arr, tile=tile, tta=tta, out=out)
+
         try:
-            result = denoise_array(model, arr, tile=tile, tta=tta)
+            io.write_into(out_dir / p.name, tuple(arr.shape), arr.dtype, fill, chunks=chunks)
         except ValueError as err:
             raise io.ImageError(f"{p}: {err}") from None
-        io.write_image(out_dir / p.name, result)
         written.append(out_dir / p.name)
     return written
 
@@ -239,17 +269,17 @@ def estimate_noise(
     device = next(model.parameters()).device
     masker_seed, sampler_seed, mc_seed = np.random.SeedSequence(seed).generate_state(3)
 
-    def run(normed: list[np.ndarray]) -> float | None:
-        sampler = PatchSampler(normed, tc.patch_size, int(sampler_seed), augment=False)
+    def run(images: list, stats: list) -> float | None:
+        sampler = PatchSampler(images, tc.patch_size, int(sampler_seed), augment=False, stats=stats)
         masker = Masker(config.masking, torch.Generator().manual_seed(int(masker_seed)))
         gen = torch.Generator().manual_seed(int(mc_seed))
         rounds = (make_batch(*sampler.sample(batch_size), masker, device) for _ in range(batches))
         return sigma_round(model, rounds, k_mc, gen)["sigma_star"]
 
-    normalised = [normalise(im) for im in images]
+    stats = [channel_stats(im) for im in images]
     per_image = []
-    for normed, _, std in normalised:
-        s = run([normed])
+    for im, (mean, std) in zip(images, stats, strict=True):
+        s = run([im], [(mean, std)])
         per_image.append(
             {
                 "sigma": s,
@@ -258,7 +288,7 @@ def estimate_noise(
         )
     values = [p["sigma_intensity"] for p in per_image if p["sigma_intensity"] is not None]
     return {
-        "sigma": run([n for n, _, _ in normalised]),
+        "sigma": run(images, stats),
         "per_image": per_image,
         "sigma_intensity_mean": float(np.mean(values)) if values else None,
     }

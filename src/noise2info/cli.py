@@ -130,6 +130,13 @@ def main():
     show_default=True,
     help="Processes (DistributedDataParallel): GPUs to use, or CPU workers. See also torchrun.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="DataLoader processes drawing patches ahead of the network (same result for any number).",
+)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -151,7 +158,13 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
     rank = rank_and_world()[0]
     try:
         result = api.train_files(
-            inputs, config, run_dir, device=opts["device"], progress=not opts["quiet"], resume=opts["resume"]
+            inputs,
+            config,
+            run_dir,
+            device=opts["device"],
+            progress=not opts["quiet"],
+            resume=opts["resume"],
+            workers=opts["workers"],
         )
     except TrainingInterrupted as stop:
         if rank == 0:
@@ -322,10 +335,8 @@ def estimate_sigma(run_dir, inputs, batches, k_mc, seed, device, as_json):
     loaded = api.load_images(inputs, config.model.dims)
     images, names = [], []
     for item in loaded:
-        if item.samples.shape[1] != config.model.channels:
-            raise ValueError(
-                f"{item.path}: {item.samples.shape[1]} channel(s), model has {config.model.channels}"
-            )
+        if item.channels != config.model.channels:
+            raise ValueError(f"{item.path}: {item.channels} channel(s), model has {config.model.channels}")
         for i, s in enumerate(item.samples):
             images.append(s)
             names.append(item.path.name if len(item.samples) == 1 else f"{item.path.name}[{i}]")

@@ -1,20 +1,23 @@
 """Read and write images, keeping format, dtype and range; arrange them as samples.
 
-Internally every image becomes ``(N, C, *spatial)`` float samples: N > 1 for a stack read
-as a batch of 2D images, C for colour. :class:`Layout` remembers how to undo that.
+Internally every image is a sequence of ``(C, *spatial)`` samples: several for a stack read
+as a batch of 2D images, C for colour. :class:`SampleView` reads and writes one sample by
+slices, so a memory-mapped TIFF / NPY or a Zarr array is never loaded whole.
 """
 
 from __future__ import annotations
 
 import glob
+import math
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-SUPPORTED = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".npy")
+SUPPORTED = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".npy", ".zarr")
 
 
 class ImageError(ValueError):
@@ -32,22 +35,44 @@ def find_inputs(inputs: list[str | Path]) -> list[Path]:
     found: list[Path] = []
     for item in inputs:
         p = Path(item)
-        if p.is_dir():
-            found += sorted(q for q in p.iterdir() if q.suffix.lower() in SUPPORTED and q.is_file())
+        if _is_zarr(p):
+            found.append(p)
+        elif p.is_dir():
+            found += sorted(
+                q for q in p.iterdir() if q.suffix.lower() in SUPPORTED and (q.is_file() or _is_zarr(q))
+            )
         elif p.is_file():
             found.append(p)
         else:
             matches = sorted(Path(m) for m in glob.glob(str(item), recursive=True))
             if not matches:
                 raise ImageError(f"{item}: no such file, directory or matching pattern")
-            found += [m for m in matches if m.is_file()]
+            found += [m for m in matches if m.is_file() or _is_zarr(m)]
     if not found:
         raise ImageError(f"no images found in {', '.join(map(str, inputs)) or 'the inputs'}")
     return found
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """Read one image as stored: dtype kept, colour as a trailing axis, TIFF pages leading.
+def _is_zarr(path: Path) -> bool:
+    return path.suffix.lower() == ".zarr" and path.is_dir()
+
+
+def _zarr():
+    try:
+        import zarr
+    except ImportError:
+        raise ImageError("Zarr arrays need the zarr package: pip install 'noise2info[zarr]'") from None
+    return zarr
+
+
+def open_image(path: str | Path, *, lazy: bool = True):
+    """Open one image as stored: dtype kept, colour as a trailing axis, TIFF pages leading.
+
+    With ``lazy`` (the default) nothing is read yet where the format allows it: an ``.npy``
+    file or an uncompressed TIFF comes back memory-mapped (``np.memmap``), a ``.zarr``
+    directory as a Zarr array; PNG, JPEG and compressed TIFF are read whole. Lazy arrays are
+    checked for NaN / Inf when their statistics are computed
+    (:func:`noise2info.data.channel_stats`), eager ones here.
 
     Raises
     ------
@@ -64,21 +89,49 @@ def read_image(path: str | Path) -> np.ndarray:
         if suffix in (".tif", ".tiff"):
             import tifffile
 
-            arr = tifffile.imread(path)
+            arr = None
+            if lazy:
+                try:
+                    arr = tifffile.memmap(path, mode="r")
+                except ValueError:  # compressed or scattered pages cannot be mapped
+                    arr = None
+            if arr is None:
+                arr = tifffile.imread(path)
         elif suffix == ".npy":
-            arr = np.load(path, allow_pickle=False)
+            arr = np.load(path, mmap_mode="r" if lazy else None, allow_pickle=False)
+        elif suffix == ".zarr":
+            arr = _zarr().open_array(path, mode="r")
+            if not lazy:
+                arr = arr[...]
         else:
             import imageio.v3 as iio
 
             arr = iio.imread(path, plugin="pillow")
+    except ImageError:
+        raise
     except Exception as err:  # any reader failure is the file's problem, said in one line
         raise ImageError(f"{path}: cannot read image ({type(err).__name__}: {err})") from None
-    arr = np.asarray(arr)
-    if arr.dtype.kind not in "uif" and arr.dtype != bool:
-        raise ImageError(f"{path}: unsupported pixel type {arr.dtype}")
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    if isinstance(arr, np.ndarray) and not isinstance(arr, np.memmap):
+        arr = np.asarray(arr)
+    dtype = np.dtype(arr.dtype)
+    if dtype.kind not in "uifb":
+        raise ImageError(f"{path}: unsupported pixel type {dtype}")
+    if is_lazy(arr):
+        if arr.ndim == 0 or 0 in arr.shape:
+            raise ImageError(f"{path}: empty image of shape {tuple(arr.shape)}")
+    elif dtype.kind == "f" and not np.isfinite(arr).all():
         raise ImageError(f"{path}: image contains NaN or Inf pixels")
     return arr
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read one whole image into memory (see :func:`open_image` for the conventions)."""
+    return np.asarray(open_image(path, lazy=False))
+
+
+def is_lazy(arr) -> bool:
+    """True for arrays read on demand (memory-mapped or Zarr) rather than held in memory."""
+    return isinstance(arr, np.memmap) or not isinstance(arr, np.ndarray)
 
 
 def atomic_write(path: str | Path, write) -> Path:
@@ -97,6 +150,54 @@ def atomic_write(path: str | Path, write) -> Path:
     return path
 
 
+def _photometric(shape: tuple[int, ...]) -> str:
+    # Say what the axes are, so readers don't guess: colour only for a trailing 3/4.
+    return "rgb" if len(shape) >= 3 and shape[-1] in (3, 4) else "minisblack"
+
+
+def write_into(path: str | Path, shape: tuple[int, ...], dtype, fill, *, chunks=None) -> Path:
+    """Create the image ``path`` of ``shape`` and ``dtype``, let ``fill(out)`` write it, publish it.
+
+    TIFF and NPY outputs are memory-mapped files and Zarr outputs chunked arrays (``chunks``,
+    default automatic), so a large result is never held in memory whole; PNG and JPEG are
+    filled in memory, then encoded. Like :func:`write_image` the output appears only once
+    complete (temp file or folder + rename).
+    """
+    path, dtype = Path(path), np.dtype(dtype)
+    suffix = path.suffix.lower()
+    if suffix == ".zarr":
+        zarr = _zarr()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.stem}.", suffix=".zarr", dir=path.parent))
+        try:
+            fill(zarr.create_array(tmp, shape=shape, dtype=dtype, chunks=chunks or "auto", overwrite=True))
+            if path.exists():  # only reached when the caller chose to overwrite
+                shutil.rmtree(path)
+            os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+    if suffix in (".tif", ".tiff", ".npy") and dtype.kind != "b":
+
+        def write(tmp: str) -> None:
+            if suffix == ".npy":
+                out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=shape)
+            else:
+                import tifffile
+
+                out = tifffile.memmap(tmp, shape=shape, dtype=dtype, photometric=_photometric(shape))
+            fill(out)
+            out.flush()
+            del out  # unmapped before the rename
+
+        return atomic_write(path, write)
+    out = np.empty(shape, dtype)
+    fill(out)
+    write_image(path, out)
+    return path
+
+
 def write_image(path: str | Path, arr: np.ndarray) -> None:
     """Write ``arr`` in the format of ``path``'s extension, atomically (temp file + rename)."""
     suffix = Path(path).suffix.lower()
@@ -105,9 +206,7 @@ def write_image(path: str | Path, arr: np.ndarray) -> None:
         if suffix in (".tif", ".tiff"):
             import tifffile
 
-            # Say what the axes are, so readers don't guess: colour only for a trailing 3/4.
-            rgb = arr.ndim >= 3 and arr.shape[-1] in (3, 4)
-            tifffile.imwrite(tmp, arr, photometric="rgb" if rgb else "minisblack")
+            tifffile.imwrite(tmp, arr, photometric=_photometric(arr.shape))
         elif suffix == ".npy":
             with open(tmp, "wb") as fh:
                 np.save(fh, arr, allow_pickle=False)
@@ -133,11 +232,22 @@ def cast_to(arr: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Layout:
-    """How a stored array maps to ``(N, C, *spatial)`` samples, and back."""
+    """How a stored array maps to ``(C, *spatial)`` samples, and back."""
 
     shape: tuple[int, ...]
     dims: int
     channels_last: bool
+
+    @property
+    def leading(self) -> tuple[int, ...]:
+        """Axes before the spatial ones: each index is one sample (e.g. TIFF pages)."""
+        return self.shape[: len(self.shape) - self.dims - int(self.channels_last)]
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """``(C, *spatial)``."""
+        end = len(self.shape) - int(self.channels_last)
+        return (self.shape[-1] if self.channels_last else 1, *self.shape[end - self.dims : end])
 
 
 def infer_layout(shape: tuple[int, ...], dims: int) -> Layout:
@@ -152,19 +262,48 @@ def infer_layout(shape: tuple[int, ...], dims: int) -> Layout:
     return Layout(tuple(shape), dims, channels_last)
 
 
-def to_samples(arr: np.ndarray, dims: int) -> tuple[np.ndarray, Layout]:
-    """Stored array -> float32 ``(N, C, *spatial)`` and its :class:`Layout`."""
-    layout = infer_layout(arr.shape, dims)
-    spatial_end = len(arr.shape) - int(layout.channels_last)
-    spatial = arr.shape[spatial_end - dims : spatial_end]
-    channels = arr.shape[-1] if layout.channels_last else 1
-    x = np.asarray(arr, dtype=np.float32).reshape(-1, *spatial, channels)
-    return np.moveaxis(x, -1, 1), layout
+class SampleView:
+    """One ``(C, *spatial)`` sample of a stored array, read and written by slices.
+
+    Only the slices asked for are read (``view[key]`` returns a NumPy array) or written
+    (``view[key] = values``), so a memory-mapped or Zarr source is never loaded whole.
+    ``np.asarray(view)`` reads all of it. Keys are ``...`` or one slice per axis of
+    ``(C, *spatial)``, without steps.
+    """
+
+    def __init__(self, source, layout: Layout, index: int):
+        self.source, self.layout = source, layout
+        lead = layout.leading
+        self._lead = tuple(int(i) for i in np.unravel_index(index, lead)) if lead else ()
+        self.shape = layout.sample_shape
+        self.ndim = len(self.shape)
+        self.dtype = np.dtype(source.dtype)
+        self.size = math.prod(self.shape)
+
+    def _key(self, key) -> tuple:
+        key = (slice(None),) * self.ndim if key is Ellipsis else tuple(key)
+        if len(key) != self.ndim or any(not isinstance(k, slice) or k.step not in (None, 1) for k in key):
+            raise IndexError(f"index a sample with {self.ndim} slices (channel, spatial axes), not {key!r}")
+        if self.layout.channels_last:
+            return (*self._lead, *key[1:], key[0])
+        if key[0].indices(1) != (0, 1, 1):
+            raise IndexError("this array has one channel: use a full channel slice")
+        return (*self._lead, *key[1:])
+
+    def __getitem__(self, key) -> np.ndarray:
+        block = np.asarray(self.source[self._key(key)])
+        return np.moveaxis(block, -1, 0) if self.layout.channels_last else block[None]
+
+    def __setitem__(self, key, value) -> None:
+        value = np.asarray(value)
+        self.source[self._key(key)] = np.moveaxis(value, 0, -1) if self.layout.channels_last else value[0]
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        block = self[...]
+        return block if dtype is None else block.astype(dtype)
 
 
-def from_samples(samples: np.ndarray, layout: Layout) -> np.ndarray:
-    """Inverse of :func:`to_samples` (float, the stored shape)."""
-    x = np.moveaxis(samples, 1, -1)
-    if not layout.channels_last:
-        x = x[..., 0]
-    return x.reshape(layout.shape)
+def sample_views(arr, dims: int) -> list[SampleView]:
+    """The ``(C, *spatial)`` samples of a stored array (NumPy, memory-mapped or Zarr)."""
+    layout = infer_layout(tuple(arr.shape), dims)
+    return [SampleView(arr, layout, i) for i in range(math.prod(layout.leading))]

@@ -1,5 +1,6 @@
-"""Prediction: normalise, pad, tile (plan -> predict -> stitch), test-time augmentation,
-undo normalisation. Kept apart from the model: any ``(B, C, *spatial) -> same`` network works.
+"""Prediction: per tile read, normalise, pad, predict (with test-time augmentation),
+undo normalisation, write (plan -> predict -> stitch). Kept apart from the model: any
+``(B, C, *spatial) -> same`` network works.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data import denormalise, normalise
+from .data import channel_stats, denormalise, normalise
+from .io import cast_to
 from .models import receptive_radius
 from .runtime import flush_denormals
 
@@ -46,26 +48,6 @@ def plan_tiles(size: int, tile: int, margin: int) -> list[tuple[int, int, int]]:
     return plan
 
 
-@torch.no_grad()
-def predict_tiled(model: nn.Module, x: np.ndarray, tile: int | None, margin: int) -> np.ndarray:
-    """Apply ``model`` to one padded ``(C, *spatial)`` image, tile by tile.
-
-    Only one tile is on the model's device at a time; the result is stitched on the CPU.
-    """
-    device = next(model.parameters()).device
-    spatial = x.shape[1:]
-    plans = [plan_tiles(s, tile or s, margin) for s in spatial]
-    out = np.empty(x.shape, dtype=np.float32)
-    for pieces in itertools.product(*plans):
-        src = tuple(slice(s, s + min(tile or n, n)) for (s, _, _), n in zip(pieces, spatial, strict=True))
-        inp = torch.from_numpy(np.ascontiguousarray(x[(slice(None), *src)]))[None].to(device)
-        pred = model(inp)[0].float().cpu().numpy()
-        keep = tuple(slice(a - s, b - s) for s, a, b in pieces)
-        dst = tuple(slice(a, b) for _, a, b in pieces)
-        out[(slice(None), *dst)] = pred[(slice(None), *keep)]
-    return out
-
-
 def _dihedral(x: np.ndarray, k: int, flip: bool) -> np.ndarray:
     x = np.rot90(x, k, axes=(-2, -1))
     return x[..., ::-1] if flip else x
@@ -76,55 +58,98 @@ def _undo_dihedral(x: np.ndarray, k: int, flip: bool) -> np.ndarray:
     return np.rot90(x, -k, axes=(-2, -1))
 
 
+def _read_padded(image, window: list[tuple[int, int]], pads: list[tuple[int, int]]) -> np.ndarray:
+    """Read ``window`` (``(start, stop)`` per spatial axis, padded coordinates) of ``image``
+    as if it were symmetric-padded by ``pads``: only the pixels inside are read."""
+    spatial = image.shape[1:]
+    src, extra = [], []
+    for (a, b), (lo, _), n in zip(window, pads, spatial, strict=True):
+        start, stop = max(a - lo, 0), min(b - lo, n)
+        src.append(slice(start, stop))
+        extra.append((start - (a - lo), (b - lo) - stop))
+    block = image[(slice(None), *src)]
+    # A window reaches past an edge by less than 2**depth, which its own pixels cover, so
+    # padding the block equals cropping the padded image.
+    return np.pad(block, [(0, 0), *extra], mode="symmetric") if any(map(sum, extra)) else np.asarray(block)
+
+
+@torch.no_grad()
+def _predict(model: nn.Module, x: np.ndarray, tta: bool) -> np.ndarray:
+    """The network on one normalised ``(C, *spatial)`` tile; with ``tta`` the mean of the
+    8 rotations / flips of the last two axes."""
+    device = next(model.parameters()).device
+
+    def run(a: np.ndarray) -> np.ndarray:
+        return model(torch.from_numpy(np.ascontiguousarray(a))[None].to(device))[0].float().cpu().numpy()
+
+    if not tta:
+        return run(x)
+    acc = np.zeros(x.shape, dtype=np.float64)
+    for k, flip in [(k, f) for f in (False, True) for k in range(4)]:
+        acc += _undo_dihedral(run(_dihedral(x, k, flip)), k, flip)
+    return acc / 8
+
+
 @flush_denormals()
 def denoise(
     model: nn.Module,
-    image: np.ndarray,
+    image,
     *,
     tile: int | None = None,
     overlap: int | None = None,
     tta: bool = False,
+    out=None,
 ) -> np.ndarray:
-    """Denoise one ``(C, *spatial)`` image with a trained network.
+    """Denoise one ``(C, *spatial)`` image with a trained network, tile by tile.
+
+    Each tile is read, normalised with the whole image's statistics, padded at the image
+    edges to a multiple of 2**depth, predicted, de-normalised and written, so the memory used
+    is one tile's (plus ``out``) and a lazy image (:class:`noise2info.io.SampleView`) is
+    streamed from and to disk.
 
     Parameters
     ----------
     model : UNet
         A trained network (put in eval mode here); its config gives dims and depth.
-    image : np.ndarray
-        Shape ``(C, *spatial)``, in the image's own intensity units.
+    image : array-like
+        Shape ``(C, *spatial)``, in the image's own intensity units: a NumPy array or a lazy
+        view sliced like one.
     tile : int, optional
         Tile side; rounded up to a multiple of 2**depth. By default large inputs are tiled and
         small ones are not.
     overlap : int, optional
-        Margin kept away from tile cuts; default the network's receptive radius (exact).
+        Margin kept away from tile cuts; default the network's receptive radius (exact:
+        the stitched result equals the untiled one).
     tta : bool
         Average the 8 rotations / flips of the last two axes (test-time augmentation).
+    out : array-like, optional
+        Where to write the result (same shape as ``image``; e.g. a memory-mapped output).
+        Integer outputs get rounded, clipped values.
 
     Returns
     -------
-    np.ndarray
-        The denoised image, float64, same shape and units as ``image``.
+    np.ndarray or array-like
+        ``out`` if given, else the denoised image as float64; same shape and units as
+        ``image``.
     """
     cfg = model.config
-    if image.ndim != cfg.dims + 1 or image.shape[0] != cfg.channels:
+    if len(image.shape) != cfg.dims + 1 or image.shape[0] != cfg.channels:
         raise ValueError(
-            f"image of shape {image.shape} does not fit a {cfg.dims}D model with "
+            f"image of shape {tuple(image.shape)} does not fit a {cfg.dims}D model with "
             f"{cfg.channels} channel(s); expected (C={cfg.channels}, {cfg.dims} spatial axes)"
         )
     model.eval()
     m = cfg.multiple
-    normed, mean, std = normalise(image)
-    spatial = image.shape[1:]
+    mean, std = channel_stats(image)
+    spatial = tuple(image.shape[1:])
     pads = []
     for s in spatial:
         total = _round_up(s, m) - s
         pads.append((total // 2, total - total // 2))
-    padded = np.pad(normed, [(0, 0), *pads], mode="symmetric") if any(map(sum, pads)) else normed
-    del normed
+    padded = [s + lo + hi for s, (lo, hi) in zip(spatial, pads, strict=True)]
 
     margin = _round_up(overlap if overlap is not None else receptive_radius(cfg), m)
-    if tile is None and math.prod(padded.shape[1:]) > AUTO_TILE_LIMIT[cfg.dims]:
+    if tile is None and math.prod(padded) > AUTO_TILE_LIMIT[cfg.dims]:
         tile = max(AUTO_TILE[cfg.dims], 4 * margin)
     if tile is not None:
         tile = _round_up(tile, m)
@@ -133,14 +158,21 @@ def denoise(
                 f"tile {tile} is too small for this model: tiles keep a margin of {margin} pixels "
                 f"on each side; use a tile of at least {2 * margin + 4 * m}"
             )
+    if out is None:
+        out = np.empty(image.shape, dtype=np.float64)
+    cast = np.dtype(out.dtype).kind != "f"
 
-    if tta:
-        acc = np.zeros(padded.shape, dtype=np.float64)
-        for k, flip in [(k, f) for f in (False, True) for k in range(4)]:
-            pred = predict_tiled(model, np.ascontiguousarray(_dihedral(padded, k, flip)), tile, margin)
-            acc += _undo_dihedral(pred, k, flip)
-        acc /= 8
-    else:
-        acc = predict_tiled(model, padded, tile, margin)
-    crop = tuple(slice(a, a + s) for (a, _), s in zip(pads, spatial, strict=True))
-    return denormalise(acc[(slice(None), *crop)], mean, std)
+    plans = [plan_tiles(n, tile or n, margin) for n in padded]
+    for pieces in itertools.product(*plans):
+        window = [(s, s + min(tile or n, n)) for (s, _, _), n in zip(pieces, padded, strict=True)]
+        x = normalise(_read_padded(image, window, pads), mean, std)[0]
+        pred = _predict(model, x, tta)
+        # Keep the tile's centre, less the padding: image coordinates [a - lo, b - lo).
+        keep, dst = [slice(None)], [slice(None)]
+        for (s, a, b), (lo, _), n in zip(pieces, pads, spatial, strict=True):
+            a, b = max(a, lo), min(b, lo + n)
+            keep.append(slice(a - s, b - s))
+            dst.append(slice(a - lo, b - lo))
+        values = denormalise(pred[tuple(keep)], mean, std)
+        out[tuple(dst)] = cast_to(values, out.dtype) if cast else values
+    return out

@@ -23,7 +23,8 @@ from tqdm.auto import tqdm
 
 from .checkpoint import load_training_state, save_training_state
 from .config import Config
-from .data import PatchSampler, normalise
+from .data import PatchSampler, channel_stats
+from .data.loader import training_batches
 from .masking import Masker
 from .models import UNet, build_model
 from .objectives import Batch, make_objective
@@ -47,12 +48,16 @@ class TrainingInterrupted(RuntimeError):
         super().__init__(f"training interrupted at step {step}{where}")
 
 
-def data_fingerprint(images: list[np.ndarray]) -> str:
-    """A digest of the training images, so a resumed run can check it sees the same data."""
+def data_fingerprint(images, stats) -> str:
+    """A digest of the training images, so a resumed run can check it sees the same data.
+
+    Shapes and per-channel statistics (already computed for normalisation) rather than the
+    pixels, so a stack of hundreds of GB is not read again.
+    """
     h = hashlib.sha256()
-    for im in images:
-        h.update(str(im.shape).encode())
-        h.update(np.ascontiguousarray(im, dtype=np.float32).tobytes())
+    for im, (mean, std) in zip(images, stats, strict=True):
+        h.update(str(tuple(im.shape)).encode())
+        h.update(np.asarray(mean, np.float64).tobytes() + np.asarray(std, np.float64).tobytes())
     return h.hexdigest()[:16]
 
 
@@ -99,10 +104,10 @@ def _set_generator_state(g: torch.Generator, text: str) -> None:
     g.set_state(torch.frombuffer(bytearray(base64.b64decode(text)), dtype=torch.uint8).clone())
 
 
-def _to_device(array: np.ndarray, device: torch.device) -> torch.Tensor:
-    t = torch.from_numpy(np.ascontiguousarray(array))
+def _to_device(array, device: torch.device) -> torch.Tensor:
+    t = array if isinstance(array, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(array))
     if device.type == "cuda":  # pinned host memory: the copy overlaps with GPU work
-        return t.pin_memory().to(device, non_blocking=True)
+        return (t if t.is_pinned() else t.pin_memory()).to(device, non_blocking=True)
     return t.to(device)
 
 
@@ -137,7 +142,16 @@ class Trainer:
     Parameters are those of :func:`train`.
     """
 
-    def __init__(self, images: list[np.ndarray], config: Config, *, clean=None, device: str = "auto"):
+    def __init__(
+        self,
+        images: list[np.ndarray],
+        config: Config,
+        *,
+        clean=None,
+        device: str = "auto",
+        stats=None,
+        workers: int = 0,
+    ):
         tc = config.training
         if check_images(images, config.model.dims) != config.model.channels:
             raise ValueError(
@@ -150,13 +164,10 @@ class Trainer:
         self.device = resolve_device(device) if self.world == 1 else _rank_device(device)
         s_init, s_patch, s_mask, s_est_patch, s_est_mask, s_mc = _seeds(tc.seed, self.rank)
 
-        self.fingerprint = data_fingerprint(images)
-        normed, targets = [], []
-        for i, im in enumerate(images):
-            x, mean, std = normalise(im)
-            normed.append(x)
-            if clean is not None:  # targets live in the same normalised units as their input
-                targets.append(((np.asarray(clean[i], np.float64) - mean) / std).astype(np.float32))
+        # Each image is normalised by its own statistics, patch by patch as patches are drawn:
+        # a memory-mapped stack stays on disk.
+        stats = list(stats) if stats is not None else [channel_stats(im) for im in images]
+        self.fingerprint = data_fingerprint(images, stats)
 
         torch.manual_seed(s_init)
         self.model = build_model(config.model).to(self.device).train()
@@ -172,11 +183,15 @@ class Trainer:
             self.net = DistributedDataParallel(self.net, device_ids=ids)
         self.objective = make_objective(tc.method, tc.sigma)
         self.estimates_sigma = tc.method == "noise2info"
-        self.sampler = PatchSampler(normed, tc.patch_size, s_patch, tc.augment, targets or None)
+        self.sampler = PatchSampler(images, tc.patch_size, s_patch, tc.augment, clean, stats)
+        if workers < 0:
+            raise ValueError(f"workers must be 0 or more, not {workers}")
+        self.workers = workers
+        self._batches = None  # the training stream, started at the first step
         self.masker = Masker(config.masking, torch.Generator().manual_seed(s_mask))
         # Estimation draws its own patches, masks and Monte-Carlo samples: it never shifts the
         # training stream, so methods compared at one seed see the same training batches.
-        self.est_sampler = PatchSampler(normed, tc.patch_size, s_est_patch, tc.augment)
+        self.est_sampler = PatchSampler(images, tc.patch_size, s_est_patch, tc.augment, stats=stats)
         self.est_masker = Masker(config.masking, torch.Generator().manual_seed(s_est_mask))
         self.mc_generator = torch.Generator().manual_seed(s_mc)
         self.optimiser = torch.optim.Adam(self.model.parameters(), lr=tc.lr)
@@ -195,8 +210,15 @@ class Trainer:
 
     def step(self) -> dict[str, float]:
         """One optimisation step on a fresh batch; returns the loss terms as floats."""
-        tc = self.config.training
-        batch = make_batch(*self.sampler.sample(tc.batch_size), self.masker, self.device)
+        if self._batches is None:
+            self._batches = training_batches(
+                self.sampler,
+                self.config.training.batch_size,
+                self.steps_done,
+                workers=self.workers,
+                pin_memory=self.device.type == "cuda",
+            )
+        batch = make_batch(*next(self._batches), self.masker, self.device)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.amp):
             terms = self.objective(self.net, batch)
         values = {k: float(v.detach()) for k, v in terms.items()}
@@ -265,7 +287,6 @@ class Trainer:
             "est_mask": _generator_state(self.est_masker.generator),
             "mc": _generator_state(self.mc_generator),
             "torch": base64.b64encode(torch.get_rng_state().numpy().tobytes()).decode(),
-            "sampler": self.sampler.rng.bit_generator.state,
             "est_sampler": self.est_sampler.rng.bit_generator.state,
         }
         rngs = [rng]
@@ -316,13 +337,13 @@ class Trainer:
         torch.set_rng_state(
             torch.frombuffer(bytearray(base64.b64decode(rng["torch"])), dtype=torch.uint8).clone()
         )
-        self.sampler.rng.bit_generator.state = rng["sampler"]
         self.est_sampler.rng.bit_generator.state = rng["est_sampler"]
         if meta["sigma_loss"] is not None:
             self.objective.sigma_loss = meta["sigma_loss"]
         self.history = History(**meta["history"])
         self._running, self._n_running = meta["running"], meta["n_running"]
         self.steps_done = meta["steps_done"]
+        self._batches = None  # the stream restarts at steps_done (batch t depends on t alone)
 
     def save_checkpoint(self, path: str | Path) -> Path:
         """Write the state (rank 0 only; every rank takes part in gathering it)."""
@@ -386,6 +407,7 @@ class Trainer:
                     raise TrainingInterrupted(step, Path(checkpoint) if checkpoint else None)
         finally:
             bar.close()
+            self._batches = None  # stops the DataLoader workers, if any
         self.model.eval()
         return TrainResult(self.model, self.config, self.history, self.sigma_loss, time.perf_counter() - t0)
 
@@ -417,13 +439,17 @@ def train(
     device: str = "auto",
     progress: bool = True,
     on_round: Callable[[dict], None] | None = None,
+    workers: int = 0,
+    stats: list | None = None,
 ) -> TrainResult:
     """Train a denoiser on noisy images alone (Algorithm 2).
 
     Parameters
     ----------
-    images : list of np.ndarray
+    images : list of array-like
         Noisy images, each ``(C, *spatial)``; each is normalised on its own per channel.
+        NumPy arrays or lazy views (:func:`noise2info.io.sample_views`): only the patches
+        drawn are read.
     config : Config
         Model, masking and training settings (``config.training.method`` picks the variant).
     clean : list of np.ndarray, optional
@@ -434,6 +460,11 @@ def train(
         Show a progress bar with step, loss and sigma_loss.
     on_round : callable, optional
         Called with each sigma round's record.
+    workers : int
+        DataLoader processes drawing training patches ahead of the network (0: in this
+        process). The result does not depend on it.
+    stats : list of (mean, std), optional
+        Each image's :func:`noise2info.data.channel_stats`, if already computed.
 
     Returns
     -------
@@ -445,4 +476,5 @@ def train(
     ----------
     Wang, Di, Chen, Ng, "Noise2Info", ICCV 2023, Algorithm 2.
     """
-    return Trainer(images, config, clean=clean, device=device).run(progress, on_round)
+    trainer = Trainer(images, config, clean=clean, device=device, stats=stats, workers=workers)
+    return trainer.run(progress, on_round)

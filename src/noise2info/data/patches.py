@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from .normalisation import channel_stats, normalise
 
-def _pad_to(img: np.ndarray, size: int) -> np.ndarray:
-    """Reflect-pad the spatial axes of ``(C, *spatial)`` up to at least ``size``."""
+
+def _pad_to(img, size: int):
+    """Reflect-pad the spatial axes of ``(C, *spatial)`` up to at least ``size``.
+
+    Only an image smaller than a patch is padded (and so read into memory); others are
+    returned as they are, lazy or not.
+    """
     pads = [(0, 0)] + [(0, max(0, size - s)) for s in img.shape[1:]]
-    return np.pad(img, pads, mode="reflect") if any(p for _, p in pads) else img
+    return np.pad(np.asarray(img), pads, mode="reflect") if any(p for _, p in pads) else img
 
 
 def augment(patch: np.ndarray, k: int, flip: bool) -> np.ndarray:
@@ -18,53 +24,63 @@ def augment(patch: np.ndarray, k: int, flip: bool) -> np.ndarray:
 
 
 class PatchSampler:
-    """Draw batches of random patches from a list of ``(C, *spatial)`` images.
+    """Draw batches of random normalised patches from ``(C, *spatial)`` images.
 
     Parameters
     ----------
-    images : list of np.ndarray
-        Normalised images of equal channel count and dimensionality. Images smaller than the
-        patch are reflect-padded.
+    images : list of array-like
+        Images of equal channel count and dimensionality, in their own units: NumPy arrays
+        or lazy views (:class:`noise2info.io.SampleView`); only the patches drawn are read.
+        Images smaller than the patch are reflect-padded.
     patch_size : int
         Side of the (square / cubic) patches.
-    seed : int or np.random.Generator
+    seed : int
         Seed of the crops and augmentations.
     augment : bool
         Random rot90 and flip in the last two axes.
     targets : list of np.ndarray, optional
-        Clean images aligned with ``images``, cropped identically (supervised training).
+        Clean images aligned with ``images``, cropped identically (supervised training) and
+        normalised with their input's statistics, so both are in the same units.
+    stats : list of (mean, std), optional
+        Each image's :func:`channel_stats`; computed here if not given.
     """
 
-    def __init__(self, images, patch_size: int, seed=0, augment: bool = True, targets=None):
+    def __init__(self, images, patch_size: int, seed=0, augment: bool = True, targets=None, stats=None):
         if not images:
             raise ValueError("no images to sample patches from")
-        self.images = [_pad_to(np.asarray(im, np.float32), patch_size) for im in images]
-        self.targets = (
-            None if targets is None else [_pad_to(np.asarray(t, np.float32), patch_size) for t in targets]
-        )
+        self.stats = list(stats) if stats is not None else [channel_stats(im) for im in images]
+        self.images = [_pad_to(im, patch_size) for im in images]
+        self.targets = None if targets is None else [_pad_to(t, patch_size) for t in targets]
         self.patch_size = patch_size
         self.augment = augment
-        self.rng = np.random.default_rng(seed)
+        self.seed = int(seed)
+        self.rng = np.random.default_rng(self.seed)
         # Images are drawn in proportion to their area so every pixel is equally likely.
-        sizes = np.array([im[0].size for im in self.images], dtype=np.float64)
+        sizes = np.array([np.prod(im.shape[1:], dtype=np.float64) for im in self.images])
         self.weights = sizes / sizes.sum()
 
-    def _one(self) -> tuple[np.ndarray, np.ndarray | None]:
-        i = self.rng.choice(len(self.images), p=self.weights)
-        img = self.images[i]
-        starts = [self.rng.integers(0, s - self.patch_size + 1) for s in img.shape[1:]]
+    def _one(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+        i = rng.choice(len(self.images), p=self.weights)
+        img, (mean, std) = self.images[i], self.stats[i]
+        starts = [rng.integers(0, s - self.patch_size + 1) for s in img.shape[1:]]
         window = (slice(None),) + tuple(slice(s, s + self.patch_size) for s in starts)
-        patch = img[window]
-        target = None if self.targets is None else self.targets[i][window]
+        patch = normalise(img[window], mean, std)[0]
+        target = None if self.targets is None else normalise(self.targets[i][window], mean, std)[0]
         if self.augment:
-            k, flip = int(self.rng.integers(4)), bool(self.rng.integers(2))
+            k, flip = int(rng.integers(4)), bool(rng.integers(2))
             patch = augment(patch, k, flip)
             target = None if target is None else augment(target, k, flip)
         return patch, target
 
-    def sample(self, batch_size: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """Return ``(noisy, clean)`` arrays of shape ``(B, C, *patch)``; clean may be None."""
-        pairs = [self._one() for _ in range(batch_size)]
+    def sample(self, batch_size: int, step: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return ``(noisy, clean)`` arrays of shape ``(B, C, *patch)``; clean may be None.
+
+        Without ``step`` batches follow one another from the sampler's own stream. With it,
+        the batch depends on ``(seed, step)`` alone: any process can draw it (DataLoader
+        workers) and a resumed run draws the same batches as an uninterrupted one.
+        """
+        rng = self.rng if step is None else np.random.default_rng([self.seed, step])
+        pairs = [self._one(rng) for _ in range(batch_size)]
         noisy = np.stack([p for p, _ in pairs])
         clean = None if self.targets is None else np.stack([t for _, t in pairs])
         return noisy, clean
