@@ -70,9 +70,7 @@ def test_zarr_volume_in_zarr_volume_out(tmp_path):
     )
     (tmp_path / "run").mkdir()
     save_model(model, make_config(preset="tiny", dims=3), tmp_path / "run")
-    written = api.denoise_files(
-        tmp_path / "run", [tmp_path / "in"], tmp_path / "out", progress=False
-    )
+    written = api.denoise_files(tmp_path / "run", [tmp_path / "in"], tmp_path / "out", progress=False)
     assert [p.name for p in written] == ["vol.zarr"]
     out = io.open_image(tmp_path / "out" / "vol.zarr")
     assert io.is_lazy(out) and out.chunks == (10, 18, 30)  # the input's chunking is kept
