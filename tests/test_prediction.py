@@ -80,3 +80,12 @@ def test_denoise_refuses_wrong_channels_or_dims():
 def test_constant_image_gives_finite_output():
     out = denoise(_model(), np.full((1, 20, 20), 7.0))
     assert np.isfinite(out).all()
+
+
+def test_keep_freed_memory_applies_on_glibc():
+    import platform
+
+    from noise2info.runtime import keep_freed_memory
+
+    applied = keep_freed_memory()
+    assert applied is (platform.libc_ver()[0] == "glibc")

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from . import api, io
 from .config import PRESETS, Config, MaskingConfig, ModelConfig, TrainingConfig
-from .runtime import init_distributed, launched_by_torchrun, rank_and_world
+from .runtime import init_distributed, keep_freed_memory, launched_by_torchrun, rank_and_world
 from .training import TrainingError, TrainingInterrupted
 
 
@@ -67,6 +67,7 @@ def _emit(summary: dict, as_json: bool, lines: list[str]) -> None:
 @click.version_option(package_name="noise2info")
 def main():
     """Self-supervised blind denoising that estimates the noise level as it trains."""
+    keep_freed_memory()  # tiled prediction reuses its buffers (2x faster on glibc CPUs)
 
 
 @main.command()
@@ -193,6 +194,7 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
 
 def _rank_main(rank: int, world: int, init_method: str, inputs, run_dir, config_json: str, opts: dict):
     """One spawned rank of ``train --nproc``: join the group, train, report from rank 0."""
+    keep_freed_memory()
     init_distributed(opts["device"], rank, world, init_method)
     friendly_errors(_train_and_report)(inputs, run_dir, Config.model_validate_json(config_json), opts)
 

@@ -1,4 +1,4 @@
-"""Where and how tensors run: device choice and CPU floating-point settings."""
+"""Where and how tensors run: device choice, processes, CPU floating-point and memory settings."""
 
 from __future__ import annotations
 
@@ -35,6 +35,43 @@ def flush_denormals() -> Iterator[None]:
         yield
     finally:
         torch.set_flush_denormal(was_on)
+
+
+# glibc mallopt parameters
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+
+
+def keep_freed_memory() -> bool:
+    """Let glibc's malloc reuse large freed blocks instead of returning them to the OS.
+
+    Prediction allocates and frees the same activation buffers (tens of MB) for every tile.
+    By default glibc maps each afresh and unmaps it on free, so every tile pays for new zeroed
+    pages: half of the CPU time of a tiled denoise was system time, and this setting halves its
+    wall time (benchmarks/throughput.py, docs/benchmarks.md). Blocks up to 32 MB (glibc's
+    maximum) come from the heap, which keeps up to 1 GB of freed memory; the peak memory is
+    unchanged. The CLI calls this; it changes the whole process, so library code does not.
+
+    Returns
+    -------
+    bool
+        True if applied; False where the C library is not glibc (macOS, Windows, musl).
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):
+        return False
+    return all(
+        mallopt(param, value) == 1
+        for param, value in (
+            (_M_MMAP_THRESHOLD, 32 * 2**20),
+            (_M_TRIM_THRESHOLD, 2**30),
+            (_M_TOP_PAD, 64 * 2**20),
+        )
+    )
 
 
 def rank_and_world() -> tuple[int, int]:
