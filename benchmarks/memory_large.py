@@ -7,8 +7,10 @@
 Writes a random image of ``--shape`` as an uncompressed TIFF slab by slab (it is never in
 this process's memory whole), trains a throw-away model for a few steps (on the big file
 itself with ``--train``, else on a small one: the weights do not change the memory), then runs
-`noise2info denoise` under /usr/bin/time -v and reports the maximum resident set size of
-each command, the wall time and whether the output is complete and finite. A 3-axis shape is
+`noise2info denoise` and reports, for each command, the peak of its anonymous resident memory
+(RssAnon in /proc, sampled every 50 ms: memory the process owns, which cannot be dropped) and of
+its whole resident set (VmRSS, which also counts pages of memory-mapped files that the kernel
+can drop at will), the wall time and whether the output is complete and finite. A 3-axis shape is
 a stack of 2D pages with ``--dims 2`` and one volume with ``--dims 3``.
 """
 
@@ -19,6 +21,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -26,14 +29,26 @@ import numpy as np
 from noise2info import io
 
 
-def timed(cmd: list[str]) -> tuple[float, str]:
-    """Run ``cmd`` under /usr/bin/time -v: (peak RSS in GB, wall time)."""
-    res = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
-    if res.returncode:
-        sys.exit(f"failed: {' '.join(cmd)}\n{res.stderr[-2000:]}")
-    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr).group(1))
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", res.stderr).group(1)
-    return rss_kb / 1024**2, wall
+def timed(cmd: list[str]) -> str:
+    """Run ``cmd``; return 'anon GB / rss GB (wall s)' with the peaks seen in /proc."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    peak = {"RssAnon": 0, "VmRSS": 0}
+    while proc.poll() is None:
+        try:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+        except OSError:
+            break
+        for key in peak:
+            m = re.search(rf"^{key}:\s+(\d+) kB", status, re.M)
+            if m:
+                peak[key] = max(peak[key], int(m.group(1)))
+        time.sleep(0.05)
+    err = proc.communicate()[1]
+    if proc.returncode:
+        sys.exit(f"failed: {' '.join(cmd)}\n{err[-2000:]}")
+    gb = {k: v / 1024**2 for k, v in peak.items()}
+    return f"{gb['RssAnon']:.2f} / {gb['VmRSS']:.2f} GB ({time.perf_counter() - t0:.0f} s)"
 
 
 def write_random(path: Path, shape: tuple[int, ...], dtype: np.dtype, seed: int = 0) -> None:
@@ -69,17 +84,16 @@ def main() -> None:
         train_cmd = [*cli, "train", str(train_on), "--out", str(tmp / "run"), "--preset", args.preset]
         train_cmd += ["--dims", str(args.dims), "--steps", "5", "--batch-size", "2", "--quiet"]
         train_cmd += ["--device", "cpu"] + (["--patch-size", "32"] if args.dims == 3 else [])
-        train_rss, train_wall = timed(train_cmd)
+        train = timed(train_cmd)
         cmd = [*cli, "denoise", str(tmp / "run"), str(big), "--out", str(tmp / "out"), "--quiet"]
         cmd += ["--device", "cpu"] + (["--tile", str(args.tile)] if args.tile else [])
-        rss, wall = timed(cmd)
+        predict = timed(cmd)
         out = io.open_image(tmp / "out" / "big.tif")
         ok = out.shape == shape and out.dtype == dtype
         ok = ok and all(np.isfinite(np.asarray(out[i], np.float64)).all() for i in range(shape[0]))
         what = f"{' x '.join(map(str, shape))} {dtype} ({gb:.2f} GB), dims {args.dims}"
-        train = f"{train_rss:.2f} GB ({train_wall})" if args.train else "-"
         print(
-            f"| {what} | `{args.preset}` | {train} | {rss:.2f} GB | {wall} | "
+            f"| {what} | `{args.preset}` | {train if args.train else '-'} | {predict} | "
             f"{'complete, finite' if ok else 'BAD OUTPUT'} |"
         )
 
