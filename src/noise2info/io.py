@@ -111,8 +111,6 @@ def open_image(path: str | Path, *, lazy: bool = True):
         raise
     except Exception as err:  # any reader failure is the file's problem, said in one line
         raise ImageError(f"{path}: cannot read image ({type(err).__name__}: {err})") from None
-    if isinstance(arr, np.ndarray) and not isinstance(arr, np.memmap):
-        arr = np.asarray(arr)
     dtype = np.dtype(arr.dtype)
     if dtype.kind not in "uifb":
         raise ImageError(f"{path}: unsupported pixel type {dtype}")
