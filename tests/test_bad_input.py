@@ -5,32 +5,14 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
+from helpers import cli, last_json, tiny_train_args
 from noise2info import io
-from noise2info.cli import main
 
-TINY = [
-    "--preset",
-    "tiny",
-    "--steps",
-    "3",
-    "--batch-size",
-    "2",
-    "--patch-size",
-    "16",
-    "--k-t",
-    "2",
-    "--k-u",
-    "1",
-    "--device",
-    "cpu",
-    "--quiet",
-]
+TINY = tiny_train_args(steps=3, k_t=2)
 
 
-def _cli(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
+_cli = cli
 
 
 def _good(folder, n=2, shape=(24, 20)):
@@ -66,12 +48,15 @@ def _bad_file(folder, kind):
         np.save(folder / "bad.npy", np.full((20, 20), np.inf))
         return "bad.npy", "NaN or Inf"
     if kind == "extension":
+        (folder / "bad.xyz").write_bytes(b"??")
+        return "bad.xyz", "unsupported format .xyz"
+    if kind == "broken-bmp":
         (folder / "bad.bmp").write_bytes(b"BM")
-        return "bad.bmp", "unsupported format .bmp"
+        return "bad.bmp", "cannot read image"
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["truncated", "complex", "nan", "inf", "extension"])
+@pytest.mark.parametrize("kind", ["truncated", "complex", "nan", "inf", "extension", "broken-bmp"])
 def test_bad_training_file(tmp_path, kind):
     _good(tmp_path / "in")
     name, message = _bad_file(tmp_path / "in", kind)
@@ -102,7 +87,7 @@ def test_mixed_channel_counts(tmp_path):
     _good(tmp_path / "in", n=1)
     io.write_image(tmp_path / "in" / "rgb.png", np.zeros((24, 20, 3), np.uint8))
     res = _cli("train", tmp_path / "in", "--out", tmp_path / "run", *TINY)
-    assert res.exit_code == 2 and "mixed channel counts" in res.output and "rgb.png: 3" in res.output
+    assert res.exit_code == 2 and "mixed channel counts (good0.png: 1, rgb.png: 3)" in res.output
     assert not (tmp_path / "run").exists()
 
 
@@ -118,16 +103,37 @@ def test_constant_and_tiny_images_train_and_denoise(tmp_path):
     io.write_image(tmp_path / "in" / "small.png", np.arange(90, dtype=np.uint8).reshape(9, 10))
     res = _cli("train", tmp_path / "in", "--out", tmp_path / "run", *TINY, "--json")
     assert res.exit_code == 0, res.output
-    assert np.isfinite(json.loads(res.output.strip().splitlines()[-1])["loss"])
+    assert "noise2info: warning: flat.tif is constant" in res.output
+    assert np.isfinite(last_json(res)["loss"])
     res = _cli("denoise", tmp_path / "run", tmp_path / "in", "--out", tmp_path / "out", "--quiet")
     assert res.exit_code == 0, res.output
     assert np.isfinite(io.read_image(tmp_path / "out" / "flat.tif")).all()
 
 
+def test_all_constant_images_are_refused(tmp_path):
+    io.write_image(tmp_path / "in" / "a.tif", np.full((20, 20), 7.0, np.float32))
+    io.write_image(tmp_path / "in" / "b.png", np.zeros((20, 20), np.uint8))
+    res = _cli("train", tmp_path / "in", "--out", tmp_path / "run", *TINY)
+    assert res.exit_code == 2 and "every training image is constant (a.tif, b.png)" in res.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_bmp_and_pgm_images_are_read_and_written_in_their_format(tmp_path, grey_run):
+    rng = np.random.default_rng(1)
+    io.write_image(tmp_path / "in" / "a.bmp", rng.integers(0, 255, (24, 20), dtype=np.uint8))
+    io.write_image(tmp_path / "in" / "b.pgm", rng.integers(0, 255, (24, 20), dtype=np.uint8))
+    res = _cli("denoise", grey_run, tmp_path / "in", "--out", tmp_path / "out", "--quiet")
+    assert res.exit_code == 0, res.output
+    for name in ("a.bmp", "b.pgm"):
+        out = io.read_image(tmp_path / "out" / name)
+        assert out.shape == (24, 20) and out.dtype == np.uint8
+        assert (tmp_path / "out" / name).read_bytes()[:2] == (tmp_path / "in" / name).read_bytes()[:2]
+
+
 def test_denoise_with_wrong_channels_or_dims(tmp_path, grey_run):
     io.write_image(tmp_path / "in" / "rgb.png", np.zeros((24, 20, 3), np.uint8))
     res = _cli("denoise", grey_run, tmp_path / "in" / "rgb.png", "--out", tmp_path / "out", "--quiet")
-    assert res.exit_code == 2 and "rgb.png" in res.output and "3 channel(s)" in res.output
+    assert res.exit_code == 2 and "rgb.png: 3 channel(s), but the model was trained on 1" in res.output
     assert not (tmp_path / "out" / "rgb.png").exists()
     cfg = json.loads((grey_run / "config.json").read_text())
     assert cfg["model"]["dims"] == 2
@@ -156,14 +162,17 @@ def test_denoise_never_writes_over_an_input(tmp_path, grey_run):
     assert (tmp_path / "in" / "good0.png").read_bytes() == before
 
 
-def test_internal_errors_exit_1_in_one_line(tmp_path, grey_run, monkeypatch):
+@pytest.mark.parametrize("error", [RuntimeError, ValueError, FileNotFoundError])
+def test_internal_errors_exit_1_in_one_line(tmp_path, grey_run, monkeypatch, error):
+    """Only a Noise2InfoError is the user's input problem; a ValueError from deep inside
+    numpy or torch is an internal error."""
     from noise2info import api
 
     def broken(*a, **k):
-        raise RuntimeError("something deep broke")
+        raise error("something deep broke")
 
     monkeypatch.setattr(api, "denoise_files", broken)
     res = _cli("denoise", grey_run, tmp_path, "--out", tmp_path / "out")
     assert res.exit_code == 1
-    assert "internal error (RuntimeError: something deep broke)" in res.output
+    assert f"internal error ({error.__name__}: something deep broke)" in res.output
     assert "Traceback" not in res.output

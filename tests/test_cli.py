@@ -6,31 +6,16 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from helpers import noisy_set
+from helpers import cli, last_json, noisy_set, tiny_train_args
 from noise2info import io
 from noise2info.cli import main
+from noise2info.config import TrainingConfig
 
-TINY = [
-    "--preset",
-    "tiny",
-    "--steps",
-    "6",
-    "--batch-size",
-    "2",
-    "--patch-size",
-    "16",
-    "--k-t",
-    "3",
-    "--k-u",
-    "1",
-    "--device",
-    "cpu",
-    "--quiet",
-]
+TINY = tiny_train_args()
 
 
 def _run(args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return cli(*args, catch=False)
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +39,45 @@ def run_dir(data):
 
 def test_train_writes_run_and_json_summary(run_dir):
     out, summary = run_dir
-    assert {"sigma_loss", "steps", "seconds"} <= set(summary)
-    assert summary["steps"] == 6 and 0 < summary["sigma_loss"] <= 1.0
+    assert {"sigma_loss", "sigma", "steps", "seconds"} <= set(summary)
     for name in ("model.safetensors", "config.json", "history.json", "curves.png"):
         assert (out / name).is_file()
     history = json.loads((out / "history.json").read_text())
-    assert len(history["sigma_rounds"]) == 2
+    assert [r["step"] for r in history["sigma_rounds"]] == [3, 6]
+    # the summary reports the run's own estimate: 1 lowered to each round's sigma* when smaller
+    expected = 1.0
+    for r in history["sigma_rounds"]:
+        if r["sigma_star"] is not None:
+            expected = min(expected, r["sigma_star"])
+    assert summary["steps"] == 6 and summary["sigma_loss"] == expected == history["sigma_loss"]
+
+
+def test_options_not_given_take_the_config_defaults(data, monkeypatch):
+    """Only the options given reach make_config, so a default changed in config.py reaches
+    the CLI by itself; the help shows config.py's defaults."""
+    from noise2info import cli as cli_module
+
+    seen = {}
+
+    def spy(**overrides):
+        seen.update(overrides)
+        return cli_module.make_config.__wrapped__(**overrides)
+
+    spy.__wrapped__ = cli_module.make_config
+    monkeypatch.setattr(cli_module, "make_config", spy)
+    res = _run(["train", data / "in" / "im0.png", "--out", data / "run-default", *TINY])
+    assert res.exit_code == 0, res.output
+    assert set(seen) == {"preset", "steps", "batch_size", "patch_size", "k_t", "k_u"}
+    saved = json.loads((data / "run-default" / "config.json").read_text())
+    assert saved["training"]["log_every"] == TrainingConfig.model_fields["log_every"].default
+    help_text = " ".join(cli("train", "--help").output.split())
+    assert f"steps between history records [default: {saved['training']['log_every']}]" in help_text
+
+
+def test_a_setting_the_method_does_not_use_is_an_error(data):
+    res = cli("train", data / "in", "--out", data / "run-bad", *TINY, "--sigma", "0.5")
+    assert res.exit_code == 2 and "sigma is not a setting of method noise2info" in res.output
+    assert not (data / "run-bad").exists()
 
 
 def test_denoise_keeps_names_formats_and_dtypes(data, run_dir):
@@ -103,40 +121,19 @@ def test_estimate_sigma_reports_normalised_and_intensity_units(data, run_dir):
         ]
     )
     assert res.exit_code == 0, res.output
-    out = json.loads(res.output.strip().splitlines()[-1])
-    assert len(out["per_image"]) == 2 and {"sigma", "sigma_intensity_mean"} <= set(out)
-    for e in out["per_image"]:
-        if e["sigma"] is not None:  # intensity = normalised * the image's own std
-            std = io.read_image(data / "in" / e["image"]).std()
-            assert e["sigma_intensity"] == pytest.approx(e["sigma"] * std, rel=1e-6)
+    out = last_json(res)
+    assert [e["image"] for e in out["per_image"]] == ["im0.png", "im1.png"]
+    assert all(e["sigma"] is not None for e in out["per_image"]) and out["sigma"] is not None
+    for e in out["per_image"]:  # intensity = normalised * the image's own std
+        std = io.read_image(data / "in" / e["image"]).std()
+        assert e["sigma_intensity"] == pytest.approx(e["sigma"] * std, rel=1e-6)
+    values = [e["sigma_intensity"] for e in out["per_image"]]
+    assert out["sigma_intensity_mean"] == pytest.approx(np.mean(values))
 
 
 def test_train_3d_volume(data):
-    res = _run(
-        [
-            "train",
-            data / "in" / "stack.tif",
-            "--out",
-            data / "run3d",
-            "--dims",
-            "3",
-            "--preset",
-            "tiny",
-            "--depth",
-            "1",
-            "--steps",
-            "2",
-            "--batch-size",
-            "1",
-            "--patch-size",
-            "8",
-            "--k-t",
-            "1",
-            "--k-u",
-            "1",
-            "--quiet",
-        ]
-    )
+    args = tiny_train_args(steps=2, k_t=1, dims=3, depth=1, batch_size=1, patch_size=8)
+    res = _run(["train", data / "in" / "stack.tif", "--out", data / "run3d", *args])
     assert res.exit_code == 0, res.output
     assert json.loads((data / "run3d" / "config.json").read_text())["model"]["dims"] == 3
 

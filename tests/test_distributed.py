@@ -8,20 +8,15 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from noise2info.config import MaskingConfig, ModelConfig
+from helpers import small_model
+from noise2info.config import MaskingConfig
 from noise2info.masking import Masker
-from noise2info.models import build_model
+from noise2info.objectives import make_batch
 from noise2info.sigma import sigma_round
-from noise2info.training import make_batch
 
 
 def _model():
-    torch.manual_seed(0)
-    model = build_model(ModelConfig(depth=1, base_features=4))
-    model.train()
-    with torch.no_grad():  # non-trivial BN statistics
-        model(torch.randn(4, 1, 16, 16))
-    return model
+    return small_model(depth=1, base_features=4)
 
 
 def _batches(rank: int):
@@ -64,8 +59,8 @@ def test_train_with_two_processes_on_cpu(tmp_path):
     import subprocess
     import sys
 
-    from helpers import noisy_set
-    from noise2info import io, load
+    from helpers import noisy_set, tiny_train_args
+    from noise2info import io, load_run
 
     _, noisy = noisy_set(n=2)
     for i, x in enumerate(noisy):
@@ -78,32 +73,15 @@ def test_train_with_two_processes_on_cpu(tmp_path):
         str(tmp_path / "in"),
         "--out",
         str(tmp_path / "run"),
-        "--preset",
-        "tiny",
-        "--steps",
-        "8",
-        "--batch-size",
-        "2",
-        "--patch-size",
-        "16",
-        "--k-t",
-        "4",
-        "--k-u",
-        "1",
-        "--device",
-        "cpu",
-        "--nproc",
-        "2",
-        "--quiet",
-        "--json",
     ]
+    cmd += [*tiny_train_args(steps=8, k_t=4, nproc=2), "--json"]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
     assert len(lines) == 1  # reported once, by rank 0
     summary = json.loads(lines[0])
     assert summary["processes"] == 2 and summary["sigma_rounds"] == 2
-    model, config = load(tmp_path / "run", device="cpu")
-    assert config.training.steps == 8
-    history = json.loads((tmp_path / "run" / "history.json").read_text())
-    assert [r["step"] for r in history["sigma_rounds"]] == [4, 8]
+    run = load_run(tmp_path / "run", device="cpu")
+    assert run.config.training.steps == 8
+    assert [r["step"] for r in run.history["sigma_rounds"]] == [4, 8]
+    assert run.sigma_loss == summary["sigma_loss"] == run.history["sigma_rounds"][-1]["sigma_loss"]

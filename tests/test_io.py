@@ -82,14 +82,16 @@ def test_large_formats_open_lazily_and_stream_out(tmp_path, name):
 
 
 def test_lazy_input_with_nan_is_named_when_its_statistics_are_taken(tmp_path):
-    from noise2info.api import image_stats, load_images
+    from helpers import tiny_config
+    from noise2info.api import train_files
 
     bad = np.ones((16, 16), np.float32)
     bad[3, 4] = np.nan
     np.save(tmp_path / "bad.npy", bad)
-    loaded = load_images([tmp_path / "bad.npy"], 2)
+    assert io.is_lazy(io.open_image(tmp_path / "bad.npy"))  # nothing read when it is opened
     with pytest.raises(io.ImageError, match="bad.npy: image contains NaN"):
-        image_stats(loaded)
+        train_files([tmp_path / "bad.npy"], tiny_config(), tmp_path / "run")
+    assert not (tmp_path / "run").exists()
 
 
 def test_cast_to_clips_and_rounds():
@@ -117,9 +119,9 @@ def test_bad_files_name_the_file(tmp_path):
     np.save(tmp_path / "nan.npy", np.array([[1.0, np.nan]]))
     with pytest.raises(io.ImageError, match="nan.npy: image contains NaN"):
         io.read_image(tmp_path / "nan.npy")
-    (tmp_path / "x.bmp").write_bytes(b"")
-    with pytest.raises(io.ImageError, match="unsupported format"):
-        io.read_image(tmp_path / "x.bmp")
+    (tmp_path / "x.xyz").write_bytes(b"")
+    with pytest.raises(io.ImageError, match="x.xyz: unsupported format .xyz"):
+        io.read_image(tmp_path / "x.xyz")
 
 
 dtypes = st.sampled_from([np.uint8, np.uint16, np.float32, np.float64])

@@ -8,9 +8,9 @@ import torch
 
 from helpers import noisy_set
 from noise2info import api, io, make_config
-from noise2info.checkpoint import save_model
 from noise2info.data import normalisation
 from noise2info.models import build_model
+from noise2info.run import save_model
 from noise2info.training import Trainer
 
 
@@ -34,7 +34,8 @@ def test_training_on_a_memory_mapped_stack_reads_lazily_and_equals_in_memory(tmp
     np.save(tmp_path / "stack.npy", stack)
     loaded = api.load_images([tmp_path / "stack.npy"], 2)
     assert isinstance(loaded[0].array, np.memmap)  # nothing read into memory yet
-    lazy = Trainer(api._images_of(loaded), _cfg(), stats=api.image_stats(loaded))
+    images, names = api._samples(loaded)
+    lazy = Trainer(images, _cfg(), stats=api._stats(images, names))
     eager = Trainer(noisy, _cfg())
     assert lazy.fingerprint == eager.fingerprint
     for _ in range(4):
@@ -70,8 +71,8 @@ def test_zarr_volume_in_zarr_volume_out(tmp_path):
     )
     (tmp_path / "run").mkdir()
     save_model(model, make_config(preset="tiny", dims=3), tmp_path / "run")
-    written = api.denoise_files(tmp_path / "run", [tmp_path / "in"], tmp_path / "out", progress=False)
-    assert [p.name for p in written] == ["vol.zarr"]
+    done = api.denoise_files(tmp_path / "run", [tmp_path / "in"], tmp_path / "out", progress=False)
+    assert [p.name for p in done.written] == ["vol.zarr"] and done.skipped == []
     out = io.open_image(tmp_path / "out" / "vol.zarr")
     assert io.is_lazy(out) and out.chunks == (10, 18, 30)  # the input's chunking is kept
     np.testing.assert_allclose(np.asarray(out[...]), api.denoise_array(model, vol), atol=1e-4)

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from noise2info.objectives import Batch, BlindSpot, Noise2Same, Supervised, make_objective
+from noise2info import make_config
+from noise2info.objectives import Batch, BlindSpot, Noise2Info, Noise2Same, Supervised
 
 
 class Scale(torch.nn.Module):
@@ -51,12 +52,16 @@ def test_supervised_by_hand_and_needs_clean():
         Supervised()(Scale(), b)
 
 
-def test_make_objective_variants():
-    assert make_objective("noise2info").sigma_loss == 1.0
-    assert make_objective("noise2same", 0.4).sigma_loss == 0.4
-    assert isinstance(make_objective("noise2self"), BlindSpot)
-    with pytest.raises(ValueError, match="unknown method"):
-        make_objective("noise2nothing")
+def test_each_method_builds_its_objective_and_says_what_it_needs():
+    n2i = make_config(method="noise2info", steps=900, batch_size=16).method.build_objective()
+    assert isinstance(n2i, Noise2Info) and n2i.sigma_loss == 1.0
+    assert (n2i.sigma_schedule.k_t, n2i.sigma_schedule.k_u, n2i.sigma_schedule.k_mc) == (144, 16, 10)
+    n2s = make_config(method="noise2same", sigma=0.4).method.build_objective()
+    assert n2s.sigma_loss == 0.4 and n2s.sigma_schedule is None
+    n2self = make_config(method="noise2self").method.build_objective()
+    assert isinstance(n2self, BlindSpot) and n2self.needs_mask and not n2self.needs_clean
+    sup = make_config(method="supervised").method.build_objective()
+    assert isinstance(sup, Supervised) and sup.needs_clean and not sup.needs_mask
 
 
 def test_noise2same_gradient_finite_when_passes_agree():

@@ -1,21 +1,12 @@
 import numpy as np
 import pytest
-import torch
 
-from noise2info.config import ModelConfig
-from noise2info.models import build_model, receptive_radius
+from helpers import small_model
+from noise2info import ImageError
+from noise2info.models import receptive_radius
 from noise2info.prediction import denoise, plan_tiles
 
-
-def _model(seed=0, **kw):
-    torch.manual_seed(seed)
-    model = build_model(ModelConfig(**{"depth": 2, "base_features": 8, **kw}))
-    # Non-trivial BN running statistics, as after training.
-    model.train()
-    with torch.no_grad():
-        for _ in range(3):
-            model(torch.randn(2, model.config.channels, *(32,) * model.config.dims))
-    return model.eval()
+_model = small_model
 
 
 @pytest.mark.parametrize("size,tile,margin", [(100, 40, 8), (64, 64, 8), (96, 48, 12), (33, 16, 4)])
@@ -24,8 +15,13 @@ def test_plan_tiles_covers_every_pixel_once_in_order(size, tile, margin):
     kept = np.zeros(size, int)
     for start, a, b in plan:
         assert start <= a < b <= start + min(tile, size)
+        assert a - start >= (margin if a > 0 else 0)  # the kept part stays clear of cut edges
+        assert start + min(tile, size) - b >= (margin if b < size else 0)
         kept[a:b] += 1
-    assert (kept >= 1).all()
+    assert (kept == 1).all()  # every pixel kept exactly once
+    keeps = [(a, b) for _, a, b in plan]
+    assert keeps == sorted(keeps) and all(b == a2 for (_, b), (a2, _) in zip(keeps, keeps[1:], strict=False))
+    assert keeps[0][0] == 0 and keeps[-1][1] == size
 
 
 def test_plan_tiles_rejects_too_small_tiles():
@@ -71,9 +67,9 @@ def test_tta_averages_the_eight_dihedral_views():
 
 def test_denoise_refuses_wrong_channels_or_dims():
     model = _model()
-    with pytest.raises(ValueError, match="does not fit"):
+    with pytest.raises(ImageError, match="image: 3 channel"):
         denoise(model, np.zeros((3, 16, 16)))
-    with pytest.raises(ValueError, match="does not fit"):
+    with pytest.raises(ImageError, match="2 spatial axes"):
         denoise(model, np.zeros((1, 8, 16, 16)))
 
 

@@ -9,27 +9,16 @@ import time
 import pytest
 import torch
 
-from helpers import noisy_set
-from noise2info import io, make_config
-from noise2info.checkpoint import ModelFileError, load_training_state
+from helpers import noisy_set, tiny_config, tiny_train_args
+from noise2info import ModelFileError, io
+from noise2info.run import load_checkpoint
 from noise2info.training import Trainer, TrainingError, TrainingInterrupted
 
 
 def _cfg(**kw):
-    base = dict(
-        preset="tiny",
-        steps=24,
-        batch_size=3,
-        patch_size=16,
-        k_t=5,
-        k_u=2,
-        log_every=4,
-        checkpoint_every=7,
-        seed=3,
-        masking="donut",
-    )
-    base.update(kw)
-    return make_config(**base)
+    rounds = {"k_t": 5, "k_u": 2} if kw.get("method", "noise2info") == "noise2info" else {}
+    base = dict(steps=24, batch_size=3, log_every=4, checkpoint_every=7, seed=3, masking="donut", **rounds)
+    return tiny_config(**{**base, **kw})
 
 
 @pytest.mark.parametrize("stop_at", [5, 10])
@@ -57,14 +46,23 @@ def test_resume_equals_uninterrupted(tmp_path, stop_at):
     assert resumed.sigma_loss == full.sigma_loss
 
 
-def test_resume_refuses_other_config_or_data(tmp_path):
+def test_resume_refuses_other_config_data_or_processes_before_restoring_anything(tmp_path):
     _, noisy = noisy_set()
     ckpt = tmp_path / "c.safetensors"
     Trainer(noisy, _cfg(steps=3)).run(progress=False, checkpoint=ckpt)
-    with pytest.raises(ValueError, match="different configuration"):
-        Trainer(noisy, _cfg(steps=3, seed=4)).resume(ckpt)
-    with pytest.raises(ValueError, match="different images"):
-        Trainer([n * 2 for n in noisy], _cfg(steps=3)).resume(ckpt)
+    refused = [
+        (Trainer(noisy, _cfg(steps=3, seed=4)), {}, "different configuration"),
+        (Trainer([n * 2 for n in noisy], _cfg(steps=3)), {}, "different images"),
+        (Trainer(noisy, _cfg(steps=3)), {"world_size": 2}, "written by 2 process"),
+    ]
+    for trainer, change, message in refused:
+        before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+        state = load_checkpoint(ckpt)
+        state.meta.update(change)
+        with pytest.raises(ModelFileError, match=message):
+            trainer.load_state(state)
+        assert trainer.steps_done == 0 and trainer.optimiser.state_dict()["state"] == {}
+        assert all(torch.equal(v, trainer.model.state_dict()[k]) for k, v in before.items())
 
 
 def test_damaged_checkpoint_is_refused(tmp_path):
@@ -74,9 +72,9 @@ def test_damaged_checkpoint_is_refused(tmp_path):
     data = ckpt.read_bytes()
     ckpt.write_bytes(data[: len(data) // 3])
     with pytest.raises(ModelFileError, match="damaged checkpoint"):
-        load_training_state(ckpt)
+        load_checkpoint(ckpt)
     with pytest.raises(ModelFileError, match="no checkpoint"):
-        load_training_state(tmp_path / "missing.safetensors")
+        load_checkpoint(tmp_path / "missing.safetensors")
 
 
 def test_nan_loss_keeps_the_last_good_checkpoint(tmp_path):
@@ -94,8 +92,7 @@ def test_nan_loss_keeps_the_last_good_checkpoint(tmp_path):
     trainer.step = poisoned
     with pytest.raises(TrainingError, match="loss became nan at step 6"):
         trainer.run(progress=False, checkpoint=ckpt)
-    _, meta = load_training_state(ckpt)
-    assert meta["steps_done"] == 4  # the last checkpoint before the bad step, intact
+    assert load_checkpoint(ckpt).meta["steps_done"] == 4  # the last checkpoint before the bad step, intact
 
 
 def _interrupt(cmd: list[str], ckpt, sig) -> tuple[int, str]:
@@ -118,35 +115,14 @@ def test_cli_saves_checkpoint_on_signal_and_resumes(tmp_path, sig):
         io.write_image(tmp_path / "in" / f"{i}.tif", x[0])
     run = tmp_path / "run"
     ckpt = run / "checkpoint.safetensors"
-    cmd = [
-        sys.executable,
-        "-m",
-        "noise2info.cli",
-        "train",
-        str(tmp_path / "in"),
-        "--out",
-        str(run),
-        "--preset",
-        "tiny",
-        "--steps",
-        "100000",
-        "--batch-size",
-        "2",
-        "--patch-size",
-        "16",
-        "--checkpoint-every",
-        "1",
-        "--device",
-        "cpu",
-        "--quiet",
-    ]
+    cmd = [sys.executable, "-m", "noise2info.cli", "train", str(tmp_path / "in"), "--out", str(run)]
+    cmd += tiny_train_args(steps=100000, k_t=1000, checkpoint_every=1)
 
     code, err = _interrupt(cmd, ckpt, sig)
     assert code == 128 + sig, err[-2000:]
     assert "checkpoint saved" in err and "--resume" in err
     first = int(re.search(r"interrupted at step (\d+)", err).group(1))
-    _, meta = load_training_state(ckpt)
-    assert meta["steps_done"] == first and 0 < first < 100000
+    assert load_checkpoint(ckpt).meta["steps_done"] == first and 0 < first < 100000
     assert sorted(p.name for p in run.iterdir()) == ["checkpoint.safetensors", "config.json"]
 
     # the same command with --resume goes on from there
@@ -154,13 +130,12 @@ def test_cli_saves_checkpoint_on_signal_and_resumes(tmp_path, sig):
     assert code == 128 + sig, err[-2000:]
     second = int(re.search(r"interrupted at step (\d+)", err).group(1))
     assert second > first
-    _, meta = load_training_state(ckpt)
-    assert meta["steps_done"] == second
+    assert load_checkpoint(ckpt).meta["steps_done"] == second
 
     # asking for other settings on resume is refused with the reason, and nothing changes
-    res = subprocess.run([*cmd[:-1], "--seed", "7", "--resume"], capture_output=True, text=True, timeout=120)
+    res = subprocess.run([*cmd, "--seed", "7", "--resume"], capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and "training.seed: 0 -> 7" in res.stderr
-    assert load_training_state(ckpt)[1]["steps_done"] == second
+    assert load_checkpoint(ckpt).meta["steps_done"] == second
 
     # without --resume, an existing run is never overwritten
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from noise2info import estimate_sigma
+from noise2info.sigma import sigma_star
 
 
 def reference_e_l(removed: np.ndarray, draws: np.ndarray) -> float:
@@ -16,11 +16,11 @@ def reference_e_l(removed: np.ndarray, draws: np.ndarray) -> float:
     return total / len(draws)
 
 
-def test_estimate_sigma_matches_numpy_reference():
+def test_sigma_star_matches_numpy_reference():
     rng = np.random.default_rng(0)
     removed = rng.normal(0, 0.7, size=(12, 50)) + rng.normal(0, 0.2, size=(12, 1))
     l_in, inv, k_mc = 0.6, 0.05, 7
-    got = estimate_sigma(torch.from_numpy(removed), l_in, inv, k_mc, torch.Generator().manual_seed(4))
+    got = sigma_star(torch.from_numpy(removed), l_in, inv, k_mc, torch.Generator().manual_seed(4))
     # Same draws as the function: indices from the same seeded generator, into the pool of
     # sorted rows (the pool is a multiset, so its order does not change the distribution).
     pool_sorted = np.sort(removed, axis=1)
@@ -32,12 +32,12 @@ def test_estimate_sigma_matches_numpy_reference():
     assert got == pytest.approx(expected, rel=1e-10)
 
 
-def test_estimate_sigma_statistically_matches_independent_reference():
+def test_sigma_star_statistically_matches_independent_reference():
     rng = np.random.default_rng(1)
     removed = rng.standard_t(5, size=(20, 64)) * 0.5
     got_e = []
     for seed in range(30):
-        s = estimate_sigma(torch.from_numpy(removed), 10.0, 0.0, 10, torch.Generator().manual_seed(seed))
+        s = sigma_star(torch.from_numpy(removed), 10.0, 0.0, 10, torch.Generator().manual_seed(seed))
         got_e.append(10.0 - s**2)  # inv = 0: sigma* = sqrt(L_in - E_l)
     ref = [reference_e_l(removed, rng.integers(0, removed.size, size=(10, 64))) for _ in range(30)]
     assert np.mean(got_e) == pytest.approx(np.mean(ref), rel=0.1)
@@ -50,24 +50,24 @@ def test_oracle_denoiser_recovers_true_std(std):
     noise = torch.randn(64, 4096, generator=g, dtype=torch.float64) * std
     removed = -noise
     l_in = float((removed**2).mean())
-    sigma = estimate_sigma(removed, l_in, 0.0, 10, torch.Generator().manual_seed(1))
+    sigma = sigma_star(removed, l_in, 0.0, 10, torch.Generator().manual_seed(1))
     assert sigma == pytest.approx(std, rel=0.02)
 
 
 def test_negative_radicand_gives_none():
     removed = torch.randn(4, 100, generator=torch.Generator().manual_seed(0))
-    assert estimate_sigma(removed, l_in=0.0, inv=0.0, k_mc=3) is None
+    assert sigma_star(removed, l_in=0.0, inv=0.0, k_mc=3) is None
 
 
-def test_estimate_sigma_rejects_bad_input():
+def test_sigma_star_rejects_bad_input():
     with pytest.raises(ValueError, match="2-D"):
-        estimate_sigma(torch.zeros(10), 1.0, 0.1)
+        sigma_star(torch.zeros(10), 1.0, 0.1)
     with pytest.raises(ValueError, match="k_mc"):
-        estimate_sigma(torch.zeros(2, 3), 1.0, 0.1, k_mc=0)
+        sigma_star(torch.zeros(2, 3), 1.0, 0.1, k_mc=0)
 
 
-def test_estimate_sigma_is_seeded():
+def test_sigma_star_is_seeded():
     removed = torch.randn(8, 64, generator=torch.Generator().manual_seed(0))
-    a = estimate_sigma(removed, 1.0, 0.1, 5, torch.Generator().manual_seed(2))
-    b = estimate_sigma(removed, 1.0, 0.1, 5, torch.Generator().manual_seed(2))
+    a = sigma_star(removed, 1.0, 0.1, 5, torch.Generator().manual_seed(2))
+    b = sigma_star(removed, 1.0, 0.1, 5, torch.Generator().manual_seed(2))
     assert a == b

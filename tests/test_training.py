@@ -3,13 +3,15 @@ import pytest
 import torch
 
 from helpers import noisy_set
-from noise2info import make_config, train
-from noise2info.config import Config
+from noise2info import ConfigError, ImageError, Noise2InfoWarning, make_config, train
+from noise2info.config import Config, sigma_schedule
 from noise2info.training import TrainingError
 
 
 def _cfg(**kw):
-    base = dict(preset="tiny", steps=60, batch_size=4, patch_size=32, k_t=10, k_u=2, log_every=5, seed=0)
+    base = dict(preset="tiny", steps=60, batch_size=4, patch_size=32, log_every=5, seed=0)
+    if kw.get("method", "noise2info") == "noise2info":
+        base.update(k_t=10, k_u=2)
     base.update(kw)
     return make_config(**base)
 
@@ -41,9 +43,11 @@ def test_same_seed_same_model_different_seed_different_model():
 @pytest.mark.parametrize("method", ["noise2same", "noise2self", "supervised"])
 def test_other_methods_train_and_keep_sigma_fixed(method):
     clean, noisy = noisy_set()
-    result = train(noisy, _cfg(method=method, sigma=0.5, steps=20), clean=clean, progress=False)
+    extra = {"sigma": 0.5} if method == "noise2same" else {}
+    result = train(noisy, _cfg(method=method, steps=20, **extra), clean=clean, progress=False)
     assert result.history.sigma_rounds == []
     assert result.sigma_loss == (0.5 if method == "noise2same" else None)
+    assert result.sigma is None  # no method but noise2info estimates the noise
     losses = [r["loss"] for r in result.history.steps]
     assert np.isfinite(losses).all()
 
@@ -61,7 +65,8 @@ def test_3d_and_colour_training_runs():
     cfg3 = Config.model_validate(
         {
             "model": {"dims": 3, "channels": 1, "depth": 1, "base_features": 4},
-            "training": {"steps": 3, "batch_size": 2, "patch_size": 8, "k_t": 1, "k_u": 1},
+            "method": {"name": "noise2info", "k_t": 1, "k_u": 1},
+            "training": {"steps": 3, "batch_size": 2, "patch_size": 8},
         }
     )
     assert len(train(vol, cfg3, progress=False).history.sigma_rounds) == 3
@@ -72,12 +77,30 @@ def test_3d_and_colour_training_runs():
 
 def test_mismatched_inputs_are_refused():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match="mixed channel counts"):
+    with pytest.raises(ImageError, match=r"mixed channel counts \(image 0: 1, image 1: 3\)"):
         train([rng.normal(size=(1, 20, 20)), rng.normal(size=(3, 20, 20))], _cfg(), progress=False)
-    with pytest.raises(ValueError, match="channels"):
+    with pytest.raises(ImageError, match="image 0: 3 channel"):
         train([rng.normal(size=(3, 20, 20))], _cfg(), progress=False)
-    with pytest.raises(ValueError, match="supervised"):
+    with pytest.raises(ConfigError, match="method supervised needs clean images"):
         train([rng.normal(size=(1, 20, 20))], _cfg(method="supervised"), progress=False)
+
+
+def test_constant_images_warn_and_all_constant_is_refused():
+    _, noisy = noisy_set(n=2)
+    flat = np.full((1, 40, 40), 3.0, np.float32)
+    with pytest.warns(Noise2InfoWarning, match="flat.tif is constant"):
+        train([*noisy, flat], _cfg(steps=2), progress=False, names=["a", "b", "flat.tif"])
+    with pytest.raises(ImageError, match="every training image is constant"):
+        train([flat, flat + 1], _cfg(steps=2), progress=False)
+
+
+def test_settings_a_method_does_not_use_are_refused():
+    with pytest.raises(ConfigError, match="sigma is not a setting of method noise2info"):
+        make_config(method="noise2info", sigma=0.5)
+    with pytest.raises(ConfigError, match="k_t is not a setting of method noise2same"):
+        make_config(method="noise2same", k_t=10)
+    with pytest.raises(ConfigError, match="masking is not a setting of method supervised"):
+        make_config(method="supervised", masking="donut")
 
 
 def test_nan_loss_stops_with_a_clear_message():
@@ -86,16 +109,21 @@ def test_nan_loss_stops_with_a_clear_message():
         train(noisy, _cfg(lr=1e30, steps=50, method="noise2same"), progress=False)
 
 
-def test_scaled_defaults_follow_the_paper_ratios():
-    tc = make_config(steps=50_000, batch_size=64).training
-    assert (tc.resolved_k_t(), tc.resolved_k_u(), tc.resolved_lr_decay_every()) == (900, 100, 5000)
+def test_schedule_is_resolved_once_into_numbers_following_the_paper_ratios():
+    paper = make_config(steps=50_000, batch_size=64)
+    assert (paper.method.k_t, paper.method.k_u, paper.training.lr_decay_every) == (900, 100, 5000)
     # short runs: rounds keep >= 256 estimation patches and the 9:1 ratio of k_t to k_u
-    small = make_config(steps=1500, batch_size=8).training
-    assert small.resolved_k_u() == 32 and small.resolved_k_t() == 288
-    assert small.resolved_lr_decay_every() == 500
-    assert make_config(steps=150, batch_size=4).training.resolved_k_t() == 50  # >= 3 rounds
-    assert make_config(steps=1500, batch_size=8, k_t=50).training.resolved_k_u() == 32
-    with pytest.raises(ValueError, match="multiple of"):
+    small = make_config(steps=1500, batch_size=8)
+    assert (small.method.k_t, small.method.k_u, small.training.lr_decay_every) == (288, 32, 500)
+    assert make_config(steps=150, batch_size=4).method.k_t == 50  # >= 3 rounds
+    assert make_config(steps=1500, batch_size=8, k_t=50).method.k_u == 32
+    # a round never costs more than the k_t steps before it (3 estimation batches per step)
+    assert sigma_schedule(2, 16) == (1, 3)
+    # given numbers are kept, and the saved numbers are what a reloaded config uses
+    assert make_config(steps=1500, k_t=7, k_u=5).method.k_t == 7
+    again = Config.model_validate_json(small.model_dump_json())
+    assert again == small and "null" not in small.model_dump_json()
+    with pytest.raises(ConfigError, match="multiple of"):
         make_config(preset="paper", patch_size=60)
 
 

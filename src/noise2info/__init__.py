@@ -10,27 +10,49 @@ trains (Noise2Info, ICCV 2023).
 (1, 32, 32)
 """
 
-from .api import denoise_array, denoise_files, estimate_noise, load, load_images, save_run, train_files
-from .config import Config, MaskingConfig, ModelConfig, TrainingConfig, make_config
+from .api import denoise_array, denoise_files, estimate_sigma, estimate_sigma_files, load_images, train_files
+from .config import (
+    Config,
+    MaskingConfig,
+    ModelConfig,
+    Noise2InfoMethod,
+    Noise2SameMethod,
+    Noise2SelfMethod,
+    SupervisedMethod,
+    TrainingConfig,
+    make_config,
+)
+from .errors import ConfigError, ImageError, ModelFileError, Noise2InfoError, Noise2InfoWarning
 from .prediction import denoise
-from .sigma import estimate_sigma
-from .training import TrainResult, train
+from .run import Run, load_run, save_run
+from .training import TrainingError, TrainResult, train
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Config",
+    "ConfigError",
+    "ImageError",
     "MaskingConfig",
     "ModelConfig",
+    "ModelFileError",
+    "Noise2InfoError",
+    "Noise2InfoMethod",
+    "Noise2InfoWarning",
+    "Noise2SameMethod",
+    "Noise2SelfMethod",
+    "Run",
+    "SupervisedMethod",
     "TrainResult",
     "TrainingConfig",
+    "TrainingError",
     "denoise",
     "denoise_array",
     "denoise_files",
-    "estimate_noise",
     "estimate_sigma",
-    "load",
+    "estimate_sigma_files",
     "load_images",
+    "load_run",
     "make_config",
     "save_run",
     "train",

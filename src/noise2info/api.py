@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,16 +14,16 @@ import torch.distributed as dist
 from tqdm.auto import tqdm
 
 from . import io
-from .checkpoint import CONFIG, TRAINING_STATE, WEIGHTS, load_model, save_model
-from .config import Config
+from .config import Config, MaskingConfig, config_diff
 from .data import PatchSampler, channel_stats
+from .errors import ConfigError, ImageError, ModelFileError
 from .masking import Masker
 from .models import UNet
-from .plotting import plot_curves
 from .prediction import denoise
-from .runtime import flush_denormals, rank_and_world, resolve_device
-from .sigma import sigma_round
-from .training import Trainer, TrainingInterrupted, TrainResult, make_batch
+from .run import CHECKPOINT, Run, holds_run, load_config, load_run, save_config, save_run
+from .runtime import flush_denormals, rank_and_world
+from .sigma import estimation_batches, sigma_round
+from .training import Trainer, TrainingInterrupted, TrainResult
 
 
 @dataclass
@@ -36,6 +35,13 @@ class LoadedImage:
     @property
     def channels(self) -> int:
         return self.samples[0].shape[0]
+
+    @property
+    def names(self) -> list[str]:
+        """One name per sample: the file name, with ``[i]`` for a stack's samples."""
+        if len(self.samples) == 1:
+            return [self.path.name]
+        return [f"{self.path.name}[{i}]" for i in range(len(self.samples))]
 
 
 def load_images(inputs, dims: int) -> list[LoadedImage]:
@@ -49,51 +55,25 @@ def load_images(inputs, dims: int) -> list[LoadedImage]:
         arr = io.open_image(path)
         try:
             samples = io.sample_views(arr, dims)
-        except io.ImageError as err:
-            raise io.ImageError(f"{path}: {err}") from None
+        except ImageError as err:
+            raise ImageError(f"{path}: {err}") from None
         loaded.append(LoadedImage(path, arr, samples))
     return loaded
 
 
-def image_stats(loaded: list[LoadedImage]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Each sample's per-channel mean and std; an image with NaN / Inf is named."""
+def _samples(loaded: list[LoadedImage]) -> tuple[list[io.SampleView], list[str]]:
+    return [s for it in loaded for s in it.samples], [n for it in loaded for n in it.names]
+
+
+def _stats(images, names: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each image's per-channel mean and std; an image with NaN / Inf is named."""
     stats = []
-    for item in loaded:
+    for name, im in zip(names, images, strict=True):
         try:
-            stats += [channel_stats(s) for s in item.samples]
-        except ValueError as err:
-            raise io.ImageError(f"{item.path}: {err}") from None
+            stats.append(channel_stats(im))
+        except ImageError as err:
+            raise ImageError(f"{name}: {err}") from None
     return stats
-
-
-def _images_of(loaded: list[LoadedImage]) -> list[io.SampleView]:
-    return [s for item in loaded for s in item.samples]
-
-
-def save_run(result: TrainResult, run_dir: str | Path) -> Path:
-    """Write model, config, ``history.json`` and ``curves.png`` into ``run_dir``."""
-    run_dir = save_model(result.model, result.config, run_dir)
-    history = result.history.to_dict()
-    history["sigma_loss"] = result.sigma_loss
-    history["seconds"] = result.seconds
-    io.atomic_write(
-        run_dir / "history.json", lambda tmp: Path(tmp).write_text(json.dumps(history, indent=1) + "\n")
-    )
-    plot_curves(history, run_dir / "curves.png")
-    return run_dir
-
-
-def config_differences(saved: Config, wanted: Config) -> list[str]:
-    """``'section.field: saved -> wanted'`` for every field that differs."""
-
-    def flat(d: dict, prefix: str = "") -> dict:
-        out = {}
-        for k, v in d.items():
-            out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
-        return out
-
-    a, b = flat(saved.model_dump(mode="json")), flat(wanted.model_dump(mode="json"))
-    return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
 
 
 @contextmanager
@@ -128,45 +108,42 @@ def train_files(
 ) -> TrainResult:
     """Train on image files and save the run. ``config.model.channels`` is taken from the data.
 
-    The run directory gets ``config.json`` at once and ``checkpoint.safetensors`` every
+    The run directory gets ``config.json`` at once and a checkpoint every
     ``checkpoint_every`` steps; Ctrl-C or SIGTERM save a checkpoint and raise
     :class:`TrainingInterrupted` (its ``signal`` says which). ``resume=True`` continues from
-    the checkpoint; the config must match the saved one. A directory that already holds a run
-    is never overwritten. Memory-mapped TIFF / NPY and Zarr inputs are read patch by patch;
-    ``workers`` DataLoader processes draw the patches ahead of the network.
+    the checkpoint; ``config`` must equal the saved one (for a resumed command line, the
+    saved config updated with its options: :func:`noise2info.config.updated`). A directory
+    that already holds a run is never overwritten. Memory-mapped TIFF / NPY and Zarr inputs
+    are read patch by patch; ``workers`` DataLoader processes draw the patches ahead of the
+    network.
     """
     run_dir = Path(run_dir)
     loaded = load_images(inputs, config.model.dims)
-    images, stats = _images_of(loaded), image_stats(loaded)  # bad pixels found before any write
-    channels = {im.shape[0] for im in images}
-    if len(channels) > 1:
-        per_file = ", ".join(f"{it.path.name}: {it.channels}" for it in loaded)
-        raise io.ImageError(f"training images have mixed channel counts ({per_file})")
-    config = config.model_copy(deep=True)
-    config.model.channels = channels.pop()
-    ckpt = run_dir / TRAINING_STATE
+    images, names = _samples(loaded)
+    stats = _stats(images, names)  # bad pixels found before any write
+    channels = io.check_samples(images, config.model.dims, names=names)
+    config = config.model_copy(update={"model": config.model.model_copy(update={"channels": channels})})
+    ckpt = run_dir / CHECKPOINT
     if resume:
         if not ckpt.is_file():
-            raise ValueError(f"{run_dir}: nothing to resume (no {TRAINING_STATE})")
-        try:
-            saved = Config.load(run_dir / CONFIG)
-        except (ValueError, FileNotFoundError) as err:
-            raise ValueError(f"{run_dir}: cannot resume ({err})") from None
-        diff = config_differences(saved, config)
+            raise ModelFileError(f"{run_dir}: nothing to resume (no {CHECKPOINT})")
+        diff = config_diff(load_config(run_dir), config)
         if diff:
-            raise ValueError(f"{run_dir} was trained with other settings ({'; '.join(diff)})")
-    elif any((run_dir / name).exists() for name in (CONFIG, WEIGHTS, TRAINING_STATE)):
-        raise ValueError(f"{run_dir} already holds a run; continue it with --resume or choose a new --out")
+            raise ConfigError(f"{run_dir} was trained with other settings ({'; '.join(diff)})")
+    elif holds_run(run_dir):
+        raise ModelFileError(
+            f"{run_dir} already holds a run; continue it with --resume or choose a new --out"
+        )
+
+    # Built (and a checkpoint checked) before anything is written.
+    trainer = Trainer(images, config, device=device, stats=stats, workers=workers, names=names)
+    if resume:
+        trainer.resume(ckpt)
     rank, world = rank_and_world()
     if world > 1:
         dist.barrier()  # every rank has checked the run directory before rank 0 writes into it
-    if rank == 0:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        io.atomic_write(run_dir / CONFIG, config.save)
-
-    trainer = Trainer(images, config, device=device, stats=stats, workers=workers)
-    if resume:
-        trainer.resume(ckpt)
+    if rank == 0 and not resume:
+        save_config(run_dir, config)
     with flush_denormals(), _stop_on_signals(trainer) as received:
         try:
             result = trainer.run(progress, checkpoint=ckpt)
@@ -178,27 +155,30 @@ def train_files(
     return result
 
 
-def load(run_dir: str | Path, device: str = "auto") -> tuple[UNet, Config]:
-    """Load a trained model (eval mode) and its config from a run directory."""
-    return load_model(run_dir, resolve_device(device))
-
-
-def denoise_array(model: UNet, arr, *, tile: int | None = None, tta: bool = False, out=None) -> np.ndarray:
+def denoise_array(
+    model: UNet, arr, *, tile: int | None = None, tta: bool = False, out=None, name: str = "image"
+):
     """Denoise a stored array (any layout :func:`io.sample_views` reads); same shape and dtype.
 
     ``arr`` may be lazy (memory-mapped, Zarr) and ``out`` a writable array of the same shape
     (e.g. :func:`io.write_into`'s): then one tile at a time is in memory.
     """
     samples = io.sample_views(arr, model.config.dims)
-    if samples[0].shape[0] != model.config.channels:
-        raise ValueError(
-            f"image has {samples[0].shape[0]} channel(s) but the model was trained on {model.config.channels}"
-        )
+    io.check_samples(samples, model.config.dims, model.config.channels, [name] * len(samples))
     if out is None:
         out = np.empty(arr.shape, arr.dtype)
     for sample, target in zip(samples, io.sample_views(out, model.config.dims), strict=True):
-        denoise(model, sample, tile=tile, tta=tta, out=target)
+        denoise(model, sample, tile=tile, tta=tta, out=target, name=name)
     return out
+
+
+@dataclass
+class Denoised:
+    """What :func:`denoise_files` did: outputs written, and inputs skipped because their
+    output was already complete."""
+
+    written: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
 
 
 def denoise_files(
@@ -211,80 +191,115 @@ def denoise_files(
     device: str = "auto",
     progress: bool = True,
     overwrite: bool = False,
-) -> list[Path]:
+) -> Denoised:
     """Denoise files into ``out_dir``, one output per input with the same name and format.
 
     Outputs are written whole or not at all (temp file + rename), so an output that exists is
     complete: a rerun after an interruption skips it and goes on with the rest, unless
-    ``overwrite``. Returns the outputs written by this call.
+    ``overwrite``.
     """
-    model, _ = load(run_dir, device)
+    model = load_run(run_dir, device).model
     paths = io.find_inputs(list(inputs))
     out_dir = Path(out_dir)
     for p in paths:
         if p.resolve().parent == out_dir.resolve():
-            raise io.ImageError(f"{p}: --out {out_dir} would overwrite this input; choose another folder")
+            raise ImageError(f"{p}: --out {out_dir} would overwrite this input; choose another folder")
     names = [p.name for p in paths]
     if len(set(names)) != len(names):
-        raise io.ImageError("two inputs share a file name; their outputs would collide in --out")
-    todo = [p for p in paths if overwrite or not (out_dir / p.name).exists()]
-    written = []
-    for p in tqdm(todo, desc="denoise", unit="image", disable=not progress):
+        raise ImageError("two inputs share a file name; their outputs would collide in --out")
+    done = Denoised()
+    for p in tqdm(paths, desc="denoise", unit="image", disable=not progress):
+        if not overwrite and (out_dir / p.name).exists():
+            done.skipped.append(p)
+            continue
         arr = io.open_image(p)  # memory-mapped / Zarr inputs stream tile by tile
         chunks = getattr(arr, "chunks", None) if p.suffix.lower() == ".zarr" else None
 
-        def fill(out, arr=arr):
-            denoise_array(model, arr, tile=tile, tta=tta, out=out)
+        def fill(out, arr=arr, name=p.name):
+            denoise_array(model, arr, tile=tile, tta=tta, out=out, name=name)
 
         try:
             io.write_into(out_dir / p.name, tuple(arr.shape), arr.dtype, fill, chunks=chunks)
-        except ValueError as err:
-            raise io.ImageError(f"{p}: {err}") from None
-        written.append(out_dir / p.name)
-    return written
+        except ImageError as err:
+            raise ImageError(f"{p}: {err}" if str(p.name) not in str(err) else str(err)) from None
+        done.written.append(out_dir / p.name)
+    return done
 
 
-def estimate_noise(
-    model: UNet,
-    config: Config,
-    images: list[np.ndarray],
+def estimate_sigma(
+    images: list,
+    model: UNet | Run,
     *,
     batches: int = 16,
     batch_size: int | None = None,
+    patch_size: int | None = None,
+    masking: MaskingConfig | None = None,
     k_mc: int = 10,
     seed: int = 0,
+    names: list[str] | None = None,
 ) -> dict:
-    """Run Algorithm 1 with a trained model on ``(C, *spatial)`` images.
+    """Estimate the noise std of images with a trained denoiser (Algorithm 1).
+
+    Parameters
+    ----------
+    images : list of array-like
+        ``(C, *spatial)`` images (NumPy arrays or lazy views), in their own units.
+    model : Run or UNet
+        A trained run (:func:`noise2info.load_run`) or its network. With a run, the batch
+        size, patch size and masking default to the run's.
+    batches : int
+        Estimation batches (k_u).
+    batch_size, patch_size : int, optional
+        Patches per batch and their side (defaults: the run's, or 16 and 64).
+    masking : MaskingConfig, optional
+        The masking of the invariance term (default: the run's, or the default masking).
+    k_mc : int
+        Monte-Carlo draws for E_l.
+    seed : int
+        Seed of the patches, masks and draws.
+    names : list of str, optional
+        The images' names in the result and in messages.
 
     Returns
     -------
     dict
-        ``sigma``: the estimate in normalised units over all images together;
-        ``per_image``: for each image the normalised estimate and, in the image's own
-        intensity units, that estimate times the image's std (mean over channels);
-        ``sigma_intensity_mean``: the mean of the per-image intensity values.
+        ``sigma``: the estimate in normalised units (each image scaled to zero mean and unit
+        std) over all images together; ``per_image``: for each image its name, the
+        normalised estimate and, in the image's own intensity units, that estimate times
+        the image's std (mean over channels); ``sigma_intensity_mean``: the mean of the
+        per-image intensity values. An estimate is None when Algorithm 1 gives none.
+
+    Raises
+    ------
+    ImageError
+        Images whose dimensions or channels do not fit the model.
+
+    References
+    ----------
+    Wang, Di, Chen, Ng, "Noise2Info", ICCV 2023, Algorithm 1.
     """
-    tc = config.training
-    batch_size = batch_size or tc.batch_size
-    device = next(model.parameters()).device
-    masker_seed, sampler_seed, mc_seed = np.random.SeedSequence(seed).generate_state(3)
+    config = model.config if isinstance(model, Run) else None
+    net = model.model if isinstance(model, Run) else model
+    names = names or [f"image {i}" for i in range(len(images))]
+    io.check_samples(images, net.config.dims, net.config.channels, names)
+    batch_size = batch_size or (config.training.batch_size if config else 16)
+    patch_size = patch_size or (config.training.patch_size if config else 64)
+    masking = masking or (config.masking if config else None) or MaskingConfig()
+    device = next(net.parameters()).device
+    sampler_seed, masker_seed, mc_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(3))
 
     def run(images: list, stats: list) -> float | None:
-        sampler = PatchSampler(images, tc.patch_size, int(sampler_seed), augment=False, stats=stats)
-        masker = Masker(config.masking, torch.Generator().manual_seed(int(masker_seed)))
-        gen = torch.Generator().manual_seed(int(mc_seed))
-        rounds = (make_batch(*sampler.sample(batch_size), masker, device) for _ in range(batches))
-        return sigma_round(model, rounds, k_mc, gen)["sigma_star"]
+        sampler = PatchSampler(images, patch_size, sampler_seed, augment=False, stats=stats)
+        masker = Masker(masking, torch.Generator().manual_seed(masker_seed))
+        rounds = estimation_batches(sampler, masker, batch_size, batches, device)
+        return sigma_round(net, rounds, k_mc, torch.Generator().manual_seed(mc_seed))["sigma_star"]
 
-    stats = [channel_stats(im) for im in images]
+    stats = _stats(images, names)
     per_image = []
-    for im, (mean, std) in zip(images, stats, strict=True):
+    for name, im, (mean, std) in zip(names, images, stats, strict=True):
         s = run([im], [(mean, std)])
         per_image.append(
-            {
-                "sigma": s,
-                "sigma_intensity": None if s is None else float(s * std.mean()),
-            }
+            {"image": name, "sigma": s, "sigma_intensity": None if s is None else float(s * std.mean())}
         )
     values = [p["sigma_intensity"] for p in per_image if p["sigma_intensity"] is not None]
     return {
@@ -292,3 +307,13 @@ def estimate_noise(
         "per_image": per_image,
         "sigma_intensity_mean": float(np.mean(values)) if values else None,
     }
+
+
+def estimate_sigma_files(run_dir: str | Path, inputs, *, device: str = "auto", **options) -> dict:
+    """:func:`estimate_sigma` on image files with the run in ``run_dir``; each image is
+    named by its file (``name[i]`` for a stack's samples). ``options`` go to
+    :func:`estimate_sigma`."""
+    run = load_run(run_dir, device)
+    loaded = load_images(inputs, run.config.model.dims)
+    images, names = _samples(loaded)
+    return estimate_sigma(images, run, names=names, **options)

@@ -10,13 +10,16 @@ import json
 import os
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 import click
 from pydantic import ValidationError
 
-from . import api, io
-from .config import PRESETS, Config, MaskingConfig, ModelConfig, TrainingConfig
+from . import api
+from .config import Config, explain, make_config, settings, updated
+from .errors import Noise2InfoError
+from .run import load_config
 from .runtime import init_distributed, keep_freed_memory, launched_by_torchrun, rank_and_world
 from .training import TrainingError, TrainingInterrupted
 
@@ -33,13 +36,14 @@ def friendly_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
-        except ValidationError as err:
-            first = err.errors()[0]
-            _fail(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+            with warnings.catch_warnings():
+                warnings.showwarning = _show_warning
+                return fn(*args, **kwargs)
+        except ValidationError as err:  # a Config built directly from bad values
+            _fail(explain(err))
         except TrainingError as err:
             _fail(str(err), 1)
-        except (ValueError, FileNotFoundError) as err:  # ImageError, ModelFileError, ...
+        except Noise2InfoError as err:  # the user's input: files, settings, run folders
             _fail(str(err).splitlines()[0] if str(err) else type(err).__name__)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
@@ -53,6 +57,11 @@ def friendly_errors(fn):
             )
 
     return wrapper
+
+
+def _show_warning(message, category, *_args, **_kwargs) -> None:
+    if rank_and_world()[0] == 0:
+        click.echo(f"noise2info: warning: {message}", err=True)
 
 
 def _emit(summary: dict, as_json: bool, lines: list[str]) -> None:
@@ -70,63 +79,44 @@ def main():
     keep_freed_memory()  # tiled prediction reuses its buffers (2x faster on glibc CPUs)
 
 
+def setting_options(fn):
+    """One option per flat setting of :func:`noise2info.config.settings`, defaulting to
+    'not given' (None): given ones override the defaults (or, with --resume, are checked
+    against the saved config). Types, choices, defaults and help come from config.py."""
+    for s in reversed(settings()):
+        flag = "--" + s.name.replace("_", "-")
+        text = f"{s.help} [default: {s.default}]"
+        if s.type is bool:
+            option = click.option(f"{flag}/--no-{flag[2:]}", s.name, default=None, help=text)
+        elif s.choices is not None:
+            choice = click.Choice([str(c) for c in s.choices])
+            convert = s.type
+
+            def cast(_ctx, _param, value, convert=convert):
+                return None if value is None else convert(value)
+
+            option = click.option(flag, s.name, type=choice, default=None, callback=cast, help=text)
+        else:
+            option = click.option(flag, s.name, type=s.type, default=None, help=text)
+        fn = option(fn)
+    return fn
+
+
+SETTING_NAMES = frozenset(s.name for s in settings())
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option(
     "--out", "run_dir", required=True, type=click.Path(file_okay=False), help="Run directory to write."
 )
+@setting_options
 @click.option(
-    "--method",
-    type=click.Choice(["noise2info", "noise2same", "noise2self"]),
-    default="noise2info",
-    show_default=True,
+    "--resume", is_flag=True, help="Continue the interrupted run in --out; options given must match it."
 )
-@click.option(
-    "--sigma", type=float, default=1.0, show_default=True, help="Fixed sigma_loss for --method noise2same."
-)
-@click.option("--masking", type=click.Choice(["gaussian", "donut"]), default="gaussian", show_default=True)
-@click.option("--mask-percent", type=float, default=0.5, show_default=True)
-@click.option("--steps", type=int, default=2000, show_default=True)
-@click.option("--batch-size", type=int, default=16, show_default=True)
-@click.option("--patch-size", type=int, default=64, show_default=True)
-@click.option("--preset", type=click.Choice(sorted(PRESETS)), default="cpu", show_default=True)
-@click.option("--depth", type=int, default=None, help="Override the preset's U-Net depth.")
-@click.option("--features", type=int, default=None, help="Override the preset's base features.")
-@click.option(
-    "--dims",
-    type=click.Choice(["2", "3"]),
-    default="2",
-    show_default=True,
-    help="3: stacks are volumes; 2: stack pages are separate 2D images.",
-)
-@click.option("--lr", type=float, default=4e-4, show_default=True)
-@click.option(
-    "--lr-decay-every",
-    type=int,
-    default=None,
-    help="Halve the lr every N steps (default min(5000, steps/3)).",
-)
-@click.option(
-    "--k-t", type=int, default=None, help="Training steps between sigma rounds (default: paper ratio)."
-)
-@click.option(
-    "--k-u", type=int, default=None, help="Estimation batches per sigma round (default: paper ratio)."
-)
-@click.option("--k-mc", type=int, default=10, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--checkpoint-every",
-    type=int,
-    default=500,
-    show_default=True,
-    help="Steps between resumable checkpoints (also written on Ctrl-C / SIGTERM).",
-)
-@click.option("--resume", is_flag=True, help="Continue the interrupted run in --out from its checkpoint.")
-@click.option("--amp/--no-amp", default=True, show_default=True, help="bf16 mixed precision on GPUs.")
-@click.option("--compile", "compile_", is_flag=True, help="torch.compile the network (GPU; slow to start).")
 @click.option(
     "--nproc",
-    type=int,
+    type=click.IntRange(min=1),
     default=1,
     show_default=True,
     help="Processes (DistributedDataParallel): GPUs to use, or CPU workers. See also torchrun.",
@@ -144,9 +134,11 @@ def main():
 @friendly_errors
 def train(inputs, run_dir, **opts):
     """Train on noisy images INPUT... (files, directories or globs) and save to --out."""
-    config = _config_from_options(opts)
-    if opts["resume"]:
-        config = _resumed_config(Path(run_dir), config)
+    overrides = {k: v for k, v in opts.items() if k in SETTING_NAMES and v is not None}
+    opts = {k: v for k, v in opts.items() if k not in SETTING_NAMES}
+    # A new run: the defaults with the options given. A resumed run: its saved config with
+    # them, which train_files compares with the saved one (a difference is refused).
+    config = updated(load_config(run_dir), **overrides) if opts["resume"] else make_config(**overrides)
     if launched_by_torchrun():
         init_distributed(opts["device"])
     elif opts["nproc"] > 1:
@@ -174,20 +166,24 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
     if rank > 0:
         return
     last = result.history.steps[-1]
-    steps, method = config.training.steps, config.training.method
+    steps, method = result.config.training.steps, result.config.method.name
     summary = {
         "run_dir": str(run_dir),
         "method": method,
         "steps": steps,
         "sigma_loss": result.sigma_loss,
+        "sigma": result.sigma,
         "loss": last["loss"],
         "seconds": result.seconds,
         "sigma_rounds": len(result.history.sigma_rounds),
         "processes": rank_and_world()[1],
     }
     lines = [f"trained {method} for {steps} steps in {result.seconds:.1f} s; final loss {last['loss']:.4f}"]
-    if result.sigma_loss is not None:
-        lines.append(f"sigma_loss (noise std, normalised units): {result.sigma_loss:.4f}")
+    if result.sigma is not None:
+        lines.append(
+            f"noise std (normalised units): sigma {result.sigma:.4f} "
+            f"(bound sigma_loss {result.sigma_loss:.4f})"
+        )
     lines.append(f"wrote {run_dir}/model.safetensors, config.json, history.json, curves.png")
     _emit(summary, opts["as_json"], lines)
 
@@ -231,67 +227,6 @@ def _spawn_ranks(nproc: int, inputs, run_dir, config: Config, opts: dict) -> Non
                 signal.signal(s, h)
 
 
-# Train options that are TrainingConfig fields of the same name.
-_TRAINING_OPTIONS = (
-    "method",
-    "sigma",
-    "steps",
-    "batch_size",
-    "patch_size",
-    "lr",
-    "lr_decay_every",
-    "k_t",
-    "k_u",
-    "k_mc",
-    "seed",
-    "checkpoint_every",
-)
-# Config field -> the train options that set it (for --resume: which differences were asked for).
-_OPTION_OF = {
-    "model.dims": ("dims",),
-    "model.depth": ("depth", "preset"),
-    "model.base_features": ("features", "preset"),
-    "model.res_blocks": ("preset",),
-    "training.amp": ("amp",),
-    "training.compile": ("compile_",),
-    "masking.percent": ("mask_percent",),
-    "masking.replacement": ("masking",),
-    **{f"training.{k}": (k,) for k in _TRAINING_OPTIONS},
-}
-
-
-def _config_from_options(o: dict) -> Config:
-    arch = dict(PRESETS[o["preset"]])
-    arch.update({k: v for k, v in (("depth", o["depth"]), ("base_features", o["features"])) if v is not None})
-    return Config(
-        model=ModelConfig(dims=int(o["dims"]), **arch),
-        masking=MaskingConfig(percent=o["mask_percent"], replacement=o["masking"]),
-        training=TrainingConfig(**{k: o[k] for k in _TRAINING_OPTIONS}, amp=o["amp"], compile=o["compile_"]),
-    )
-
-
-def _resumed_config(run_dir: Path, wanted: Config) -> Config:
-    """The run's saved config; options given explicitly on this command line must agree with it."""
-    from .checkpoint import CONFIG
-
-    try:
-        saved = Config.load(run_dir / CONFIG)
-    except FileNotFoundError:
-        raise ValueError(f"{run_dir}: nothing to resume (no {CONFIG})") from None
-    ctx = click.get_current_context()
-    explicit = {
-        n for n in ctx.params if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE
-    }
-    clashes = []
-    for line in api.config_differences(saved, wanted):
-        key = line.split(":")[0]
-        if key != "model.channels" and explicit & set(_OPTION_OF.get(key, ())):
-            clashes.append(line)
-    if clashes:
-        raise ValueError(f"{run_dir} was trained with other settings ({'; '.join(clashes)})")
-    return saved
-
-
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False))
 @click.argument("inputs", nargs=-1, required=True)
@@ -306,45 +241,32 @@ def _resumed_config(run_dir: Path, wanted: Config) -> Config:
 def denoise(run_dir, inputs, out_dir, tile, tta, overwrite, device, as_json, quiet):
     """Denoise INPUT... with the model in RUN_DIR into --out (same names, formats, dtypes).
     Outputs already in --out are complete (written atomically) and skipped unless --overwrite."""
-    written = api.denoise_files(
+    done = api.denoise_files(
         run_dir, inputs, out_dir, tile=tile, tta=tta, device=device, progress=not quiet, overwrite=overwrite
     )
-    skipped = len(io.find_inputs(list(inputs))) - len(written)
-    lines = [f"wrote {len(written)} image(s) to {out_dir}"]
-    if skipped:
-        lines.append(f"skipped {skipped} already complete (--overwrite to redo them)")
-    _emit({"outputs": [str(p) for p in written], "skipped": skipped}, as_json, lines)
+    lines = [f"wrote {len(done.written)} image(s) to {out_dir}"]
+    if done.skipped:
+        lines.append(f"skipped {len(done.skipped)} already complete (--overwrite to redo them)")
+    summary = {"outputs": [str(p) for p in done.written], "skipped": len(done.skipped)}
+    _emit(summary, as_json, lines)
 
 
 @main.command("estimate-sigma")
 @click.argument("run_dir", type=click.Path(file_okay=False))
 @click.argument("inputs", nargs=-1, required=True)
 @click.option(
-    "--batches",
-    type=int,
-    default=16,
-    show_default=True,
-    help="Estimation batches (k_u) of the run's batch size.",
+    "--batches", type=click.IntRange(min=1), help="Estimation batches (k_u) of the run's batch size."
 )
-@click.option("--k-mc", type=int, default=10, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--k-mc", type=click.IntRange(min=1), help="Monte-Carlo draws for E_l.")
+@click.option("--seed", type=int, help="Seed of the patches, masks and draws.")
 @click.option("--device", default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @friendly_errors
-def estimate_sigma(run_dir, inputs, batches, k_mc, seed, device, as_json):
-    """Estimate the noise std of INPUT... with the trained model in RUN_DIR (Algorithm 1)."""
-    model, config = api.load(run_dir, device)
-    loaded = api.load_images(inputs, config.model.dims)
-    images, names = [], []
-    for item in loaded:
-        if item.channels != config.model.channels:
-            raise ValueError(f"{item.path}: {item.channels} channel(s), model has {config.model.channels}")
-        for i, s in enumerate(item.samples):
-            images.append(s)
-            names.append(item.path.name if len(item.samples) == 1 else f"{item.path.name}[{i}]")
-    result = api.estimate_noise(model, config, images, batches=batches, k_mc=k_mc, seed=seed)
-    for name, entry in zip(names, result["per_image"], strict=True):
-        entry["image"] = name
+def estimate_sigma(run_dir, inputs, device, as_json, **options):
+    """Estimate the noise std of INPUT... with the trained model in RUN_DIR (Algorithm 1).
+    Unset options take the defaults of noise2info.estimate_sigma."""
+    given = {k: v for k, v in options.items() if v is not None}
+    result = api.estimate_sigma_files(run_dir, inputs, device=device, **given)
 
     def fmt(v):
         return "no estimate" if v is None else f"{v:.4f}"
@@ -362,7 +284,7 @@ def estimate_sigma(run_dir, inputs, batches, k_mc, seed, device, as_json):
 
 @main.command()
 @click.option("--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False))
-@click.option("--steps", type=int, default=1500, show_default=True)
+@click.option("--steps", type=click.IntRange(min=1), help="Training steps (default: the demo's own).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
@@ -372,7 +294,8 @@ def demo(out_dir, steps, seed, device, as_json, quiet):
     """Blind denoising of scikit-image's bundled images with hidden Gaussian noise."""
     from .demo import run_demo
 
-    s = run_demo(out_dir, steps=steps, seed=seed, device=device, progress=not quiet)
+    given = {} if steps is None else {"steps": steps}
+    s = run_demo(out_dir, seed=seed, device=device, progress=not quiet, **given)
     _emit(
         s,
         as_json,
@@ -459,18 +382,10 @@ DATA_ROOT_OPTION = click.option(
 @friendly_errors
 def data_bsd68(out_dir, data_root, std, seed):
     """Noisy BSD400 (train), BSD68 and Set12 (test): float32 TIFFs, not clipped, beside the clean."""
-    from . import io
-    from .data.folders import load_clean_folder
-    from .data.noise import NoiseModel, add_noise
+    from .data.folders import make_bsd_dataset
 
-    noise = NoiseModel("gaussian", std=std / 255)
-    for i, sub in enumerate(("bsd400", "bsd68", "set12")):
-        names, clean = load_clean_folder(Path(data_root) / sub)
-        for name, y, x in zip(names, clean, add_noise(clean, noise, seed + i), strict=True):
-            stem = Path(name).stem + ".tif"
-            io.write_image(Path(out_dir) / sub / "clean" / stem, y.astype("float32"))
-            io.write_image(Path(out_dir) / sub / "noisy" / stem, x.astype("float32"))
-        click.echo(f"{sub}: {len(names)} images -> {out_dir}/{sub}/{{clean,noisy}}/")
+    for sub, count in make_bsd_dataset(data_root, out_dir, std=std, seed=seed).items():
+        click.echo(f"{sub}: {count} images -> {out_dir}/{sub}/{{clean,noisy}}/")
 
 
 @main.command()

@@ -1,23 +1,32 @@
-"""One validated configuration that flows from the CLI to the trainer and into the run directory.
+"""One validated configuration that flows from the CLI to the trainer and into the run folder.
 
-The same JSON that is saved beside the weights rebuilds the model, so a run directory is
-self-describing. Every field has bounds; cross-field checks say what to change.
+``Config`` holds three parts: ``model`` (the U-Net), ``method`` (one class per training
+method, each with only its own settings: a discriminated union on ``name``) and
+``training`` (optimiser and loop). Defaults that depend on the run length (the sigma-round
+schedule, the lr decay) are resolved when the config is validated, and the numbers are what
+``config.json`` stores, so a resumed or reloaded run never depends on a later formula.
+
+Users who do not want the tree call :func:`make_config` with flat names (``steps=...``,
+``masking='donut'``); the CLI's options are generated from the same fields (:func:`settings`),
+so a default or a help text changed here reaches the command line by itself.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import types
+import typing
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-CONFIG_VERSION = 1
-MIN_ESTIMATION_PATCHES = 256
+from .errors import ConfigError
 
-Method = Literal["noise2info", "noise2same", "noise2self", "supervised"]
-Replacement = Literal["gaussian", "donut"]
+CONFIG_VERSION = 2
+MIN_ESTIMATION_PATCHES = 256
 
 # Network presets: ``paper`` is the reference set-up of method.md (depth 3, 96 features);
 # ``cpu`` trains usefully in minutes on two cores.
@@ -29,17 +38,19 @@ PRESETS: dict[str, dict] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class ModelConfig(_Strict):
     """The U-Net: enough to rebuild it from JSON."""
 
-    dims: Literal[2, 3] = 2
-    channels: int = Field(1, ge=1, le=64)
-    depth: int = Field(2, ge=1, le=6)
-    base_features: int = Field(32, ge=2, le=512)
-    res_blocks: int = Field(1, ge=1, le=8)
+    dims: Literal[2, 3] = Field(2, description="3: stacks are volumes; 2: stack pages are separate images")
+    channels: int = Field(1, ge=1, le=64, description="channels per image (taken from the data)")
+    depth: int = Field(2, ge=1, le=6, description="U-Net levels (overrides the preset)")
+    base_features: int = Field(
+        32, ge=2, le=512, description="features of the first level (overrides the preset)"
+    )
+    res_blocks: int = Field(1, ge=1, le=8, description="residual blocks per level (overrides the preset)")
 
     @property
     def multiple(self) -> int:
@@ -50,59 +61,164 @@ class ModelConfig(_Strict):
 class MaskingConfig(_Strict):
     """J-invariant masking (method.md, 'J-invariant masking')."""
 
-    percent: float = Field(0.5, gt=0.0, le=50.0)
-    replacement: Replacement = "gaussian"
-    gaussian_std: float = Field(0.2, gt=0.0)
+    percent: float = Field(0.5, gt=0.0, le=50.0, description="percent of pixels masked, one per box")
+    replacement: Literal["gaussian", "donut"] = Field(
+        "gaussian", description="masked-pixel value: gaussian N(0, std^2) or donut (neighbour mean)"
+    )
+    gaussian_std: float = Field(0.2, gt=0.0, description="std of the gaussian replacement")
 
 
 class TrainingConfig(_Strict):
-    """Algorithm 2 and its optimiser. ``None`` means 'scaled from the paper to ``steps``'."""
+    """The optimiser and the loop, the same for every method."""
 
-    method: Method = "noise2info"
-    sigma: float = Field(1.0, gt=0.0, description="fixed sigma_loss for method noise2same")
-    steps: int = Field(2000, ge=1)
-    batch_size: int = Field(16, ge=1)
-    patch_size: int = Field(64, ge=4)
-    lr: float = Field(4e-4, gt=0.0)
-    lr_decay_every: int | None = Field(None, ge=1)
-    k_t: int | None = Field(None, ge=1, description="training steps between sigma rounds")
-    k_u: int | None = Field(None, ge=1, description="estimation batches per sigma round")
-    k_mc: int = Field(10, ge=1, description="Monte-Carlo draws for E_l")
-    log_every: int = Field(10, ge=1)
-    checkpoint_every: int = Field(500, ge=1, description="steps between resumable checkpoints")
-    amp: bool = Field(True, description="bf16 mixed precision for training steps on GPUs that support it")
-    compile: bool = Field(False, description="torch.compile the network for training")
-    seed: int = 0
-    augment: bool = True
+    steps: int = Field(2000, ge=1, description="training steps")
+    batch_size: int = Field(16, ge=1, description="patches per step")
+    patch_size: int = Field(64, ge=4, description="side of the square (cubic) patches")
+    lr: float = Field(4e-4, gt=0.0, description="Adam learning rate")
+    lr_decay_every: int | None = Field(
+        None, ge=1, description="halve the lr every N steps (default min(5000, steps/3))"
+    )
+    log_every: int = Field(10, ge=1, description="steps between history records")
+    checkpoint_every: int = Field(
+        500, ge=1, description="steps between resumable checkpoints (also written on Ctrl-C / SIGTERM)"
+    )
+    amp: bool = Field(True, description="bf16 mixed precision on GPUs that support it")
+    compile: bool = Field(False, description="torch.compile the network (GPU; slow to start)")
+    seed: int = Field(0, description="every random draw follows it: same seed, same model")
+    augment: bool = Field(True, description="random rotations and flips of the patches")
 
-    # The paper: 50,000 steps, lr halved every 5,000, a sigma round every 1,000 steps made of
-    # k_t = 900 training steps and k_u = 100 estimation batches. Shorter runs keep the ratios,
-    # but a round always sees at least MIN_ESTIMATION_PATCHES patches: sigma_loss follows the
-    # running minimum of the rounds' estimates, so a noisy estimate would bias it low.
-    def resolved_lr_decay_every(self) -> int:
+    @model_validator(mode="after")
+    def _resolve(self) -> TrainingConfig:
         # The paper halves every 5,000 steps. Scaling that to a short run (steps / 10) stalls it:
         # 600-step CPU runs gained up to 2.5 dB with steps / 3 (docs/benchmarks.md).
-        return self.lr_decay_every or max(1, min(5_000, round(self.steps / 3)))
+        if self.lr_decay_every is None:
+            self.lr_decay_every = max(1, min(5_000, round(self.steps / 3)))
+        return self
 
-    def resolved_k_u(self) -> int:
-        if self.k_u:
-            return self.k_u
-        k_t = self.k_t or max(1, round(self.steps * 900 / 50_000))
-        return max(math.ceil(k_t / 9), math.ceil(MIN_ESTIMATION_PATCHES / self.batch_size))
 
-    def resolved_k_t(self) -> int:
-        # At most steps / 3, so that even a short run lowers sigma_loss a few times.
-        paper = max(round(self.steps * 900 / 50_000), 9 * self.resolved_k_u())
-        return self.k_t or max(1, min(paper, self.steps // 3))
+# -- the methods: each its own settings, its objective and its capabilities ------------------
+
+
+class MethodConfig(_Strict):
+    """Base of a method's settings. A subclass names its method (``name``), holds only the
+    fields that method uses, and builds its objective; the trainer asks the objective what
+    it needs (clean targets, masks, sigma rounds) instead of comparing names."""
+
+    name: str
+
+    def build_objective(self):
+        raise NotImplementedError
+
+    def resolve(self, training: TrainingConfig) -> MethodConfig:
+        """Fill defaults that depend on the run (a copy); most methods have none."""
+        return self
+
+
+class Noise2InfoMethod(MethodConfig):
+    """Noise2Same's objective with sigma_loss lowered by Algorithm 1 every k_t steps."""
+
+    name: Literal["noise2info"] = "noise2info"
+    masking: MaskingConfig = MaskingConfig()
+    k_t: int | None = Field(
+        None, ge=1, description="training steps between sigma rounds (default: paper ratio)"
+    )
+    k_u: int | None = Field(
+        None, ge=1, description="estimation batches per sigma round (default: paper ratio)"
+    )
+    k_mc: int = Field(10, ge=1, description="Monte-Carlo draws for E_l")
+
+    def build_objective(self):
+        from .objectives.base import SigmaSchedule
+        from .objectives.noise2info import Noise2Info
+
+        return Noise2Info(SigmaSchedule(self.k_t, self.k_u, self.k_mc))
+
+    def resolve(self, training: TrainingConfig) -> Noise2InfoMethod:
+        k_t, k_u = sigma_schedule(training.steps, training.batch_size, self.k_t, self.k_u)
+        return self.model_copy(update={"k_t": k_t, "k_u": k_u})
+
+
+class Noise2SameMethod(MethodConfig):
+    """Noise2Same: L_in + 2 sigma L_ex with a fixed sigma (1, or the true sigma_n as oracle)."""
+
+    name: Literal["noise2same"] = "noise2same"
+    masking: MaskingConfig = MaskingConfig()
+    sigma: float = Field(1.0, gt=0.0, description="fixed sigma_loss of noise2same")
+
+    def build_objective(self):
+        from .objectives.noise2same import Noise2Same
+
+        return Noise2Same(self.sigma)
+
+
+class Noise2SelfMethod(MethodConfig):
+    """The blind spot (Noise2Self / Noise2Void). Donut replacement by default: a replaced pixel
+    that looks like its neighbours keeps the network from learning to tell masked pixels
+    apart, so at test time (nothing masked) it does not copy the noisy centre (measured:
+    docs/benchmarks.md, 'Method defaults')."""
+
+    name: Literal["noise2self"] = "noise2self"
+    masking: MaskingConfig = MaskingConfig(replacement="donut")
+
+    def build_objective(self):
+        from .objectives.blindspot import BlindSpot
+
+        return BlindSpot()
+
+
+class SupervisedMethod(MethodConfig):
+    """Training on clean targets (the ceiling in benchmarks)."""
+
+    name: Literal["supervised"] = "supervised"
+
+    def build_objective(self):
+        from .objectives.supervised import Supervised
+
+        return Supervised()
+
+
+Method = Annotated[
+    Union[Noise2InfoMethod, Noise2SameMethod, Noise2SelfMethod, SupervisedMethod],  # noqa: UP007
+    Field(discriminator="name"),
+]
+METHODS: dict[str, type[MethodConfig]] = {
+    cls.model_fields["name"].default: cls for cls in typing.get_args(typing.get_args(Method)[0])
+}
+
+
+def sigma_schedule(
+    steps: int, batch_size: int, k_t: int | None = None, k_u: int | None = None
+) -> tuple[int, int]:
+    """Noise2Info's round schedule ``(k_t, k_u)`` for a run; given values are kept.
+
+    The paper: 50,000 steps, a sigma round every 1,000 made of k_t = 900 training steps and
+    k_u = 100 estimation batches. A shorter run keeps the ratios, but a round always sees at
+    least MIN_ESTIMATION_PATCHES patches (sigma_loss follows the running minimum of the
+    rounds' estimates, so a noisy estimate would bias it low), k_t is at most steps / 3 (so
+    even a short run lowers sigma_loss a few times), and a round costs at most as much as
+    the k_t steps before it (an estimation batch is two forward passes, a third of a step).
+    """
+    floor = math.ceil(MIN_ESTIMATION_PATCHES / batch_size)
+    if k_t is None:
+        paper = round(steps * 900 / 50_000)
+        k_t = max(1, min(max(paper, 9 * (k_u or floor)), steps // 3))
+    if k_u is None:
+        k_u = min(max(math.ceil(k_t / 9), floor), 3 * k_t)
+    return k_t, k_u
 
 
 class Config(_Strict):
-    """Everything a run needs; saved as ``config.json`` beside ``model.safetensors``."""
+    """Everything a run needs; saved as ``config.json`` in the run folder."""
 
     version: int = CONFIG_VERSION
     model: ModelConfig = ModelConfig()
-    masking: MaskingConfig = MaskingConfig()
+    method: Method = Field(default_factory=Noise2InfoMethod)
     training: TrainingConfig = TrainingConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data):
+        return _upgrade_v1(data) if isinstance(data, dict) and data.get("version") == 1 else data
 
     @model_validator(mode="after")
     def _check(self) -> Config:
@@ -117,45 +233,219 @@ class Config(_Strict):
                 f"patch_size {self.training.patch_size} must be a multiple of 2**depth = {m}; "
                 f"try {max(m, self.training.patch_size // m * m)}"
             )
+        self.method = self.method.resolve(self.training)
         return self
+
+    @property
+    def masking(self) -> MaskingConfig | None:
+        """The method's masking, or None for a method that masks nothing."""
+        return getattr(self.method, "masking", None)
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(self.model_dump_json(indent=2) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> Config:
+        """Read and validate ``config.json``; a bad one is a :class:`ConfigError` naming it."""
         try:
             return cls.model_validate(json.loads(Path(path).read_text()))
-        except (json.JSONDecodeError, ValidationError) as err:
-            first = str(err).splitlines()
-            raise ValueError(f"{path}: not a valid noise2info config ({' '.join(first[:3])})") from None
+        except json.JSONDecodeError as err:
+            raise ConfigError(f"{path}: not a valid noise2info config ({err})") from None
+        except ValidationError as err:
+            raise ConfigError(f"{path}: not a valid noise2info config ({explain(err)})") from None
 
 
-def make_config(
-    *,
-    preset: str = "cpu",
-    dims: int = 2,
-    channels: int = 1,
-    masking: str = "gaussian",
-    **training,
-) -> Config:
-    """A flat factory for users who do not want the nested tree.
+def _upgrade_v1(data: dict) -> dict:
+    """Version 1 (noise2info 0.1) kept the method and its settings in ``training`` and the
+    masking at the top; move them into ``method`` so old run folders still load."""
+    data = json.loads(json.dumps(data))  # a deep copy
+    training = data.setdefault("training", {})
+    method = {"name": training.pop("method", "noise2info")}
+    for key in ("sigma", "k_t", "k_u", "k_mc"):
+        value = training.pop(key, None)
+        if value is not None and key in METHODS[method["name"]].model_fields:
+            method[key] = value
+    masking = data.pop("masking", None)
+    if masking is not None and "masking" in METHODS[method["name"]].model_fields:
+        method["masking"] = masking
+    data.update(version=CONFIG_VERSION, method=method)
+    return data
+
+
+def explain(err: ValidationError) -> str:
+    """The first problem of a validation error in the user's words."""
+    first = err.errors()[0]
+    loc = [str(part) for part in first["loc"]]
+    if first["type"] == "extra_forbidden" and len(loc) >= 3 and loc[0] == "method":
+        method, field = loc[1], loc[-1]
+        own = [f for f in METHODS[method].model_fields if f != "name"] if method in METHODS else []
+        return f"{field} is not a setting of method {method} (its settings: {', '.join(own) or 'none'})"
+    if first["type"] == "value_error":  # our own checks: the message says it all
+        return first["msg"].removeprefix("Value error, ")
+    if loc[:1] == ["method"] and len(loc) > 1 and loc[1] in METHODS:
+        loc = [loc[0], *loc[2:]]  # 'method.noise2same.sigma' reads as 'method.sigma'
+    return f"invalid setting {'.'.join(loc)}: {first['msg']}"
+
+
+# -- flat names: make_config, resume updates and the CLI options -----------------------------
+
+# Flat name -> (section, field). Model, masking and training fields keep their names except
+# where a shorter one reads better on a command line; any other name is a method's field.
+_ALIASES = {
+    "features": ("model", "base_features"),
+    "masking": ("masking", "replacement"),
+    "mask_percent": ("masking", "percent"),
+    "mask_std": ("masking", "gaussian_std"),
+}
+_SECTIONS = {"model": ModelConfig, "masking": MaskingConfig, "training": TrainingConfig}
+
+
+def _where(name: str) -> tuple[str, str]:
+    if name in _ALIASES:
+        return _ALIASES[name]
+    for section, cls in _SECTIONS.items():
+        if name in cls.model_fields and section != "masking":
+            return section, name
+    return "method", name
+
+
+def _apply(tree: dict, overrides: dict) -> dict:
+    """``tree`` (a config as a dict) with flat ``overrides`` written into it."""
+    preset = overrides.pop("preset", None)
+    if preset is not None:
+        if preset not in PRESETS:
+            raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(sorted(PRESETS))}")
+        # Explicit depth / features win over the preset's.
+        overrides = {
+            **{k if k != "base_features" else "features": v for k, v in PRESETS[preset].items()},
+            **overrides,
+        }
+    name = overrides.pop("method", None)
+    if name is not None and name != tree.get("method", {}).get("name"):
+        tree["method"] = {"name": name}  # another method starts from its own defaults
+    for key, value in overrides.items():
+        section, field = _where(key)
+        if section == "masking":
+            tree.setdefault("method", {}).setdefault("masking", {})[field] = value
+        else:
+            tree.setdefault(section, {})[field] = value
+    return tree
+
+
+def _validated(tree: dict) -> Config:
+    try:
+        return Config.model_validate(tree)
+    except ValidationError as err:
+        raise ConfigError(explain(err)) from None
+
+
+def make_config(**settings) -> Config:
+    """A config from flat names, for users who do not want the nested tree.
 
     Parameters
     ----------
-    preset : {'cpu', 'paper', 'tiny'}
-        Network size (see ``PRESETS``).
-    dims, channels : int
-        Spatial dimensionality (2 or 3) and channel count of the images.
-    masking : {'gaussian', 'donut'}
-        Replacement of masked pixels.
-    **training
-        Any field of :class:`TrainingConfig` (``method``, ``steps``, ``seed``, ...).
+    preset : {'cpu', 'paper', 'tiny'}, default 'cpu'
+        Network size (see ``PRESETS``); ``depth`` / ``features`` override it.
+    method : {'noise2info', 'noise2same', 'noise2self', 'supervised'}, default 'noise2info'
+        The training method; its own settings (``sigma``, ``k_t``, ``k_u``, ``k_mc``,
+        ``masking``, ``mask_percent``) are refused for a method that does not use them.
+    **settings
+        Any field of :class:`ModelConfig` or :class:`TrainingConfig` by name, ``features``
+        for ``base_features``, and the method's fields.
+
+    Raises
+    ------
+    ConfigError
+        An unknown or out-of-range setting, or one the method does not use.
+
+    Examples
+    --------
+    >>> make_config(preset="tiny", steps=300, batch_size=4).method.k_t
+    100
     """
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
-    return Config(
-        model=ModelConfig(dims=dims, channels=channels, **PRESETS[preset]),
-        masking=MaskingConfig(replacement=masking),
-        training=TrainingConfig(**training),
-    )
+    settings = {"preset": "cpu", "method": "noise2info", **settings}
+    return _validated(_apply({}, settings))
+
+
+def updated(config: Config, **overrides) -> Config:
+    """``config`` with flat ``overrides`` applied (a resumed run: its saved config updated
+    with the options given again); schedule numbers already resolved are kept."""
+    return _validated(_apply(config.model_dump(mode="json"), dict(overrides)))
+
+
+def config_diff(saved: Config, wanted: Config) -> list[str]:
+    """``'section.field: saved -> wanted'`` for every field that differs."""
+
+    def flat(d: dict, prefix: str = "") -> dict:
+        out = {}
+        for k, v in d.items():
+            out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+        return out
+
+    a, b = flat(saved.model_dump(mode="json")), flat(wanted.model_dump(mode="json"))
+    return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One flat setting as the CLI shows it: type, choices, default and help from the field."""
+
+    name: str
+    type: type
+    choices: tuple | None
+    default: str
+    help: str
+
+
+def _plain_type(annotation) -> tuple[type, tuple | None]:
+    if typing.get_origin(annotation) is Literal:
+        choices = typing.get_args(annotation)
+        return type(choices[0]), choices
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        return next(a for a in typing.get_args(annotation) if a is not type(None)), None
+    return annotation, None
+
+
+def settings() -> list[Setting]:
+    """Every flat setting a user may give (the CLI's training options), in a stable order."""
+    out = [
+        Setting("preset", str, tuple(sorted(PRESETS)), "cpu", "network size (depth, features)"),
+        Setting("method", str, tuple(METHODS), "noise2info", "training method"),
+    ]
+
+    def add(name: str, info, defaults: dict[str, object], owners: str = "") -> None:
+        kind, choices = _plain_type(info.annotation)
+        if len({repr(d) for d in defaults.values()}) == 1:
+            d = next(iter(defaults.values()))
+            default = "auto" if d is None else str(d)
+        else:  # a method's own default
+            default = ", ".join(f"{m}: {d}" for m, d in defaults.items())
+        help_ = (info.description or "") + (f" ({owners})" if owners else "")
+        out.append(Setting(name, kind, choices, default, help_))
+
+    for section, cls in (("model", ModelConfig), ("training", TrainingConfig)):
+        for field, info in cls.model_fields.items():
+            if field != "channels":  # taken from the data
+                name = next((a for a, w in _ALIASES.items() if w == (section, field)), field)
+                preset = section == "model" and field in PRESETS["cpu"]
+                add(name, info, {section: "the preset's" if preset else info.default})
+    masked = {
+        m: cls.model_fields["masking"].default for m, cls in METHODS.items() if "masking" in cls.model_fields
+    }
+    for alias, (section, field) in _ALIASES.items():
+        if section == "masking":
+            info = MaskingConfig.model_fields[field]
+            add(alias, info, {m: getattr(d, field) for m, d in masked.items()}, ", ".join(masked))
+    seen = {"name", "masking"}
+    for cls in METHODS.values():
+        for field, info in cls.model_fields.items():
+            if field not in seen:
+                seen.add(field)
+                owners = [m for m, c in METHODS.items() if field in c.model_fields]
+                add(
+                    field,
+                    info,
+                    {m: METHODS[m].model_fields[field].default for m in owners},
+                    ", ".join(owners),
+                )
+    return out

@@ -16,11 +16,11 @@ from skimage import data as skdata
 from skimage.metrics import peak_signal_noise_ratio
 
 from . import io
-from .api import save_run
 from .config import make_config
 from .data.noise import NoiseModel, add_noise, normalised_noise_std
 from .plotting import plot_before_after, plot_curves
 from .prediction import denoise
+from .run import HISTORY, save_run
 from .training import train
 
 # Bundled with scikit-image (no download): grey, varied content, similar contrast. (After
@@ -62,7 +62,7 @@ def run_demo(
         [x[None].astype(np.float32) for x in noisy.values()], cfg, device=device, progress=progress
     )
     run_dir = save_run(result, out / "run")
-    history = json.loads((run_dir / "history.json").read_text())
+    history = json.loads((run_dir / HISTORY).read_text())
     plot_curves(history, out / "curves.png", sigma_true=sigma_true)
 
     psnr_noisy, psnr_denoised, panels = [], [], []
@@ -84,6 +84,7 @@ def run_demo(
         "images": list(clean),
         "sigma_true": sigma_true,
         "sigma_loss": result.sigma_loss,
+        "sigma": result.sigma,
         "sigma_true_01": DEMO_NOISE_STD,
         "psnr_noisy": float(np.mean(psnr_noisy)),
         "psnr_denoised": float(np.mean(psnr_denoised)),

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-SUPPORTED = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".npy", ".zarr")
+from .errors import ImageError
 
-
-class ImageError(ValueError):
-    """A problem with one input file; the message names the file."""
+# Read and written with Pillow (through imageio): the common 8/16-bit formats, classic test
+# sets' BMP and PGM/PPM among them.
+PILLOW_FORMATS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".pgm", ".ppm", ".pbm", ".pnm")
+SUPPORTED = (*PILLOW_FORMATS, ".tif", ".tiff", ".npy", ".zarr")
 
 
 def find_inputs(inputs: list[str | Path]) -> list[Path]:
@@ -299,6 +300,35 @@ class SampleView:
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         block = self[...]
         return block if dtype is None else block.astype(dtype)
+
+
+def check_samples(samples, dims: int, channels: int | None = None, names: list[str] | None = None) -> int:
+    """Check that ``(C, *spatial)`` samples have ``dims`` spatial axes and one channel count
+    (``channels``, when given, e.g. a model's); return the count.
+
+    Raises
+    ------
+    ImageError
+        Naming the first sample that does not fit (``names``, default ``image i``).
+    """
+    if not len(samples):
+        raise ImageError("no images")
+    names = names or [f"image {i}" for i in range(len(samples))]
+    for name, s in zip(names, samples, strict=True):
+        if len(s.shape) != dims + 1:
+            raise ImageError(
+                f"{name}: shape {tuple(s.shape)}; expected (C, *spatial) with {dims} spatial axes"
+            )
+    first: dict[int, str] = {}
+    for name, s in zip(names, samples, strict=True):
+        first.setdefault(int(s.shape[0]), name)
+    if len(first) > 1:
+        listed = ", ".join(f"{name}: {c}" for c, name in first.items())
+        raise ImageError(f"images have mixed channel counts ({listed})")
+    ((count, name),) = first.items()
+    if channels is not None and count != channels:
+        raise ImageError(f"{name}: {count} channel(s), but the model was trained on {channels}")
+    return count
 
 
 def sample_views(arr, dims: int) -> list[SampleView]:

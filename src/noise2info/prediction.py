@@ -13,7 +13,9 @@ import torch
 from torch import nn
 
 from .data import channel_stats, denormalise, normalise
-from .io import cast_to
+from .data.patches import dihedral, undo_dihedral
+from .errors import ConfigError
+from .io import cast_to, check_samples
 from .models import receptive_radius
 from .runtime import flush_denormals
 
@@ -42,20 +44,12 @@ def plan_tiles(size: int, tile: int, margin: int) -> list[tuple[int, int, int]]:
     starts = list(range(0, size - tile, stride)) + [size - tile]
     plan = []
     for i, s in enumerate(starts):
-        keep_from = 0 if i == 0 else s + margin
+        # Each tile keeps from where the previous one stopped, so every pixel is predicted
+        # once; the last tile, flush with the end, starts early enough for that.
+        keep_from = plan[-1][2] if plan else 0
         keep_to = size if i == len(starts) - 1 else s + tile - margin
         plan.append((s, keep_from, keep_to))
     return plan
-
-
-def _dihedral(x: np.ndarray, k: int, flip: bool) -> np.ndarray:
-    x = np.rot90(x, k, axes=(-2, -1))
-    return x[..., ::-1] if flip else x
-
-
-def _undo_dihedral(x: np.ndarray, k: int, flip: bool) -> np.ndarray:
-    x = x[..., ::-1] if flip else x
-    return np.rot90(x, -k, axes=(-2, -1))
 
 
 def _read_padded(image, window: list[tuple[int, int]], pads: list[tuple[int, int]]) -> np.ndarray:
@@ -86,7 +80,7 @@ def _predict(model: nn.Module, x: np.ndarray, tta: bool) -> np.ndarray:
         return run(x)
     acc = np.zeros(x.shape, dtype=np.float64)
     for k, flip in [(k, f) for f in (False, True) for k in range(4)]:
-        acc += _undo_dihedral(run(_dihedral(x, k, flip)), k, flip)
+        acc += undo_dihedral(run(dihedral(x, k, flip)), k, flip)
     return acc / 8
 
 
@@ -99,6 +93,7 @@ def denoise(
     overlap: int | None = None,
     tta: bool = False,
     out=None,
+    name: str = "image",
 ) -> np.ndarray:
     """Denoise one ``(C, *spatial)`` image with a trained network, tile by tile.
 
@@ -125,6 +120,8 @@ def denoise(
     out : array-like, optional
         Where to write the result (same shape as ``image``; e.g. a memory-mapped output).
         Integer outputs get rounded, clipped values.
+    name : str
+        The image's name in error messages.
 
     Returns
     -------
@@ -133,11 +130,7 @@ def denoise(
         ``image``.
     """
     cfg = model.config
-    if len(image.shape) != cfg.dims + 1 or image.shape[0] != cfg.channels:
-        raise ValueError(
-            f"image of shape {tuple(image.shape)} does not fit a {cfg.dims}D model with "
-            f"{cfg.channels} channel(s); expected (C={cfg.channels}, {cfg.dims} spatial axes)"
-        )
+    check_samples([image], cfg.dims, cfg.channels, names=[name])
     model.eval()
     m = cfg.multiple
     mean, std = channel_stats(image)
@@ -154,7 +147,7 @@ def denoise(
     if tile is not None:
         tile = _round_up(tile, m)
         if tile <= 2 * margin:
-            raise ValueError(
+            raise ConfigError(
                 f"tile {tile} is too small for this model: tiles keep a margin of {margin} pixels "
                 f"on each side; use a tile of at least {2 * margin + 4 * m}"
             )

@@ -16,10 +16,11 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from .objectives import Batch
+from .objectives.base import Batch, make_batch
+from .objectives.noise2same import reconstruction_and_invariance
 
 
-def estimate_sigma(
+def sigma_star(
     removed: torch.Tensor,
     l_in: float,
     inv: float,
@@ -132,15 +133,22 @@ def collect_statistics(model: nn.Module, batches: Iterable[Batch]) -> SigmaStati
     """Run the full and masked passes of a fixed F over ``batches`` (step 1-2 of Algorithm 1)."""
     stats = SigmaStatistics()
     for batch in batches:
-        f_x = model(batch.noisy)
-        f_masked = model(batch.masked)
-        removed = (f_x - batch.noisy).double()
-        stats.sq_err_sum += float((removed**2).sum())
-        stats.pixel_count += removed.numel()
-        stats.inv_sum += float(((f_x - f_masked).double() ** 2)[batch.mask].sum())
-        stats.mask_count += int(batch.mask.sum())
-        stats.rows.append(removed.flatten(1).cpu())
+        f_x, f_masked, x = model(batch.noisy).double(), model(batch.masked).double(), batch.noisy.double()
+        # The objective's own L_in and inv, as sums so rounds and ranks can pool them.
+        l_in, inv = reconstruction_and_invariance(f_x, f_masked, x, batch.mask)
+        masked = int(batch.mask.sum())
+        stats.sq_err_sum += float(l_in) * x.numel()
+        stats.pixel_count += x.numel()
+        stats.inv_sum += float(inv) * masked
+        stats.mask_count += masked
+        stats.rows.append((f_x - x).flatten(1).cpu())
     return stats
+
+
+def estimation_batches(sampler, masker, batch_size: int, count: int, device: torch.device) -> Iterable[Batch]:
+    """``count`` fresh masked batches for a sigma round, drawn from ``sampler`` (a
+    :class:`~noise2info.data.PatchSampler`) and ``masker``'s own streams."""
+    return (make_batch(sampler.sample(batch_size)[0], None, masker, device) for _ in range(count))
 
 
 def sigma_round(
@@ -149,7 +157,7 @@ def sigma_round(
     k_mc: int = 10,
     generator: torch.Generator | None = None,
 ) -> dict:
-    """One estimation round: statistics of a fixed F, then :func:`estimate_sigma`.
+    """One estimation round: statistics of a fixed F, then :func:`sigma_star`.
 
     Returns a dict with ``sigma_star`` (float or None), ``L_in`` and ``inv``. The model is
     put in eval mode for the round and its previous mode restored.
@@ -164,5 +172,5 @@ def sigma_round(
         stats = stats.merged_across_ranks()
     if stats.pixel_count == 0 or stats.mask_count == 0:  # nothing to estimate from
         return {"sigma_star": None, "L_in": float("nan"), "inv": float("nan")}
-    sigma_star = estimate_sigma(stats.removed(), stats.l_in, stats.inv, k_mc, generator)
-    return {"sigma_star": sigma_star, "L_in": stats.l_in, "inv": stats.inv}
+    star = sigma_star(stats.removed(), stats.l_in, stats.inv, k_mc, generator)
+    return {"sigma_star": star, "L_in": stats.l_in, "inv": stats.inv}

@@ -1,7 +1,8 @@
 """Algorithm 2 of Noise2Info: train k_t steps, then estimate sigma and lower sigma_loss.
 
-One trainer for every method; the method only picks the objective and whether sigma rounds
-run (``noise2info``). The estimator's history is returned as data.
+One trainer for every method: the method's settings build its objective, and the objective
+says what the trainer must do (clean targets, masks, sigma rounds on its schedule). The
+estimator's history is returned as data.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import logging
 import math
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,15 +23,17 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
-from .checkpoint import load_training_state, save_training_state
-from .config import Config
+from .config import Config, MaskingConfig
 from .data import PatchSampler, channel_stats
 from .data.loader import training_batches
+from .errors import ConfigError, ImageError, ModelFileError, Noise2InfoWarning
+from .io import check_samples
 from .masking import Masker
 from .models import UNet, build_model
-from .objectives import Batch, make_objective
+from .objectives import make_batch
+from .run import TrainingState, load_checkpoint, save_checkpoint
 from .runtime import all_ranks_agree, flush_denormals, rank_and_world, resolve_device
-from .sigma import sigma_round
+from .sigma import estimation_batches, sigma_round
 
 log = logging.getLogger("noise2info")
 
@@ -74,10 +78,18 @@ class History:
 
 @dataclass
 class TrainResult:
+    """What :func:`train` returns; :func:`noise2info.save_run` writes it.
+
+    ``sigma_loss`` is the loss's noise-std weight at the end (None for methods without one);
+    ``sigma`` is the run's noise-std estimate in normalised units (None for methods that do
+    not estimate it; today Noise2Info's bound, equal to ``sigma_loss``).
+    """
+
     model: UNet
     config: Config
     history: History
     sigma_loss: float | None
+    sigma: float | None
     seconds: float
 
 
@@ -104,35 +116,6 @@ def _set_generator_state(g: torch.Generator, text: str) -> None:
     g.set_state(torch.frombuffer(bytearray(base64.b64decode(text)), dtype=torch.uint8).clone())
 
 
-def _to_device(array, device: torch.device) -> torch.Tensor:
-    t = array if isinstance(array, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(array))
-    if device.type == "cuda":  # pinned host memory: the copy overlaps with GPU work
-        return (t if t.is_pinned() else t.pin_memory()).to(device, non_blocking=True)
-    return t.to(device)
-
-
-def make_batch(noisy, clean, masker: Masker, device: torch.device) -> Batch:
-    x = _to_device(noisy, device)
-    y = None if clean is None else _to_device(clean, device)
-    masked, mask = masker(x)
-    return Batch(noisy=x, masked=masked, mask=mask, clean=y)
-
-
-def check_images(images: list[np.ndarray], dims: int) -> int:
-    """Check that all ``(C, *spatial)`` images agree; return the channel count."""
-    if not images:
-        raise ValueError("no training images")
-    for i, im in enumerate(images):
-        if im.ndim != dims + 1:
-            raise ValueError(
-                f"image {i} has shape {im.shape}; expected (C, *spatial) with {dims} spatial axes"
-            )
-    channels = {im.shape[0] for im in images}
-    if len(channels) > 1:
-        raise ValueError(f"training images have mixed channel counts {sorted(channels)}")
-    return channels.pop()
-
-
 class Trainer:
     """Algorithm 2 as explicit phases: :meth:`step` trains F once with
     loss = L_in + 2 sigma_loss L_ex (or the method's objective); :meth:`sigma_round` runs
@@ -151,14 +134,16 @@ class Trainer:
         device: str = "auto",
         stats=None,
         workers: int = 0,
+        names: list[str] | None = None,
     ):
         tc = config.training
-        if check_images(images, config.model.dims) != config.model.channels:
-            raise ValueError(
-                f"images have {images[0].shape[0]} channels but the model expects {config.model.channels}"
-            )
-        if tc.method == "supervised" and clean is None:
-            raise ValueError("method 'supervised' needs clean images")
+        names = names or [f"image {i}" for i in range(len(images))]
+        check_samples(images, config.model.dims, config.model.channels, names)
+        self.objective = config.method.build_objective()
+        if self.objective.needs_clean and clean is None:
+            raise ConfigError(f"method {config.method.name} needs clean images")
+        if workers < 0:
+            raise ConfigError(f"workers must be 0 or more, not {workers}")
         self.config = config
         self.rank, self.world = rank_and_world()
         self.device = resolve_device(device) if self.world == 1 else _rank_device(device)
@@ -167,6 +152,7 @@ class Trainer:
         # Each image is normalised by its own statistics, patch by patch as patches are drawn:
         # a memory-mapped stack stays on disk.
         stats = list(stats) if stats is not None else [channel_stats(im) for im in images]
+        _check_not_constant(stats, names)
         self.fingerprint = data_fingerprint(images, stats)
 
         torch.manual_seed(s_init)
@@ -181,23 +167,22 @@ class Trainer:
         if self.world > 1:
             ids = [self.device] if self.device.type == "cuda" else None
             self.net = DistributedDataParallel(self.net, device_ids=ids)
-        self.objective = make_objective(tc.method, tc.sigma)
-        self.estimates_sigma = tc.method == "noise2info"
-        self.sampler = PatchSampler(images, tc.patch_size, s_patch, tc.augment, clean, stats)
-        if workers < 0:
-            raise ValueError(f"workers must be 0 or more, not {workers}")
+        targets = clean if self.objective.needs_clean else None
+        self.sampler = PatchSampler(images, tc.patch_size, s_patch, tc.augment, targets, stats)
         self.workers = workers
         self._batches = None  # the training stream, started at the first step
-        self.masker = Masker(config.masking, torch.Generator().manual_seed(s_mask))
+        masking = config.masking
+        self.masker = (
+            Masker(masking, torch.Generator().manual_seed(s_mask)) if self.objective.needs_mask else None
+        )
         # Estimation draws its own patches, masks and Monte-Carlo samples: it never shifts the
         # training stream, so methods compared at one seed see the same training batches.
+        self.schedule = self.objective.sigma_schedule
         self.est_sampler = PatchSampler(images, tc.patch_size, s_est_patch, tc.augment, stats=stats)
-        self.est_masker = Masker(config.masking, torch.Generator().manual_seed(s_est_mask))
+        self.est_masker = Masker(masking or MaskingConfig(), torch.Generator().manual_seed(s_est_mask))
         self.mc_generator = torch.Generator().manual_seed(s_mc)
         self.optimiser = torch.optim.Adam(self.model.parameters(), lr=tc.lr)
-        self.scheduler = torch.optim.lr_scheduler.StepLR(
-            self.optimiser, tc.resolved_lr_decay_every(), gamma=0.5
-        )
+        self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimiser, tc.lr_decay_every, gamma=0.5)
         self.history = History()
         self.steps_done = 0
         self._running: dict[str, float] = {}  # loss terms summed since the last log record
@@ -206,7 +191,12 @@ class Trainer:
 
     @property
     def sigma_loss(self) -> float | None:
-        return getattr(self.objective, "sigma_loss", None)
+        return self.objective.sigma_loss
+
+    @property
+    def sigma(self) -> float | None:
+        """The noise-std estimate (normalised units): the bound, for an objective with sigma rounds."""
+        return self.objective.sigma_loss if self.schedule is not None else None
 
     def step(self) -> dict[str, float]:
         """One optimisation step on a fresh batch; returns the loss terms as floats."""
@@ -239,15 +229,13 @@ class Trainer:
         A round without an estimate (negative radicand) leaves sigma_loss as it is; the
         record says whether it changed.
         """
-        tc = self.config.training
-        batches = (
-            make_batch(*self.est_sampler.sample(tc.batch_size), self.est_masker, self.device)
-            for _ in range(tc.resolved_k_u())
+        batches = estimation_batches(
+            self.est_sampler, self.est_masker, self.config.training.batch_size, self.schedule.k_u, self.device
         )
         if self.world > 1:  # one F on every rank: BN running statistics as on rank 0
             for buffer in self.model.buffers():
                 dist.broadcast(buffer, 0)
-        result = sigma_round(self.model, batches, tc.k_mc, self.mc_generator)
+        result = sigma_round(self.model, batches, self.schedule.k_mc, self.mc_generator)
         star = result["sigma_star"]
         updated = star is not None and math.isfinite(star) and star < self.objective.sigma_loss
         if updated:
@@ -274,16 +262,11 @@ class Trainer:
         self._stop_requested = True
 
     # -- resumable state --------------------------------------------------------------
-    def state(self) -> tuple[dict[str, torch.Tensor], dict]:
+    def state(self) -> TrainingState:
         """Everything needed to continue exactly: weights, optimiser, scheduler, sigma_loss,
         history, log accumulators and every random state."""
-        tensors = {f"model/{k}": v for k, v in self.model.state_dict().items()}
-        optim = self.optimiser.state_dict()
-        for pid, entry in optim["state"].items():
-            for name, value in entry.items():
-                tensors[f"optim/{pid}/{name}"] = torch.as_tensor(value)
         rng = {
-            "mask": _generator_state(self.masker.generator),
+            "mask": _generator_state(self.masker.generator) if self.masker is not None else None,
             "est_mask": _generator_state(self.est_masker.generator),
             "mc": _generator_state(self.mc_generator),
             "torch": base64.b64encode(torch.get_rng_state().numpy().tobytes()).decode(),
@@ -301,37 +284,48 @@ class Trainer:
             "history": self.history.to_dict(),
             "running": self._running,
             "n_running": self._n_running,
-            "optim_groups": optim["param_groups"],
             "scheduler": self.scheduler.state_dict(),
             "world_size": self.world,
             "rng": rngs,
         }
-        return tensors, meta
+        return TrainingState(self.model.state_dict(), self.optimiser.state_dict(), meta)
 
-    def load_state(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
-        """Restore what :meth:`state` returned (same config and data required)."""
+    def check_resumable(self, state: TrainingState) -> None:
+        """Refuse a state written with another configuration, other data or another number
+        of processes, before anything is restored."""
+        meta = state.meta
         if meta["config"] != self.config.model_dump(mode="json"):
-            raise ValueError(
+            raise ModelFileError(
                 "the checkpoint was written with a different configuration; "
                 "resume with the same options or start a new run directory"
             )
         if meta["fingerprint"] != self.fingerprint:
-            raise ValueError("the checkpoint was trained on different images; resume with the same inputs")
-        self.model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model/")})
-        state: dict[int, dict] = {}
-        for key, value in tensors.items():
-            if key.startswith("optim/"):
-                _, pid, name = key.split("/", 2)
-                state.setdefault(int(pid), {})[name] = value.to(self.device) if name != "step" else value
-        self.optimiser.load_state_dict({"state": state, "param_groups": meta["optim_groups"]})
-        self.scheduler.load_state_dict(meta["scheduler"])
+            raise ModelFileError(
+                "the checkpoint was trained on different images; resume with the same inputs"
+            )
         if meta["world_size"] != self.world:
-            raise ValueError(
+            raise ModelFileError(
                 f"the checkpoint was written by {meta['world_size']} process(es); "
                 f"resume with --nproc {meta['world_size']}"
             )
+
+    def load_state(self, state: TrainingState) -> None:
+        """Restore what :meth:`state` returned (same config, data and processes required)."""
+        self.check_resumable(state)
+        meta = state.meta
+        self.model.load_state_dict(state.model)
+        optimiser = {
+            "state": {
+                pid: {k: v.to(self.device) if k != "step" else v for k, v in entry.items()}
+                for pid, entry in state.optimiser["state"].items()
+            },
+            "param_groups": state.optimiser["param_groups"],
+        }
+        self.optimiser.load_state_dict(optimiser)
+        self.scheduler.load_state_dict(meta["scheduler"])
         rng = meta["rng"][self.rank]
-        _set_generator_state(self.masker.generator, rng["mask"])
+        if self.masker is not None:
+            _set_generator_state(self.masker.generator, rng["mask"])
         _set_generator_state(self.est_masker.generator, rng["est_mask"])
         _set_generator_state(self.mc_generator, rng["mc"])
         torch.set_rng_state(
@@ -347,15 +341,15 @@ class Trainer:
 
     def save_checkpoint(self, path: str | Path) -> Path:
         """Write the state (rank 0 only; every rank takes part in gathering it)."""
-        tensors, meta = self.state()
+        state = self.state()
         if self.rank == 0:
-            save_training_state(path, tensors, meta)
+            save_checkpoint(path, state)
         if self.world > 1:
             dist.barrier()  # no rank exits (say, on Ctrl-C) before the file is complete
         return Path(path)
 
     def resume(self, path: str | Path) -> None:
-        self.load_state(*load_training_state(path))
+        self.load_state(load_checkpoint(path))
 
     # -- the loop ---------------------------------------------------------------------
     def run(
@@ -371,12 +365,11 @@ class Trainer:
         """
         t0 = time.perf_counter()
         tc = self.config.training
-        k_t = tc.resolved_k_t()
         bar = tqdm(
             total=tc.steps,
             initial=self.steps_done,
             disable=not progress or self.rank > 0,
-            desc=tc.method,
+            desc=self.config.method.name,
             unit="step",
             dynamic_ncols=True,
         )
@@ -392,7 +385,7 @@ class Trainer:
                         loss=f"{self.history.steps[-1]['loss']:.4f}",
                         **({"sigma_loss": f"{self.sigma_loss:.4f}"} if self.sigma_loss else {}),
                     )
-                if self.estimates_sigma and step % k_t == 0:
+                if self.schedule is not None and step % self.schedule.k_t == 0:
                     record = self.sigma_round()
                     if on_round is not None:
                         on_round(record)
@@ -409,7 +402,9 @@ class Trainer:
             bar.close()
             self._batches = None  # stops the DataLoader workers, if any
         self.model.eval()
-        return TrainResult(self.model, self.config, self.history, self.sigma_loss, time.perf_counter() - t0)
+        return TrainResult(
+            self.model, self.config, self.history, self.sigma_loss, self.sigma, time.perf_counter() - t0
+        )
 
     def _log_record(self) -> None:
         record = {
@@ -421,6 +416,16 @@ class Trainer:
             record["sigma_loss"] = self.sigma_loss
         self.history.steps.append(record)
         self._running, self._n_running = {}, 0
+
+
+def _check_not_constant(stats, names: list[str]) -> None:
+    """Warn for each constant image (nothing to learn from it); refuse when all are."""
+    constant = [name for name, (_, std) in zip(names, stats, strict=True) if not (std > 0).any()]
+    if constant and len(constant) == len(names):
+        listed = ", ".join(constant[:3]) + (", ..." if len(constant) > 3 else "")
+        raise ImageError(f"every training image is constant ({listed}); there is no noise to learn from")
+    for name in constant:
+        warnings.warn(f"{name} is constant; it adds nothing to training", Noise2InfoWarning, stacklevel=3)
 
 
 def _rank_device(device: str) -> torch.device:
@@ -441,6 +446,7 @@ def train(
     on_round: Callable[[dict], None] | None = None,
     workers: int = 0,
     stats: list | None = None,
+    names: list[str] | None = None,
 ) -> TrainResult:
     """Train a denoiser on noisy images alone (Algorithm 2).
 
@@ -451,9 +457,9 @@ def train(
         NumPy arrays or lazy views (:func:`noise2info.io.sample_views`): only the patches
         drawn are read.
     config : Config
-        Model, masking and training settings (``config.training.method`` picks the variant).
+        Model, method and training settings (``config.method`` picks the variant).
     clean : list of np.ndarray, optional
-        Clean images aligned with ``images`` (only for ``method='supervised'``).
+        Clean images aligned with ``images`` (for a method that needs them: ``supervised``).
     device : str
         ``'auto'``, ``'cpu'`` or ``'cuda'``.
     progress : bool
@@ -465,16 +471,24 @@ def train(
         process). The result does not depend on it.
     stats : list of (mean, std), optional
         Each image's :func:`noise2info.data.channel_stats`, if already computed.
+    names : list of str, optional
+        The images' names for messages (e.g. which image is constant).
 
     Returns
     -------
     TrainResult
-        The model (eval mode), config, history, final sigma_loss (None for methods without
-        one) and the wall time in seconds.
+        The model (eval mode), config, history, final sigma_loss and sigma estimate (None
+        for methods without them) and the wall time in seconds.
+
+    Raises
+    ------
+    Noise2InfoError
+        Images that do not fit the config (dimensions, channels), all constant, or a method
+        that needs clean images without them.
 
     References
     ----------
     Wang, Di, Chen, Ng, "Noise2Info", ICCV 2023, Algorithm 2.
     """
-    trainer = Trainer(images, config, clean=clean, device=device, stats=stats, workers=workers)
+    trainer = Trainer(images, config, clean=clean, device=device, stats=stats, workers=workers, names=names)
     return trainer.run(progress, on_round)

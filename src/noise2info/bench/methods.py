@@ -7,7 +7,7 @@ patches and seed; classical ones (NLM, BM3D) run per test image.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,19 +22,29 @@ from .suites import Case
 class Method:
     name: str
     kind: str  # 'learned' or 'classical'
-    method: str = ""  # training method for learned ones
-    masking: str = "gaussian"
-    sigma: str | float | None = None  # fixed sigma_loss, or 'oracle' for the true sigma_n
+    # A learned method's settings for make_config; sigma 'oracle' stands for the true sigma_n.
+    settings: dict = field(default_factory=dict)
+    sigma: str | None = None  # a classical method's noise level: 'oracle' or 'estimated'
 
 
 METHODS = [
-    Method("noise2info-R", "learned", "noise2info", "gaussian"),
-    Method("noise2info-D", "learned", "noise2info", "donut"),
-    Method("noise2same-R (sigma_loss=1)", "learned", "noise2same", "gaussian", 1.0),
-    Method("noise2same-D (sigma_loss=1)", "learned", "noise2same", "donut", 1.0),
-    Method("noise2same-D (oracle sigma_n)", "learned", "noise2same", "donut", "oracle"),
-    Method("noise2self-D", "learned", "noise2self", "donut"),
-    Method("supervised", "learned", "supervised", "gaussian"),
+    Method("noise2info-R", "learned", {"method": "noise2info", "masking": "gaussian"}),
+    Method("noise2info-D", "learned", {"method": "noise2info", "masking": "donut"}),
+    Method(
+        "noise2same-R (sigma_loss=1)",
+        "learned",
+        {"method": "noise2same", "masking": "gaussian", "sigma": 1.0},
+    ),
+    Method(
+        "noise2same-D (sigma_loss=1)", "learned", {"method": "noise2same", "masking": "donut", "sigma": 1.0}
+    ),
+    Method(
+        "noise2same-D (oracle sigma_n)",
+        "learned",
+        {"method": "noise2same", "masking": "donut", "sigma": "oracle"},
+    ),
+    Method("noise2self-D", "learned", {"method": "noise2self", "masking": "donut"}),
+    Method("supervised", "learned", {"method": "supervised"}),
     Method("NLM", "classical"),
     Method("BM3D (oracle sigma)", "classical", sigma="oracle"),
     Method("BM3D (estimated sigma)", "classical", sigma="estimated"),
@@ -52,12 +62,12 @@ class Outcome:
 
 
 def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
-    sigma = case.sigma_n_train if m.sigma == "oracle" else float(m.sigma or 1.0)
+    settings = dict(m.settings)
+    if settings.get("sigma") == "oracle":
+        settings["sigma"] = case.sigma_n_train
     cfg = make_config(
         preset=budget.preset,
-        masking=m.masking,
-        method=m.method,
-        sigma=sigma,
+        **settings,
         steps=budget.steps[case.family],
         batch_size=budget.batch_size,
         patch_size=min(budget.patch_size, _largest_patch(case)),
@@ -68,7 +78,7 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
     )
     images = [x[None].astype(np.float32) for x in case.train_noisy]
     clean = [y[None].astype(np.float32) for y in case.train_signal]
-    result = train(images, cfg, clean=clean if m.method == "supervised" else None, progress=False)
+    result = train(images, cfg, clean=clean, progress=False)  # used only by methods that need it
     t0 = time.perf_counter()
     preds = [denoise(result.model, x[None])[0] for x in case.test_noisy]
     per_image = (time.perf_counter() - t0) / len(preds)

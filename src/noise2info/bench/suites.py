@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,8 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from ..data.folders import load_clean_folder
-from ..data.hanzi import find_cjk_font, render_hanzi
+from ..data.hanzi import find_cjk_font, hanzi_data
 from ..data.noise import NoiseModel, add_noise, normalised_noise_std
+from ..errors import Noise2InfoError
 from .budgets import Budget
 
 
@@ -73,7 +73,7 @@ def _bsd(test_set: str) -> Callable[..., list[Case]]:
     def build(budget: Budget, data_root: Path, font: Path | None, seed: int) -> list[Case]:
         for sub in ("bsd400", test_set):
             if not (data_root / sub).is_dir():
-                raise FileNotFoundError(f"{data_root / sub}: folder of clean images not found (use --data)")
+                raise Noise2InfoError(f"{data_root / sub}: folder of clean images not found (use --data)")
         _, train = load_clean_folder(data_root / "bsd400", budget.train_images)
         _, test = load_clean_folder(data_root / test_set, budget.test_images)
         test = centre_crop(test, budget.crop)
@@ -95,35 +95,25 @@ def _bsd(test_set: str) -> Callable[..., list[Case]]:
     return build
 
 
-@functools.lru_cache(maxsize=2)
-def _hanzi_split(font: str, n_chars: int, seed: int) -> tuple[tuple, tuple]:
-    _, images = render_hanzi(font, n_chars)
-    order = np.random.default_rng(seed).permutation(len(images))
-    n_test = max(1, round(len(images) * 0.1))
-    return tuple(images[np.sort(order[n_test:])]), tuple(images[np.sort(order[:n_test])])
-
-
 def _hanzi(noises: dict[str, NoiseModel], suite: str) -> Callable[..., list[Case]]:
     def build(budget: Budget, data_root: Path, font: Path | None, seed: int) -> list[Case]:
         font = font or find_cjk_font()
-        train, test = _hanzi_split(str(font), budget.hanzi_chars, seed)
-        train = [t.astype(np.float64) for t in train]
-        test = [t.astype(np.float64) for t in test][: budget.test_images or None]
         cases = []
-        for i, (name, noise) in enumerate(noises.items()):
+        for name, noise in noises.items():
+            # The same data as `noise2info data hanzi` with this noise, --chars and --seed.
+            d = hanzi_data(font, budget.hanzi_chars, noise, seed)
+            keep = budget.test_images or None
             scale = noise.a if noise.kind == "poisson-gaussian" else 1.0
-            train_noisy = add_noise(train, noise, seed + 10 * i)
-            test_noisy = add_noise(test, noise, seed + 10 * i + 1)
             cases.append(
                 Case(
                     suite,
                     name,
                     "hanzi",
                     noise,
-                    train,
-                    train_noisy,
-                    test,
-                    test_noisy,
+                    d.train_clean,
+                    d.train_noisy,
+                    d.test_clean[:keep],
+                    d.test_noisy[:keep],
                     paper_key=name,
                     signal_scale=scale,
                 )

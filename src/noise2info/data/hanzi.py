@@ -4,13 +4,16 @@ white on black, split 9:1 into train and test, with one of the paper's noise mod
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .. import io
+from ..errors import Noise2InfoError
 from .noise import NoiseModel, add_noise, normalised_noise_std
 
 CJK_FIRST = 0x4E00  # CJK Unified Ideographs
@@ -34,7 +37,7 @@ def find_cjk_font() -> Path:
         hits = sorted(glob.glob(pattern, recursive=True))
         if hits:
             return Path(hits[0])
-    raise FileNotFoundError(
+    raise Noise2InfoError(
         "no CJK font found on this system; pass one with --font (e.g. WenQuanYi Micro Hei or Noto Sans CJK)"
     )
 
@@ -52,7 +55,7 @@ def render_hanzi(font_path: str | Path, n_chars: int, size: int = 64) -> tuple[l
     try:
         font = ImageFont.truetype(str(font_path), int(size * 0.8))
     except OSError as err:
-        raise FileNotFoundError(f"{font_path}: cannot load font ({err})") from None
+        raise Noise2InfoError(f"{font_path}: cannot load font ({err})") from None
 
     def draw(ch: str) -> np.ndarray:
         im = Image.new("L", (size, size), 0)
@@ -73,8 +76,40 @@ def render_hanzi(font_path: str | Path, n_chars: int, size: int = 64) -> tuple[l
             if len(chars) == n_chars:
                 break
     if not chars:
-        raise ValueError(f"{font_path}: the font has no CJK ideographs")
+        raise Noise2InfoError(f"{font_path}: the font has no CJK ideographs")
     return chars, np.stack(images).astype(np.float32) / 255.0
+
+
+@functools.lru_cache(maxsize=2)
+def hanzi_split(font_path: str, n_chars: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Render ``n_chars`` characters and split them 9:1 (seeded): ``(train, test)`` clean
+    stacks, each in character order."""
+    _, images = render_hanzi(font_path, n_chars)
+    order = np.random.default_rng(seed).permutation(len(images))
+    n_test = max(1, round(len(images) * 0.1))
+    return images[np.sort(order[n_test:])], images[np.sort(order[:n_test])]
+
+
+@dataclass
+class HanziData:
+    """Clean and noisy Hanzi, train and test, as lists of float64 ``(64, 64)`` images."""
+
+    train_clean: list[np.ndarray]
+    train_noisy: list[np.ndarray]
+    test_clean: list[np.ndarray]
+    test_noisy: list[np.ndarray]
+
+
+def hanzi_data(font_path, n_chars: int, noise: NoiseModel, seed: int = 0) -> HanziData:
+    """The Hanzi split with ``noise`` added (train noise from ``seed``, test from ``seed + 1``).
+
+    ``noise2info data hanzi`` and the benchmark suites both use this, so the same noise model,
+    character count and seed give the same data.
+    """
+    train, test = hanzi_split(str(font_path), n_chars, seed)
+    train = [t.astype(np.float64) for t in train]
+    test = [t.astype(np.float64) for t in test]
+    return HanziData(train, add_noise(train, noise, seed), test, add_noise(test, noise, seed + 1))
 
 
 def make_hanzi_dataset(
@@ -83,26 +118,21 @@ def make_hanzi_dataset(
     noise: NoiseModel,
     *,
     n_chars: int = 13029,
-    test_fraction: float = 0.1,
     seed: int = 0,
 ) -> dict:
-    """Render, split (seeded) and add noise; write ``{train,test}_{clean,noisy}.tif`` and
+    """Write :func:`hanzi_data` as ``{train,test}_{clean,noisy}.tif`` (float32 stacks) and
     ``meta.json`` into ``out_dir``. Returns the metadata."""
-    chars, clean = render_hanzi(font_path, n_chars)
-    order = np.random.default_rng(seed).permutation(len(chars))
-    n_test = max(1, round(len(chars) * test_fraction))
-    splits = {"test": order[:n_test], "train": order[n_test:]}
+    data = hanzi_data(font_path, n_chars, noise, seed)
     out = Path(out_dir)
     meta = {
         "font": Path(font_path).name,
-        "chars": len(chars),
+        "chars": len(data.train_clean) + len(data.test_clean),
         "noise": noise.__dict__,
         "noise_description": noise.describe(),
         "seed": seed,
     }
-    for i, (name, idx) in enumerate(splits.items()):
-        y = list(clean[np.sort(idx)])
-        x = add_noise(y, noise, seed + 1 + i)
+    for name in ("train", "test"):
+        y, x = getattr(data, f"{name}_clean"), getattr(data, f"{name}_noisy")
         io.write_image(out / f"{name}_clean.tif", np.stack(y).astype(np.float32))
         io.write_image(out / f"{name}_noisy.tif", np.stack(x).astype(np.float32))
         meta[f"{name}_count"] = len(y)

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from ..errors import ImageError
+
 # Images larger than this are summed slab by slab, so their statistics never need a
 # float64 copy of the whole image (memory-mapped and Zarr inputs included).
 SLAB_BYTES = 64 * 2**20
@@ -24,12 +26,12 @@ def channel_stats(image) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     mean, std : np.ndarray
-        float64, shape ``(C, 1, ..., 1)``. A constant channel has std 0 and gets 1 instead,
-        so normalising it gives zeros rather than NaN.
+        float64, shape ``(C, 1, ..., 1)``. A constant channel has std 0 (and
+        :func:`normalise` maps it to zeros rather than NaN).
 
     Raises
     ------
-    ValueError
+    ImageError
         If the image holds NaN or Inf.
     """
     shape = tuple(image.shape)
@@ -52,9 +54,8 @@ def channel_stats(image) -> tuple[np.ndarray, np.ndarray]:
             m2 = m2 + k_m2 + delta**2 * n * k / (n + k)
         n += k
     if not (np.isfinite(mean).all() and np.isfinite(m2).all()):
-        raise ValueError("image contains NaN or Inf pixels")
+        raise ImageError("image contains NaN or Inf pixels")
     std = np.sqrt(m2 / n)
-    std = np.where(std > 0, std, 1.0)
     expand = (channels,) + (1,) * len(spatial)
     return mean.reshape(expand), std.reshape(expand)
 
@@ -73,20 +74,25 @@ def normalise(sample, mean=None, std=None) -> tuple[np.ndarray, np.ndarray, np.n
     Returns
     -------
     normed, mean, std : np.ndarray
-        ``normed = (sample - mean) / std`` as float32, with the statistics used.
+        ``normed = (sample - mean) / std`` as float32 (a constant channel, std 0, is divided
+        by 1), with the statistics used.
     """
     if mean is None or std is None:
         mean, std = channel_stats(sample)
     x = np.array(sample, dtype=np.float64)  # a copy: worked on in place below
     # In place, to keep the peak memory of large crops low.
     x -= mean
-    x /= std
+    x /= _safe(std)
     return x.astype(np.float32), mean, std
 
 
 def denormalise(normed: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
     """Undo :func:`normalise` (float64 result)."""
     out = np.array(normed, dtype=np.float64)
-    out *= std
+    out *= _safe(std)
     out += mean
     return out
+
+
+def _safe(std: np.ndarray) -> np.ndarray:
+    return np.where(std > 0, std, 1.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ImageError
 from .normalisation import channel_stats, normalise
 
 
@@ -17,10 +18,17 @@ def _pad_to(img, size: int):
     return np.pad(np.asarray(img), pads, mode="reflect") if any(p for _, p in pads) else img
 
 
-def augment(patch: np.ndarray, k: int, flip: bool) -> np.ndarray:
-    """Rotate the last two axes of ``(C, *spatial)`` by ``k`` quarter turns, then flip."""
-    patch = np.rot90(patch, k, axes=(-2, -1))
-    return patch[..., ::-1] if flip else patch
+def dihedral(x: np.ndarray, k: int, flip: bool) -> np.ndarray:
+    """Rotate the last two axes by ``k`` quarter turns, then flip the last one: one of the 8
+    symmetries of the square (training augmentation and test-time augmentation)."""
+    x = np.rot90(x, k, axes=(-2, -1))
+    return x[..., ::-1] if flip else x
+
+
+def undo_dihedral(x: np.ndarray, k: int, flip: bool) -> np.ndarray:
+    """The inverse of :func:`dihedral`."""
+    x = x[..., ::-1] if flip else x
+    return np.rot90(x, -k, axes=(-2, -1))
 
 
 class PatchSampler:
@@ -47,7 +55,7 @@ class PatchSampler:
 
     def __init__(self, images, patch_size: int, seed=0, augment: bool = True, targets=None, stats=None):
         if not images:
-            raise ValueError("no images to sample patches from")
+            raise ImageError("no images to sample patches from")
         self.stats = list(stats) if stats is not None else [channel_stats(im) for im in images]
         self.images = [_pad_to(im, patch_size) for im in images]
         self.targets = None if targets is None else [_pad_to(t, patch_size) for t in targets]
@@ -68,8 +76,8 @@ class PatchSampler:
         target = None if self.targets is None else normalise(self.targets[i][window], mean, std)[0]
         if self.augment:
             k, flip = int(rng.integers(4)), bool(rng.integers(2))
-            patch = augment(patch, k, flip)
-            target = None if target is None else augment(target, k, flip)
+            patch = dihedral(patch, k, flip)
+            target = None if target is None else dihedral(target, k, flip)
         return patch, target
 
     def sample(self, batch_size: int, step: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:

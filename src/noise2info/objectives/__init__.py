@@ -1,34 +1,20 @@
-"""Training objectives behind one interface (see :mod:`.base`)."""
+"""Training objectives behind one interface (see :mod:`.base`); each method's settings class
+(:mod:`noise2info.config`) builds its objective."""
 
-from .base import Batch, Objective
+from .base import Batch, Objective, SigmaSchedule, make_batch
 from .blindspot import BlindSpot
+from .noise2info import Noise2Info
 from .noise2same import Noise2Same, reconstruction_and_invariance
 from .supervised import Supervised
-
-
-def make_objective(method: str, sigma: float = 1.0) -> Objective:
-    """The objective a training method minimises.
-
-    ``noise2info`` starts Noise2Same at sigma_loss = 1 (the trainer lowers it);
-    ``noise2same`` keeps ``sigma`` fixed.
-    """
-    if method == "noise2info":
-        return Noise2Same(1.0)
-    if method == "noise2same":
-        return Noise2Same(sigma)
-    if method == "noise2self":
-        return BlindSpot()
-    if method == "supervised":
-        return Supervised()
-    raise ValueError(f"unknown method {method!r}")
-
 
 __all__ = [
     "Batch",
     "BlindSpot",
+    "Noise2Info",
     "Noise2Same",
     "Objective",
+    "SigmaSchedule",
     "Supervised",
-    "make_objective",
+    "make_batch",
     "reconstruction_and_invariance",
 ]

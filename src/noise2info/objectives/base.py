@@ -2,14 +2,16 @@
 
 Every objective is a small class whose ``__call__`` takes the network and a
 :class:`Batch` and returns a dict of scalar tensors with at least ``"loss"`` (the value to
-minimise); the other entries are logged under their own names. A new objective is one new
-file that subclasses :class:`Objective`.
+minimise); the other entries are logged under their own names. Class attributes say what the
+objective needs, so the trainer asks instead of comparing method names. A new objective is
+one new file that subclasses :class:`Objective` (see docs/adding-a-method.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -18,14 +20,40 @@ from torch import nn
 class Batch:
     """One training batch, all tensors ``(B, C, *spatial)`` on the same device.
 
-    ``noisy`` is X, ``masked`` is X with the pixels in ``mask`` (J) replaced, ``clean`` is Y
-    when it is known (supervised benchmarks only).
+    ``noisy`` is X, ``masked`` is X with the pixels in ``mask`` (J) replaced (None for an
+    objective without masks), ``clean`` is Y when it is known (supervised benchmarks only).
     """
 
     noisy: torch.Tensor
-    masked: torch.Tensor
-    mask: torch.Tensor
+    masked: torch.Tensor | None = None
+    mask: torch.Tensor | None = None
     clean: torch.Tensor | None = None
+
+
+@dataclass(frozen=True)
+class SigmaSchedule:
+    """Noise2Info's alternation (Algorithm 2): a sigma round of k_u estimation batches after
+    every k_t training steps, E_l from k_mc Monte-Carlo draws."""
+
+    k_t: int
+    k_u: int
+    k_mc: int
+
+
+def to_device(array, device: torch.device) -> torch.Tensor:
+    t = array if isinstance(array, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(array))
+    if device.type == "cuda":  # pinned host memory: the copy overlaps with GPU work
+        return (t if t.is_pinned() else t.pin_memory()).to(device, non_blocking=True)
+    return t.to(device)
+
+
+def make_batch(noisy, clean, masker, device: torch.device) -> Batch:
+    """A :class:`Batch` on ``device``; masked by ``masker`` (a :class:`~noise2info.masking.Masker`)
+    unless it is None."""
+    x = to_device(noisy, device)
+    y = None if clean is None else to_device(clean, device)
+    masked, mask = masker(x) if masker is not None else (None, None)
+    return Batch(noisy=x, masked=masked, mask=mask, clean=y)
 
 
 def predict_fp32(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -34,9 +62,25 @@ def predict_fp32(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 class Objective:
-    """Base class: subclasses implement ``__call__(model, batch) -> dict[str, Tensor]``."""
+    """Base class: subclasses implement ``__call__(model, batch) -> dict[str, Tensor]``.
+
+    Attributes
+    ----------
+    needs_clean : bool
+        Batches must carry clean targets (supervised training).
+    needs_mask : bool
+        Batches must carry a masked copy of the input.
+    sigma_schedule : SigmaSchedule or None
+        When set, the trainer runs sigma rounds on this schedule and lowers ``sigma_loss``.
+    sigma_loss : float or None
+        The noise-std weight of the loss, for objectives that have one.
+    """
 
     name: str = "objective"
+    needs_clean: bool = False
+    needs_mask: bool = True
+    sigma_schedule: SigmaSchedule | None = None
+    sigma_loss: float | None = None
 
     def __call__(self, model: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:
         raise NotImplementedError

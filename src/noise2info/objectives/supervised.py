@@ -12,9 +12,11 @@ class Supervised(Objective):
     """loss = mean over all pixels of (F(X) - Y)^2; needs ``batch.clean``."""
 
     name = "supervised"
+    needs_clean = True
+    needs_mask = False
 
     def __call__(self, model: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:
-        if batch.clean is None:
+        if batch.clean is None:  # the trainer checks first; this guards direct calls
             raise ValueError("the supervised objective needs clean targets")
         loss = torch.mean((predict_fp32(model, batch.noisy) - batch.clean) ** 2)
         return {"loss": loss}

@@ -1,19 +1,21 @@
+"""The run folder: written whole by save_run, read back whole by load_run, never executing code."""
+
 import json
 
 import numpy as np
 import pytest
 import torch
 
-from helpers import noisy_set
-from noise2info import load, make_config, save_run, train
-from noise2info.checkpoint import ModelFileError, load_model
+from helpers import noisy_set, tiny_config
+from noise2info import ModelFileError, load_run, save_run, train
 from noise2info.prediction import denoise
+from noise2info.run import load_model
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     _, noisy = noisy_set()
-    cfg = make_config(preset="tiny", steps=6, batch_size=2, patch_size=16, k_t=3, k_u=1, log_every=2)
+    cfg = tiny_config(log_every=2)
     result = train(noisy, cfg, progress=False)
     d = save_run(result, tmp_path_factory.mktemp("run") / "run")
     return d, result, noisy
@@ -26,14 +28,40 @@ def test_run_directory_contents(run_dir):
     assert [r["step"] for r in history["steps"]] == [2, 4, 6]
     assert [r["step"] for r in history["sigma_rounds"]] == [3, 6]
     assert all({"sigma_star", "sigma_loss"} <= set(r) for r in history["sigma_rounds"])
-    assert history["sigma_loss"] == result.sigma_loss
+    assert history["sigma_loss"] == result.sigma_loss == history["sigma_rounds"][-1]["sigma_loss"]
+    assert history["sigma"] == result.sigma
 
 
-def test_save_load_round_trip_gives_identical_predictions(run_dir):
+def test_load_run_reads_back_everything_save_run_wrote(run_dir):
     d, result, noisy = run_dir
-    model, config = load(d, device="cpu")
-    assert config == result.config
-    np.testing.assert_array_equal(denoise(model, noisy[0]), denoise(result.model, noisy[0]))
+    run = load_run(d, device="cpu")
+    assert run.config == result.config
+    assert run.history["steps"] == result.history.steps
+    assert run.history["sigma_rounds"] == result.history.sigma_rounds
+    assert run.sigma_loss == result.sigma_loss and run.sigma == result.sigma is not None
+    np.testing.assert_array_equal(denoise(run.model, noisy[0]), denoise(result.model, noisy[0]))
+
+
+def test_config_json_holds_the_resolved_schedule(run_dir):
+    d, result, _ = run_dir
+    saved = json.loads((d / "config.json").read_text())
+    assert (saved["method"]["k_t"], saved["method"]["k_u"]) == (3, 1)
+    assert saved["training"]["lr_decay_every"] == 2  # round(steps / 3), a number, not null
+
+
+def test_a_version_1_run_folder_still_loads(run_dir, tmp_path):
+    d, result, noisy = run_dir
+    old = json.loads((d / "config.json").read_text())
+    method = old.pop("method")
+    old["version"] = 1
+    old["masking"] = method.pop("masking")
+    old["training"].update(method="noise2info", sigma=1.0, k_t=None, k_u=None, k_mc=10)
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    (tmp_path / "model.safetensors").write_bytes((d / "model.safetensors").read_bytes())
+    run = load_run(tmp_path, device="cpu")
+    assert run.config.method.name == "noise2info" and run.config.masking == result.config.masking
+    assert run.history == {"steps": [], "sigma_rounds": []} and run.sigma is None
+    np.testing.assert_array_equal(denoise(run.model, noisy[0]), denoise(result.model, noisy[0]))
 
 
 def test_truncated_weights_are_refused(run_dir, tmp_path):
