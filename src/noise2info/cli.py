@@ -114,19 +114,9 @@ SETTING_NAMES = frozenset(s.name for s in settings())
 @click.option(
     "--resume", is_flag=True, help="Continue the interrupted run in --out; options given must match it."
 )
+@click.option("--nproc", type=click.IntRange(min=1), default=1, help="Processes (DDP): GPUs, or CPU workers.")
 @click.option(
-    "--nproc",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes (DistributedDataParallel): GPUs to use, or CPU workers. See also torchrun.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="DataLoader processes drawing patches ahead of the network (same result for any number).",
+    "--workers", type=click.IntRange(min=0), default=0, help="DataLoader processes drawing patches."
 )
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
