@@ -177,8 +177,14 @@ class SupervisedMethod(MethodConfig):
         return Supervised()
 
 
+# Every method's settings class, once: the CLI's --method choices and config.json follow.
 Method = Annotated[
-    Union[Noise2InfoMethod, Noise2SameMethod, Noise2SelfMethod, SupervisedMethod],  # noqa: UP007
+    Union[  # noqa: UP007
+        Noise2InfoMethod,
+        Noise2SameMethod,
+        Noise2SelfMethod,
+        SupervisedMethod,
+    ],
     Field(discriminator="name"),
 ]
 METHODS: dict[str, type[MethodConfig]] = {
