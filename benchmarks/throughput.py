@@ -36,7 +36,8 @@ from noise2info.training import Trainer
 def train_rate(
     images, method: str, steps: int, k_t: int, k_u: int, batch: int, device: str, workers: int = 0
 ) -> float:
-    cfg = make_config(preset="cpu", method=method, steps=steps, batch_size=batch, k_t=k_t, k_u=k_u, seed=0)
+    rounds = {"k_t": k_t, "k_u": k_u} if method == "noise2info" else {}  # noise2same has no rounds
+    cfg = make_config(preset="cpu", method=method, steps=steps, batch_size=batch, seed=0, **rounds)
     trainer = Trainer(images, cfg, device=device, workers=workers)
     trainer.step()  # warm-up (allocations, kernels) outside the timing
     trainer.steps_done = 0

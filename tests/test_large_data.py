@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import noisy_set
+from helpers import noisy_set, small_model
 from noise2info import api, io, make_config
 from noise2info.data import normalisation
-from noise2info.models import build_model
 from noise2info.run import save_model
 from noise2info.training import Trainer
 
@@ -20,12 +19,7 @@ def _cfg(**kw):
 
 
 def _model(dims=2):
-    torch.manual_seed(0)
-    model = build_model(make_config(preset="tiny", dims=dims).model)
-    model.train()
-    with torch.no_grad():  # non-trivial BN statistics, as after training
-        model(torch.randn(2, 1, *(16,) * dims))
-    return model.eval()
+    return small_model(dims=dims)  # the tiny preset's network
 
 
 def test_training_on_a_memory_mapped_stack_reads_lazily_and_equals_in_memory(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from helpers import noisy_set, tiny_config, tiny_train_args
-from noise2info import ModelFileError, io
+from noise2info import ModelFileError, Noise2InfoError, io
 from noise2info.run import load_checkpoint
 from noise2info.training import Trainer, TrainingError, TrainingInterrupted
 
@@ -51,7 +51,7 @@ def test_resume_refuses_other_config_data_or_processes_before_restoring_anything
     ckpt = tmp_path / "c.safetensors"
     Trainer(noisy, _cfg(steps=3)).run(progress=False, checkpoint=ckpt)
     refused = [
-        (Trainer(noisy, _cfg(steps=3, seed=4)), {}, "different configuration"),
+        (Trainer(noisy, _cfg(steps=3, seed=4)), {}, "other settings .training.seed: 3 -> 4"),
         (Trainer([n * 2 for n in noisy], _cfg(steps=3)), {}, "different images"),
         (Trainer(noisy, _cfg(steps=3)), {"world_size": 2}, "written by 2 process"),
     ]
@@ -59,7 +59,7 @@ def test_resume_refuses_other_config_data_or_processes_before_restoring_anything
         before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
         state = load_checkpoint(ckpt)
         state.meta.update(change)
-        with pytest.raises(ModelFileError, match=message):
+        with pytest.raises(Noise2InfoError, match=message):
             trainer.load_state(state)
         assert trainer.steps_done == 0 and trainer.optimiser.state_dict()["state"] == {}
         assert all(torch.equal(v, trainer.model.state_dict()[k]) for k, v in before.items())

@@ -14,13 +14,13 @@ import torch.distributed as dist
 from tqdm.auto import tqdm
 
 from . import io
-from .config import Config, MaskingConfig, config_diff
+from .config import Config, MaskingConfig
 from .data import PatchSampler, channel_stats
-from .errors import ConfigError, ImageError, ModelFileError
+from .errors import ImageError, ModelFileError
 from .masking import Masker
 from .models import UNet
 from .prediction import denoise
-from .run import CHECKPOINT, Run, holds_run, load_config, load_run, save_config, save_run
+from .run import CHECKPOINT, Run, holds_run, load_run, save_config, save_run
 from .runtime import flush_denormals, rank_and_world
 from .sigma import estimation_batches, sigma_round
 from .training import Trainer, TrainingInterrupted, TrainResult
@@ -124,18 +124,15 @@ def train_files(
     channels = io.check_samples(images, config.model.dims, names=names)
     config = config.model_copy(update={"model": config.model.model_copy(update={"channels": channels})})
     ckpt = run_dir / CHECKPOINT
-    if resume:
-        if not ckpt.is_file():
-            raise ModelFileError(f"{run_dir}: nothing to resume (no {CHECKPOINT})")
-        diff = config_diff(load_config(run_dir), config)
-        if diff:
-            raise ConfigError(f"{run_dir} was trained with other settings ({'; '.join(diff)})")
-    elif holds_run(run_dir):
+    if resume and not ckpt.is_file():
+        raise ModelFileError(f"{run_dir}: nothing to resume (no {CHECKPOINT})")
+    if not resume and holds_run(run_dir):
         raise ModelFileError(
             f"{run_dir} already holds a run; continue it with --resume or choose a new --out"
         )
 
-    # Built (and a checkpoint checked) before anything is written.
+    # Built, and a checkpoint checked against the config, data and processes (the one resume
+    # check), before anything is written.
     trainer = Trainer(images, config, device=device, stats=stats, workers=workers, names=names)
     if resume:
         trainer.resume(ckpt)

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from . import api
+from . import api, run
 from .config import Config, explain, make_config, settings, updated
 from .errors import Noise2InfoError
 from .run import load_config
@@ -174,7 +174,7 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
             f"noise std (normalised units): sigma {result.sigma:.4f} "
             f"(bound sigma_loss {result.sigma_loss:.4f})"
         )
-    lines.append(f"wrote {run_dir}/model.safetensors, config.json, history.json, curves.png")
+    lines.append(f"wrote {run_dir}/{', '.join(run.RUN_FILES)}")
     _emit(summary, opts["as_json"], lines)
 
 

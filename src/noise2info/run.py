@@ -26,6 +26,7 @@ WEIGHTS = "model.safetensors"
 HISTORY = "history.json"
 CURVES = "curves.png"
 CHECKPOINT = "checkpoint.safetensors"
+RUN_FILES = (WEIGHTS, CONFIG, HISTORY, CURVES)  # what a finished run holds
 
 
 @dataclass

@@ -9,13 +9,15 @@ from contextlib import contextmanager
 import torch
 import torch.distributed as dist
 
+from .errors import ConfigError
+
 
 def resolve_device(device: str = "auto") -> torch.device:
     """``'auto'`` picks CUDA when available, else the CPU."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for but no CUDA GPU is available")
+        raise ConfigError("--device cuda was asked for but no CUDA GPU is available")
     return torch.device(device)
 
 

@@ -23,7 +23,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
-from .config import Config, MaskingConfig
+from .config import Config, MaskingConfig, config_diff
 from .data import PatchSampler, channel_stats
 from .data.loader import training_batches
 from .errors import ConfigError, ImageError, ModelFileError, Noise2InfoWarning
@@ -294,9 +294,10 @@ class Trainer:
         """Refuse a state written with another configuration, other data or another number
         of processes, before anything is restored."""
         meta = state.meta
-        if meta["config"] != self.config.model_dump(mode="json"):
-            raise ModelFileError(
-                "the checkpoint was written with a different configuration; "
+        diff = config_diff(Config.model_validate(meta["config"]), self.config)
+        if diff:
+            raise ConfigError(
+                f"the run was trained with other settings ({'; '.join(diff)}); "
                 "resume with the same options or start a new run directory"
             )
         if meta["fingerprint"] != self.fingerprint:

@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from ..errors import ConfigError
 from .budgets import BUDGETS
 from .methods import METHODS, run_method
 from .metrics import mean_scores
@@ -32,14 +33,14 @@ def run_suite(
     Returns the results as a dict (the same content as ``results.json``).
     """
     if suite not in SUITES:
-        raise ValueError(f"unknown suite {suite!r}; choose one of {', '.join(SUITES)}")
+        raise ConfigError(f"unknown suite {suite!r}; choose one of {', '.join(SUITES)}")
     if budget not in BUDGETS:
-        raise ValueError(f"unknown budget {budget!r}; choose one of {', '.join(BUDGETS)}")
+        raise ConfigError(f"unknown budget {budget!r}; choose one of {', '.join(BUDGETS)}")
     b = BUDGETS[budget]
     chosen = [m for m in METHODS if methods is None or m.name in methods]
     if methods is not None and len(chosen) != len(set(methods)):
         unknown = set(methods) - {m.name for m in METHODS}
-        raise ValueError(f"unknown method(s) {sorted(unknown)}; known: {[m.name for m in METHODS]}")
+        raise ConfigError(f"unknown method(s) {sorted(unknown)}; known: {[m.name for m in METHODS]}")
     t_start = time.perf_counter()
     cases = SUITES[suite](b, Path(data_root), Path(font) if font else None, seed)
     results = {

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ConfigError
+
 
 @dataclass(frozen=True)
 class NoiseModel:
@@ -28,7 +30,7 @@ class NoiseModel:
 
     def __post_init__(self):
         if self.kind not in ("gaussian", "hanzi", "poisson-gaussian", "pepper"):
-            raise ValueError(f"unknown noise model {self.kind!r}")
+            raise ConfigError(f"unknown noise model {self.kind!r}")
 
     def apply(self, clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Noisy version of ``clean`` (float64), drawn from ``rng``."""
