@@ -12,9 +12,6 @@ from noise2info import io
 TINY = tiny_train_args(steps=3, k_t=2)
 
 
-_cli = cli
-
-
 def _good(folder, n=2, shape=(24, 20)):
     rng = np.random.default_rng(0)
     for i in range(n):
@@ -25,7 +22,7 @@ def _good(folder, n=2, shape=(24, 20)):
 def grey_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("badinput")
     _good(root / "in")
-    res = _cli("train", root / "in", "--out", root / "run", *TINY)
+    res = cli("train", root / "in", "--out", root / "run", *TINY)
     assert res.exit_code == 0, res.output
     return root / "run"
 
@@ -60,7 +57,7 @@ def _bad_file(folder, kind):
 def test_bad_training_file(tmp_path, kind):
     _good(tmp_path / "in")
     name, message = _bad_file(tmp_path / "in", kind)
-    res = _cli("train", tmp_path / "in", tmp_path / "in" / name, "--out", tmp_path / "run", *TINY)
+    res = cli("train", tmp_path / "in", tmp_path / "in" / name, "--out", tmp_path / "run", *TINY)
     assert res.exit_code == 2
     assert name in res.output and message in res.output and "Traceback" not in res.output
     assert len(res.output.strip().splitlines()) == 1
@@ -71,14 +68,14 @@ def test_bad_training_file(tmp_path, kind):
 def test_bad_file_to_denoise(tmp_path, grey_run, kind):
     (tmp_path / "in").mkdir()
     name, message = _bad_file(tmp_path / "in", kind)
-    res = _cli("denoise", grey_run, tmp_path / "in" / name, "--out", tmp_path / "out", "--quiet")
+    res = cli("denoise", grey_run, tmp_path / "in" / name, "--out", tmp_path / "out", "--quiet")
     assert res.exit_code == 2 and name in res.output and message in res.output
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
 def test_empty_input_set(tmp_path):
     (tmp_path / "empty").mkdir()
-    res = _cli("train", tmp_path / "empty", "--out", tmp_path / "run", *TINY)
+    res = cli("train", tmp_path / "empty", "--out", tmp_path / "run", *TINY)
     assert res.exit_code == 2 and "no images found" in res.output
     assert not (tmp_path / "run").exists()
 
@@ -86,7 +83,7 @@ def test_empty_input_set(tmp_path):
 def test_mixed_channel_counts(tmp_path):
     _good(tmp_path / "in", n=1)
     io.write_image(tmp_path / "in" / "rgb.png", np.zeros((24, 20, 3), np.uint8))
-    res = _cli("train", tmp_path / "in", "--out", tmp_path / "run", *TINY)
+    res = cli("train", tmp_path / "in", "--out", tmp_path / "run", *TINY)
     assert res.exit_code == 2 and "mixed channel counts (good0.png: 1, rgb.png: 3)" in res.output
     assert not (tmp_path / "run").exists()
 
@@ -94,18 +91,18 @@ def test_mixed_channel_counts(tmp_path):
 def test_mixed_2d_and_3d_for_a_3d_model(tmp_path):
     io.write_image(tmp_path / "in" / "vol.tif", np.zeros((8, 16, 16), np.float32))
     io.write_image(tmp_path / "in" / "flat.png", np.zeros((16, 16), np.uint8))
-    res = _cli("train", tmp_path / "in", "--out", tmp_path / "run", "--dims", "3", *TINY)
+    res = cli("train", tmp_path / "in", "--out", tmp_path / "run", "--dims", "3", *TINY)
     assert res.exit_code == 2 and "flat.png" in res.output and "fewer than 3 spatial axes" in res.output
 
 
 def test_constant_and_tiny_images_train_and_denoise(tmp_path):
     io.write_image(tmp_path / "in" / "flat.tif", np.full((10, 12), 7.0, np.float32))  # std 0, < patch
     io.write_image(tmp_path / "in" / "small.png", np.arange(90, dtype=np.uint8).reshape(9, 10))
-    res = _cli("train", tmp_path / "in", "--out", tmp_path / "run", *TINY, "--json")
+    res = cli("train", tmp_path / "in", "--out", tmp_path / "run", *TINY, "--json")
     assert res.exit_code == 0, res.output
     assert "noise2info: warning: flat.tif is constant" in res.output
     assert np.isfinite(last_json(res)["loss"])
-    res = _cli("denoise", tmp_path / "run", tmp_path / "in", "--out", tmp_path / "out", "--quiet")
+    res = cli("denoise", tmp_path / "run", tmp_path / "in", "--out", tmp_path / "out", "--quiet")
     assert res.exit_code == 0, res.output
     assert np.isfinite(io.read_image(tmp_path / "out" / "flat.tif")).all()
 
@@ -113,7 +110,7 @@ def test_constant_and_tiny_images_train_and_denoise(tmp_path):
 def test_all_constant_images_are_refused(tmp_path):
     io.write_image(tmp_path / "in" / "a.tif", np.full((20, 20), 7.0, np.float32))
     io.write_image(tmp_path / "in" / "b.png", np.zeros((20, 20), np.uint8))
-    res = _cli("train", tmp_path / "in", "--out", tmp_path / "run", *TINY)
+    res = cli("train", tmp_path / "in", "--out", tmp_path / "run", *TINY)
     assert res.exit_code == 2 and "every training image is constant (a.tif, b.png)" in res.output
     assert not (tmp_path / "run").exists()
 
@@ -122,7 +119,7 @@ def test_bmp_and_pgm_images_are_read_and_written_in_their_format(tmp_path, grey_
     rng = np.random.default_rng(1)
     io.write_image(tmp_path / "in" / "a.bmp", rng.integers(0, 255, (24, 20), dtype=np.uint8))
     io.write_image(tmp_path / "in" / "b.pgm", rng.integers(0, 255, (24, 20), dtype=np.uint8))
-    res = _cli("denoise", grey_run, tmp_path / "in", "--out", tmp_path / "out", "--quiet")
+    res = cli("denoise", grey_run, tmp_path / "in", "--out", tmp_path / "out", "--quiet")
     assert res.exit_code == 0, res.output
     for name in ("a.bmp", "b.pgm"):
         out = io.read_image(tmp_path / "out" / name)
@@ -132,13 +129,13 @@ def test_bmp_and_pgm_images_are_read_and_written_in_their_format(tmp_path, grey_
 
 def test_denoise_with_wrong_channels_or_dims(tmp_path, grey_run):
     io.write_image(tmp_path / "in" / "rgb.png", np.zeros((24, 20, 3), np.uint8))
-    res = _cli("denoise", grey_run, tmp_path / "in" / "rgb.png", "--out", tmp_path / "out", "--quiet")
+    res = cli("denoise", grey_run, tmp_path / "in" / "rgb.png", "--out", tmp_path / "out", "--quiet")
     assert res.exit_code == 2 and "rgb.png: 3 channel(s), but the model was trained on 1" in res.output
     assert not (tmp_path / "out" / "rgb.png").exists()
     cfg = json.loads((grey_run / "config.json").read_text())
     assert cfg["model"]["dims"] == 2
     io.write_image(tmp_path / "in" / "line.npy", np.zeros(20, np.float32))
-    res = _cli("denoise", grey_run, tmp_path / "in" / "line.npy", "--out", tmp_path / "out", "--quiet")
+    res = cli("denoise", grey_run, tmp_path / "in" / "line.npy", "--out", tmp_path / "out", "--quiet")
     assert res.exit_code == 2 and "line.npy" in res.output and "spatial axes" in res.output
 
 
@@ -150,14 +147,14 @@ def test_model_from_a_newer_version_is_refused(tmp_path, grey_run):
     (run / "config.json").write_text(json.dumps(cfg))
     (run / "model.safetensors").write_bytes((grey_run / "model.safetensors").read_bytes())
     _good(tmp_path / "in", n=1)
-    res = _cli("denoise", run, tmp_path / "in", "--out", tmp_path / "out", "--quiet")
+    res = cli("denoise", run, tmp_path / "in", "--out", tmp_path / "out", "--quiet")
     assert res.exit_code == 2 and "newer than this noise2info" in res.output
 
 
 def test_denoise_never_writes_over_an_input(tmp_path, grey_run):
     _good(tmp_path / "in", n=1)
     before = (tmp_path / "in" / "good0.png").read_bytes()
-    res = _cli("denoise", grey_run, tmp_path / "in" / "good0.png", "--out", tmp_path / "in", "--quiet")
+    res = cli("denoise", grey_run, tmp_path / "in" / "good0.png", "--out", tmp_path / "in", "--quiet")
     assert res.exit_code == 2 and "overwrite" in res.output
     assert (tmp_path / "in" / "good0.png").read_bytes() == before
 
@@ -172,7 +169,7 @@ def test_internal_errors_exit_1_in_one_line(tmp_path, grey_run, monkeypatch, err
         raise error("something deep broke")
 
     monkeypatch.setattr(api, "denoise_files", broken)
-    res = _cli("denoise", grey_run, tmp_path, "--out", tmp_path / "out")
+    res = cli("denoise", grey_run, tmp_path, "--out", tmp_path / "out")
     assert res.exit_code == 1
     assert f"internal error ({error.__name__}: something deep broke)" in res.output
     assert "Traceback" not in res.output

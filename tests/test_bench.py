@@ -4,11 +4,10 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
+from helpers import cli
 from noise2info.bench.methods import METHODS
 from noise2info.bench.report import paper_psnr, verdicts
-from noise2info.cli import main
 from noise2info.data.hanzi import render_hanzi
 from noise2info.data.noise import NoiseModel, add_noise, normalised_noise_std
 
@@ -20,9 +19,8 @@ SUITE_CASES = {"bsd68": 1, "set12": 1, "hanzi": 1, "hanzi-gauss": 4, "hanzi-othe
 def test_suite_quick_budget(suite, shared_data, tmp_path):
     font = shared_data.parent / "fonts" / "wqy-microhei.ttc"
     out = tmp_path / suite
-    res = CliRunner().invoke(
-        main,
-        [
+    res = cli(
+        *[
             "bench",
             suite,
             "--budget",
@@ -92,9 +90,7 @@ def test_render_hanzi(shared_data):
 
 def test_data_hanzi_command(shared_data, tmp_path):
     font = shared_data.parent / "fonts" / "wqy-microhei.ttc"
-    res = CliRunner().invoke(
-        main, ["data", "hanzi", "--out", str(tmp_path), "--font", str(font), "--chars", "30", "--json"]
-    )
+    res = cli(*["data", "hanzi", "--out", str(tmp_path), "--font", str(font), "--chars", "30", "--json"])
     assert res.exit_code == 0, res.output
     meta = json.loads(res.output.strip().splitlines()[-1])
     assert (meta["train_count"], meta["test_count"]) == (27, 3)
@@ -105,9 +101,7 @@ def test_data_hanzi_command(shared_data, tmp_path):
 
 
 def test_missing_font_is_a_clear_error(tmp_path):
-    res = CliRunner().invoke(
-        main, ["data", "hanzi", "--out", str(tmp_path), "--font", str(tmp_path / "no.ttf")]
-    )
+    res = cli(*["data", "hanzi", "--out", str(tmp_path), "--font", str(tmp_path / "no.ttf")])
     assert res.exit_code == 2 and "cannot load font" in res.output
 
 
@@ -127,7 +121,7 @@ def test_report_helpers():
 
 
 def test_data_bsd68_command(shared_data, tmp_path):
-    res = CliRunner().invoke(main, ["data", "bsd68", "--data", str(shared_data), "--out", str(tmp_path)])
+    res = cli(*["data", "bsd68", "--data", str(shared_data), "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     from noise2info import io
 

@@ -4,11 +4,9 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from helpers import cli, last_json, noisy_set, tiny_train_args
 from noise2info import io
-from noise2info.cli import main
 from noise2info.config import TrainingConfig
 
 TINY = tiny_train_args()
@@ -149,16 +147,14 @@ def test_train_3d_volume(data):
 def test_errors_are_one_line_with_exit_code_2(tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.png").write_bytes(b"")
-    res = CliRunner().invoke(main, args)
+    res = cli(*args)
     assert res.exit_code == 2
     assert message in res.output
     assert "Traceback" not in res.output
 
 
 def test_denoise_refuses_to_overwrite_inputs(data, run_dir):
-    res = CliRunner().invoke(
-        main, ["denoise", str(run_dir[0]), str(data / "in" / "im0.png"), "--out", str(data / "in")]
-    )
+    res = cli(*["denoise", str(run_dir[0]), str(data / "in" / "im0.png"), "--out", str(data / "in")])
     assert res.exit_code == 2 and "overwrite" in res.output
 
 
@@ -174,9 +170,8 @@ def test_demo_runs_end_to_end(tmp_path):
 
 
 def test_too_small_tile_says_what_to_use(data, run_dir):
-    res = CliRunner().invoke(
-        main,
-        [
+    res = cli(
+        *[
             "denoise",
             str(run_dir[0]),
             str(data / "in" / "im0.png"),

@@ -6,8 +6,6 @@ from noise2info import ImageError
 from noise2info.models import receptive_radius
 from noise2info.prediction import denoise, plan_tiles
 
-_model = small_model
-
 
 @pytest.mark.parametrize("size,tile,margin", [(100, 40, 8), (64, 64, 8), (96, 48, 12), (33, 16, 4)])
 def test_plan_tiles_covers_every_pixel_once_in_order(size, tile, margin):
@@ -30,7 +28,7 @@ def test_plan_tiles_rejects_too_small_tiles():
 
 
 def test_tiled_equals_untiled():
-    model = _model()
+    model = small_model()
     rng = np.random.default_rng(0)
     image = rng.normal(size=(1, 150, 130)) * 20 + 100
     whole = denoise(model, image, tile=None)
@@ -40,7 +38,7 @@ def test_tiled_equals_untiled():
 
 
 def test_tiled_equals_untiled_3d():
-    model = _model(dims=3, depth=1, base_features=4)
+    model = small_model(dims=3, depth=1, base_features=4)
     image = np.random.default_rng(1).normal(size=(1, 30, 34, 28)).astype(np.float32)
     whole = denoise(model, image)
     tiled = denoise(model, image, tile=2 * receptive_radius(model.config) + 6)
@@ -48,7 +46,7 @@ def test_tiled_equals_untiled_3d():
 
 
 def test_denoise_keeps_shape_units_and_handles_odd_sizes():
-    model = _model(channels=3)
+    model = small_model(channels=3)
     image = np.random.default_rng(2).uniform(1000, 2000, size=(3, 37, 51))
     out = denoise(model, image)
     assert out.shape == image.shape
@@ -56,7 +54,7 @@ def test_denoise_keeps_shape_units_and_handles_odd_sizes():
 
 
 def test_tta_averages_the_eight_dihedral_views():
-    model = _model()
+    model = small_model()
     image = np.random.default_rng(3).normal(size=(1, 40, 40))
     plain, tta = denoise(model, image), denoise(model, image, tta=True)
     assert tta.shape == image.shape and not np.allclose(plain, tta)
@@ -66,7 +64,7 @@ def test_tta_averages_the_eight_dihedral_views():
 
 
 def test_denoise_refuses_wrong_channels_or_dims():
-    model = _model()
+    model = small_model()
     with pytest.raises(ImageError, match="image: 3 channel"):
         denoise(model, np.zeros((3, 16, 16)))
     with pytest.raises(ImageError, match="2 spatial axes"):
@@ -74,7 +72,7 @@ def test_denoise_refuses_wrong_channels_or_dims():
 
 
 def test_constant_image_gives_finite_output():
-    out = denoise(_model(), np.full((1, 20, 20), 7.0))
+    out = denoise(small_model(), np.full((1, 20, 20), 7.0))
     assert np.isfinite(out).all()
 
 

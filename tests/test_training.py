@@ -24,6 +24,8 @@ def test_noise2info_lowers_sigma_loss_and_never_raises_it():
     values = [1.0] + [r["sigma_loss"] for r in rounds]
     assert all(b <= a for a, b in zip(values, values[1:], strict=False))
     assert result.sigma_loss < 1.0
+    stars = [r["sigma_star"] for r in rounds if r["sigma_star"] is not None]
+    assert result.sigma == min(stars) == result.sigma_loss  # the readout is the smallest sigma*
     # a round updates exactly when its estimate is below the sigma_loss it found
     for before, r in zip(values, rounds, strict=False):
         assert r["updated"] == (r["sigma_star"] is not None and r["sigma_star"] < before)

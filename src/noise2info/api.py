@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from . import io
 from .config import Config, MaskingConfig
 from .data import PatchSampler, channel_stats
-from .errors import ImageError, ModelFileError
+from .errors import ConfigError, ImageError, ModelFileError
 from .masking import Masker
 from .models import UNet
 from .prediction import denoise
@@ -281,6 +281,12 @@ def estimate_sigma(
     io.check_samples(images, net.config.dims, net.config.channels, names)
     batch_size = batch_size or (config.training.batch_size if config else 16)
     patch_size = patch_size or (config.training.patch_size if config else 64)
+    m = net.config.multiple
+    if patch_size % m or min(batches, batch_size, k_mc) < 1:
+        raise ConfigError(
+            f"patch_size ({patch_size}) must be a multiple of {m}, and batches ({batches}), "
+            f"batch_size ({batch_size}) and k_mc ({k_mc}) at least 1"
+        )
     masking = masking or (config.masking if config else None) or MaskingConfig()
     device = next(net.parameters()).device
     sampler_seed, masker_seed, mc_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(3))

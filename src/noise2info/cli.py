@@ -17,7 +17,10 @@ import click
 from pydantic import ValidationError
 
 from . import api, run
+from .bench import BUDGETS, SUITES
 from .config import Config, explain, make_config, settings, updated
+from .data.hanzi import ALL_CHARS
+from .data.noise import NOISE_KINDS
 from .errors import Noise2InfoError
 from .run import load_config
 from .runtime import init_distributed, keep_freed_memory, launched_by_torchrun, rank_and_world
@@ -305,15 +308,14 @@ def data():
     """Generate the benchmark datasets (seeded)."""
 
 
-NOISE_KINDS = ["hanzi", "gaussian", "poisson-gaussian", "pepper"]
-
-
 @data.command("hanzi")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
 @click.option(
     "--font", type=click.Path(dir_okay=False), default=None, help="A CJK font (default: a system one)."
 )
-@click.option("--chars", type=int, default=13029, show_default=True, help="Characters to render.")
+@click.option(
+    "--chars", type=click.IntRange(min=2), default=ALL_CHARS, show_default=True, help="Characters to render."
+)
 @click.option(
     "--noise",
     type=click.Choice(NOISE_KINDS),
@@ -379,8 +381,8 @@ def data_bsd68(out_dir, data_root, std, seed):
 
 
 @main.command()
-@click.argument("suite", type=click.Choice(["bsd68", "set12", "hanzi", "hanzi-gauss", "hanzi-other"]))
-@click.option("--budget", type=click.Choice(["quick", "cpu", "paper"]), default="quick", show_default=True)
+@click.argument("suite", type=click.Choice(list(SUITES)))
+@click.option("--budget", type=click.Choice(list(BUDGETS)), default="quick", show_default=True)
 @click.option(
     "--out",
     "out_dir",

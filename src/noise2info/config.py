@@ -27,6 +27,7 @@ from .errors import ConfigError
 
 CONFIG_VERSION = 2
 MIN_ESTIMATION_PATCHES = 256
+DEFAULT_PRESET = "cpu"
 
 # Network presets: ``paper`` is the reference set-up of method.md (depth 3, 96 features);
 # ``cpu`` trains usefully in minutes on two cores.
@@ -290,7 +291,9 @@ def explain(err: ValidationError) -> str:
         return first["msg"].removeprefix("Value error, ")
     if loc[:1] == ["method"] and len(loc) > 1 and loc[1] in METHODS:
         loc = [loc[0], *loc[2:]]  # 'method.noise2same.sigma' reads as 'method.sigma'
-    return f"invalid setting {'.'.join(loc)}: {first['msg']}"
+    flat = {where: alias for alias, where in _ALIASES.items()}
+    name = flat.get(tuple(loc[-2:]), loc[-1] if len(loc) > 1 else ".".join(loc))
+    return f"invalid setting {name} ({'.'.join(loc)}): {first['msg']}"
 
 
 # -- flat names: make_config, resume updates and the CLI options -----------------------------
@@ -312,7 +315,10 @@ def _where(name: str) -> tuple[str, str]:
     for section, cls in _SECTIONS.items():
         if name in cls.model_fields and section != "masking":
             return section, name
-    return "method", name
+    if any(name in cls.model_fields for cls in METHODS.values()):
+        return "method", name  # the chosen method's class says whether it takes it
+    known = ", ".join(s.name for s in settings())
+    raise ConfigError(f"unknown setting {name!r}; the settings are: {known}")
 
 
 def _apply(tree: dict, overrides: dict) -> dict:
@@ -345,6 +351,10 @@ def _validated(tree: dict) -> Config:
         raise ConfigError(explain(err)) from None
 
 
+def _default_method() -> str:
+    return Config.model_fields["method"].default_factory().name
+
+
 def make_config(**settings) -> Config:
     """A config from flat names, for users who do not want the nested tree.
 
@@ -369,13 +379,14 @@ def make_config(**settings) -> Config:
     >>> make_config(preset="tiny", steps=300, batch_size=4).method.k_t
     100
     """
-    settings = {"preset": "cpu", "method": "noise2info", **settings}
+    settings = {"preset": DEFAULT_PRESET, "method": _default_method(), **settings}
     return _validated(_apply({}, settings))
 
 
 def updated(config: Config, **overrides) -> Config:
-    """``config`` with flat ``overrides`` applied (a resumed run: its saved config updated
-    with the options given again); schedule numbers already resolved are kept."""
+    """``config`` with flat ``overrides`` applied: a resumed run's saved config updated with
+    the options given again. Numbers already resolved (k_t, k_u, lr_decay_every) are kept,
+    also when ``steps`` changes; build a new run's config with :func:`make_config`."""
     return _validated(_apply(config.model_dump(mode="json"), dict(overrides)))
 
 
@@ -415,8 +426,8 @@ def _plain_type(annotation) -> tuple[type, tuple | None]:
 def settings() -> list[Setting]:
     """Every flat setting a user may give (the CLI's training options), in a stable order."""
     out = [
-        Setting("preset", str, tuple(sorted(PRESETS)), "cpu", "network size (depth, features)"),
-        Setting("method", str, tuple(METHODS), "noise2info", "training method"),
+        Setting("preset", str, tuple(sorted(PRESETS)), DEFAULT_PRESET, "network size (depth, features)"),
+        Setting("method", str, tuple(METHODS), _default_method(), "training method"),
     ]
 
     def add(name: str, info, defaults: dict[str, object], owners: str = "") -> None:
@@ -433,7 +444,7 @@ def settings() -> list[Setting]:
         for field, info in cls.model_fields.items():
             if field != "channels":  # taken from the data
                 name = next((a for a, w in _ALIASES.items() if w == (section, field)), field)
-                preset = section == "model" and field in PRESETS["cpu"]
+                preset = section == "model" and field in PRESETS[DEFAULT_PRESET]
                 add(name, info, {section: "the preset's" if preset else info.default})
     masked = {
         m: cls.model_fields["masking"].default for m, cls in METHODS.items() if "masking" in cls.model_fields

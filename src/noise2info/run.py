@@ -45,8 +45,9 @@ class Run:
         The final noise-std weight of the loss (Noise2Info's bound; a fixed value for
         noise2same; None for methods without one).
     sigma : float or None
-        The run's noise-std estimate in normalised units (None for methods that do not
-        estimate one). Today this is Noise2Info's bound, ``sigma_loss``.
+        The run's noise-std estimate in normalised units: the smallest sigma* of its rounds
+        (Noise2Info's bound; equal to ``sigma_loss`` once that is below 1). None for methods
+        that do not estimate one, or when no round gave an estimate.
     """
 
     model: UNet
@@ -138,6 +139,8 @@ def load_run(run_dir: str | Path, device: str = "auto") -> Run:
         history = json.loads(path.read_text()) if path.is_file() else {"steps": [], "sigma_rounds": []}
     except json.JSONDecodeError as err:
         raise ModelFileError(f"{path}: damaged history ({err})") from None
+    if not isinstance(history, dict):
+        raise ModelFileError(f"{path}: damaged history (not a JSON object)")
     return Run(model, config, history, history.get("sigma_loss"), history.get("sigma"))
 
 
@@ -178,6 +181,7 @@ def load_checkpoint(path: str | Path) -> TrainingState:
         with safe_open(str(path), "pt") as f:
             meta = json.loads((f.metadata() or {})["noise2info"])
             tensors = {k: f.get_tensor(k) for k in f.keys()}
+        groups = meta.pop("optim_groups")
     except Exception as err:  # truncated, tampered or foreign file
         raise ModelFileError(f"{path}: damaged checkpoint ({type(err).__name__}: {err})") from None
     model = {k.removeprefix("model/"): v for k, v in tensors.items() if k.startswith("model/")}
@@ -186,5 +190,4 @@ def load_checkpoint(path: str | Path) -> TrainingState:
         if key.startswith("optim/"):
             _, pid, name = key.split("/", 2)
             optim.setdefault(int(pid), {})[name] = value
-    groups = meta.pop("optim_groups")
     return TrainingState(model, {"state": optim, "param_groups": groups}, meta)

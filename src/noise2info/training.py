@@ -82,7 +82,8 @@ class TrainResult:
 
     ``sigma_loss`` is the loss's noise-std weight at the end (None for methods without one);
     ``sigma`` is the run's noise-std estimate in normalised units (None for methods that do
-    not estimate it; today Noise2Info's bound, equal to ``sigma_loss``).
+    not estimate it or when no round gave an estimate; else the smallest sigma* of the rounds,
+    Noise2Info's bound, equal to ``sigma_loss`` once that is below 1).
     """
 
     model: UNet
@@ -195,8 +196,10 @@ class Trainer:
 
     @property
     def sigma(self) -> float | None:
-        """The noise-std estimate (normalised units): the bound, for an objective with sigma rounds."""
-        return self.objective.sigma_loss if self.schedule is not None else None
+        """The noise-std estimate (normalised units): the smallest sigma* of the rounds so far,
+        or None when no round gave one (sigma_loss then still holds its start value, 1)."""
+        stars = [r["sigma_star"] for r in self.history.sigma_rounds if r["sigma_star"] is not None]
+        return min((s for s in stars if math.isfinite(s)), default=None)
 
     def step(self) -> dict[str, float]:
         """One optimisation step on a fresh batch; returns the loss terms as floats."""

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.folders import load_clean_folder
+from ..data.folders import bsd_set
 from ..data.hanzi import find_cjk_font, hanzi_data
-from ..data.noise import NoiseModel, add_noise, normalised_noise_std
-from ..errors import Noise2InfoError
+from ..data.noise import NoiseModel, normalised_noise_std
 from .budgets import Budget
 
 
@@ -71,25 +70,14 @@ def centre_crop(images: list[np.ndarray], side: int | None) -> list[np.ndarray]:
 
 def _bsd(test_set: str) -> Callable[..., list[Case]]:
     def build(budget: Budget, data_root: Path, font: Path | None, seed: int) -> list[Case]:
-        for sub in ("bsd400", test_set):
-            if not (data_root / sub).is_dir():
-                raise Noise2InfoError(f"{data_root / sub}: folder of clean images not found (use --data)")
-        _, train = load_clean_folder(data_root / "bsd400", budget.train_images)
-        _, test = load_clean_folder(data_root / test_set, budget.test_images)
-        test = centre_crop(test, budget.crop)
+        # The same data as `noise2info data bsd68 --seed SEED` (test images cropped after
+        # the noise is added, so a crop is a crop of that data).
+        _, train, train_noisy = bsd_set(data_root, "bsd400", seed=seed, limit=budget.train_images)
+        _, test, test_noisy = bsd_set(data_root, test_set, seed=seed, limit=budget.test_images)
         noise = NoiseModel("gaussian", std=25 / 255)  # sigma = 25 on 0..255, not clipped
+        test, test_noisy = centre_crop(test, budget.crop), centre_crop(test_noisy, budget.crop)
         return [
-            Case(
-                test_set,
-                test_set,
-                "bsd",
-                noise,
-                train,
-                add_noise(train, noise, seed),
-                test,
-                add_noise(test, noise, seed + 1),
-                paper_key=test_set,
-            )
+            Case(test_set, test_set, "bsd", noise, train, train_noisy, test, test_noisy, paper_key=test_set)
         ]
 
     return build

@@ -16,6 +16,7 @@ from .. import io
 from ..errors import Noise2InfoError
 from .noise import NoiseModel, add_noise, normalised_noise_std
 
+ALL_CHARS = 13029  # the paper's Hanzi set: every character, 9:1 into train and test
 CJK_FIRST = 0x4E00  # CJK Unified Ideographs
 CJK_LAST = 0x9FFF
 # Where common CJK fonts live on Linux, macOS and Windows.
@@ -84,6 +85,8 @@ def render_hanzi(font_path: str | Path, n_chars: int, size: int = 64) -> tuple[l
 def hanzi_split(font_path: str, n_chars: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Render ``n_chars`` characters and split them 9:1 (seeded): ``(train, test)`` clean
     stacks, each in character order."""
+    if n_chars < 2:
+        raise Noise2InfoError(f"--chars must be at least 2 (one to train on, one to test), not {n_chars}")
     _, images = render_hanzi(font_path, n_chars)
     order = np.random.default_rng(seed).permutation(len(images))
     n_test = max(1, round(len(images) * 0.1))
@@ -117,7 +120,7 @@ def make_hanzi_dataset(
     font_path: str | Path,
     noise: NoiseModel,
     *,
-    n_chars: int = 13029,
+    n_chars: int = ALL_CHARS,
     seed: int = 0,
 ) -> dict:
     """Write :func:`hanzi_data` as ``{train,test}_{clean,noisy}.tif`` (float32 stacks) and

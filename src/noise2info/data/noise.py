@@ -10,6 +10,8 @@ import numpy as np
 
 from ..errors import ConfigError
 
+NOISE_KINDS = ("hanzi", "gaussian", "poisson-gaussian", "pepper")
+
 
 @dataclass(frozen=True)
 class NoiseModel:
@@ -29,8 +31,16 @@ class NoiseModel:
     clip: bool = False
 
     def __post_init__(self):
-        if self.kind not in ("gaussian", "hanzi", "poisson-gaussian", "pepper"):
-            raise ConfigError(f"unknown noise model {self.kind!r}")
+        if self.kind not in NOISE_KINDS:
+            raise ConfigError(f"unknown noise model {self.kind!r}; choose one of {', '.join(NOISE_KINDS)}")
+        for name, ok, rule in (
+            ("std", self.std >= 0, ">= 0"),
+            ("b", self.b >= 0, ">= 0"),
+            ("a", self.a > 0, "> 0"),
+            ("p", 0 <= self.p <= 1, "in [0, 1]"),
+        ):
+            if not ok:
+                raise ConfigError(f"noise {name} must be {rule}, not {getattr(self, name)}")
 
     def apply(self, clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Noisy version of ``clean`` (float64), drawn from ``rng``."""

@@ -76,7 +76,6 @@ class Objective:
         The noise-std weight of the loss, for objectives that have one.
     """
 
-    name: str = "objective"
     needs_clean: bool = False
     needs_mask: bool = True
     sigma_schedule: SigmaSchedule | None = None

@@ -17,8 +17,6 @@ from .base import Batch, Objective, predict_fp32
 class BlindSpot(Objective):
     """loss = mean over masked pixels J of (F(X_Jc) - X)^2."""
 
-    name = "noise2self"
-
     def __call__(self, model: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:
         f_masked = predict_fp32(model, batch.masked)
         loss = torch.sum(((f_masked - batch.noisy) ** 2)[batch.mask]) / batch.mask.sum().clamp(min=1)

@@ -15,8 +15,6 @@ from .noise2same import Noise2Same
 class Noise2Info(Noise2Same):
     """loss = L_in + 2 * sigma_loss * L_ex with sigma_loss = min(1, sigma* of every round so far)."""
 
-    name = "noise2info"
-
     def __init__(self, schedule: SigmaSchedule):
         super().__init__(sigma_loss=1.0)
         self.sigma_schedule = schedule

@@ -37,8 +37,6 @@ class Noise2Same(Objective):
         lowered by the estimator during training for Noise2Info.
     """
 
-    name = "noise2same"
-
     def __init__(self, sigma_loss: float = 1.0):
         self.sigma_loss = float(sigma_loss)
 

@@ -11,7 +11,6 @@ from .base import Batch, Objective, predict_fp32
 class Supervised(Objective):
     """loss = mean over all pixels of (F(X) - Y)^2; needs ``batch.clean``."""
 
-    name = "supervised"
     needs_clean = True
     needs_mask = False
 
