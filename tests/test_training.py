@@ -112,8 +112,9 @@ def test_nan_loss_stops_with_a_clear_message():
 
 
 def test_schedule_is_resolved_once_into_numbers_following_the_paper_ratios():
-    paper = make_config(steps=50_000, batch_size=64)
-    assert (paper.method.k_t, paper.method.k_u, paper.training.lr_decay_every) == (900, 100, 5000)
+    for steps in (50_000, 80_000):  # the paper's Hanzi and BSD68 runs: rounds of 900 + 100
+        paper = make_config(steps=steps, batch_size=64)
+        assert (paper.method.k_t, paper.method.k_u, paper.training.lr_decay_every) == (900, 100, 5000)
     # short runs: rounds keep >= 256 estimation patches and the 9:1 ratio of k_t to k_u
     small = make_config(steps=1500, batch_size=8)
     assert (small.method.k_t, small.method.k_u, small.training.lr_decay_every) == (288, 32, 500)
@@ -126,7 +127,7 @@ def test_schedule_is_resolved_once_into_numbers_following_the_paper_ratios():
     again = Config.model_validate_json(small.model_dump_json())
     assert again == small and "null" not in small.model_dump_json()
     with pytest.raises(ConfigError, match="multiple of"):
-        make_config(preset="paper", patch_size=60)
+        make_config(preset="paper", patch_size=62)
 
 
 def test_subnormal_flushing_is_restored_after_training():
@@ -145,3 +146,14 @@ def test_dataloader_workers_do_not_change_the_model():
     for (k, va), vb in zip(a.model.state_dict().items(), b.model.state_dict().values(), strict=True):
         assert torch.equal(va, vb), k
     assert a.sigma_loss == b.sigma_loss
+
+
+def test_the_paper_preset_is_the_papers_network():
+    """method.md: 3 levels, 2 downsamplings, 96 / 192 / 384 features, about 5.6 M parameters."""
+    from noise2info.models import build_model
+
+    model = build_model(make_config(preset="paper").model)
+    widths = sorted({m.out_channels for m in model.modules() if isinstance(m, torch.nn.Conv2d)} - {1})
+    assert widths == [96, 192, 384]
+    assert len(model.downs) == 2
+    assert 5.0e6 < sum(p.numel() for p in model.parameters()) < 6.2e6

@@ -29,10 +29,11 @@ CONFIG_VERSION = 2
 MIN_ESTIMATION_PATCHES = 256
 DEFAULT_PRESET = "cpu"
 
-# Network presets: ``paper`` is the reference set-up of method.md (depth 3, 96 features);
-# ``cpu`` trains usefully in minutes on two cores.
+# Network presets: ``paper`` is the reference set-up of method.md: "depth 3" in the paper's
+# counting is 3 levels, 2 downsamplings (our depth 2), 96 / 192 / 384 features, about 5 M
+# parameters; ``cpu`` trains usefully in minutes on two cores.
 PRESETS: dict[str, dict] = {
-    "paper": {"depth": 3, "base_features": 96, "res_blocks": 1},
+    "paper": {"depth": 2, "base_features": 96, "res_blocks": 1},
     "cpu": {"depth": 2, "base_features": 32, "res_blocks": 1},
     "tiny": {"depth": 2, "base_features": 8, "res_blocks": 1},
 }
@@ -47,7 +48,7 @@ class ModelConfig(_Strict):
 
     dims: Literal[2, 3] = Field(2, description="3: stacks are volumes; 2: stack pages are separate images")
     channels: int = Field(1, ge=1, le=64, description="channels per image (taken from the data)")
-    depth: int = Field(2, ge=1, le=6, description="U-Net levels (overrides the preset)")
+    depth: int = Field(2, ge=1, le=6, description="U-Net downsamplings (overrides the preset)")
     base_features: int = Field(
         32, ge=2, le=512, description="features of the first level (overrides the preset)"
     )
@@ -198,8 +199,9 @@ def sigma_schedule(
 ) -> tuple[int, int]:
     """Noise2Info's round schedule ``(k_t, k_u)`` for a run; given values are kept.
 
-    The paper: 50,000 steps, a sigma round every 1,000 made of k_t = 900 training steps and
-    k_u = 100 estimation batches. A shorter run keeps the ratios, but a round always sees at
+    The paper: a sigma round every 1,000 steps made of k_t = 900 training steps and k_u = 100
+    estimation batches, over 50,000 (80,000 for BSD68) steps. A run of 50,000 steps or more
+    takes the paper's numbers; a shorter run keeps the ratios, but a round always sees at
     least MIN_ESTIMATION_PATCHES patches (sigma_loss follows the running minimum of the
     rounds' estimates, so a noisy estimate would bias it low), k_t is at most steps / 3 (so
     even a short run lowers sigma_loss a few times), and a round costs at most as much as
@@ -207,7 +209,7 @@ def sigma_schedule(
     """
     floor = math.ceil(MIN_ESTIMATION_PATCHES / batch_size)
     if k_t is None:
-        paper = round(steps * 900 / 50_000)
+        paper = min(900, round(steps * 900 / 50_000))
         k_t = max(1, min(max(paper, 9 * (k_u or floor)), steps // 3))
     if k_u is None:
         k_u = min(max(math.ceil(k_t / 9), floor), 3 * k_t)
