@@ -43,6 +43,8 @@ def test_suite_quick_budget(suite, shared_data, tmp_path):
         assert [m["method"] for m in case["methods"]] == [m.name for m in METHODS]
         noisy = case["noisy"]["psnr"]
         for m in case["methods"]:
+            if suite in ("bsd68", "set12"):  # peak 255 first, the max(Y) figure beside it
+                assert case["psnr_peak"] == "255 on 0..255" and m["psnr"] != m["psnr_max_y"]
             if m["kind"] == "learned":
                 assert m["psnr"] > noisy, (case["name"], m["method"], m["psnr"], noisy)
                 assert 0 < m["ssim"] <= 1 and m["train_seconds"] > 0
@@ -103,6 +105,19 @@ def test_data_hanzi_command(shared_data, tmp_path):
 def test_missing_font_is_a_clear_error(tmp_path):
     res = cli(*["data", "hanzi", "--out", str(tmp_path), "--font", str(tmp_path / "no.ttf")])
     assert res.exit_code == 2 and "cannot load font" in res.output
+
+
+def test_psnr_with_a_fixed_peak_is_the_papers_bsd68_figure():
+    from noise2info.bench.metrics import psnr_ssim
+
+    y = np.full((32, 32), 0.5)
+    y[0, 0] = 0.8  # max(Y) = 0.8: the max(Y) figure differs from the peak-255 one
+    pred = y + 0.01
+    pred[1, 1] = 1.5  # clipped to the peak, as an 8-bit output would be
+    mse = ((np.clip(pred, 0, 1) - y) ** 2).mean()
+    assert psnr_ssim(y, pred, peak=1.0)[0] == pytest.approx(10 * np.log10(1 / mse))
+    mse_max = ((np.clip(pred, 0, 0.8) - y) ** 2).mean()
+    assert psnr_ssim(y, pred)[0] == pytest.approx(10 * np.log10(0.8**2 / mse_max))
 
 
 def test_report_helpers():

@@ -83,6 +83,11 @@ def markdown(results: dict) -> str:
     )
     for case in results["cases"]:
         ps = paper_sigma(results["suite"], case["paper_key"])
+        second = " PSNR (max(Y)) |" if "psnr_max_y" in case["noisy"] else ""
+
+        def extra(row: dict, second=second) -> str:
+            return f" {row['psnr_max_y']:.2f} |" if second else ""
+
         out += [
             "",
             f"**{case['name']}**: {case['noise']}; {case['train_images']} train / "
@@ -90,20 +95,22 @@ def markdown(results: dict) -> str:
             f"{case['sigma_n_train']:.4f}"
             + (f"; paper: sigma_loss {ps[0]:.4f} vs sigma_n {ps[1]:.4f}" if ps else ""),
             "",
-            "| method | PSNR | SSIM | paper PSNR | train s | predict s/image | sigma_loss |",
-            "|---|---|---|---|---|---|---|",
+            f"| method | PSNR ({case.get('psnr_peak', 'max(Y) per image')}) |{second} SSIM | paper PSNR "
+            "| train s | predict s/image | sigma_loss |",
+            "|---|---|" + ("---|" if second else "") + "---|---|---|---|---|",
         ]
         noisy_paper = paper_psnr(results["suite"], case["paper_key"], "noisy input")
         out.append(
-            f"| noisy input | {case['noisy']['psnr']:.2f} | {case['noisy']['ssim']:.3f} | "
+            f"| noisy input | {case['noisy']['psnr']:.2f} |{extra(case['noisy'])} "
+            f"{case['noisy']['ssim']:.3f} | "
             f"{_fmt(noisy_paper)} | | | |"
         )
         for m in case["methods"]:
             if m.get("psnr") is None:
-                out.append(f"| {m['method']} | - | - | | | | {m['note']} |")
+                out.append(f"| {m['method']} | - |{' - |' if second else ''} - | | | | {m['note']} |")
                 continue
             out.append(
-                f"| {m['method']} | {m['psnr']:.2f} | {m['ssim']:.3f} | "
+                f"| {m['method']} | {m['psnr']:.2f} |{extra(m)} {m['ssim']:.3f} | "
                 f"{_fmt(paper_psnr(results['suite'], case['paper_key'], m['method']))} | "
                 f"{m['train_seconds']:.0f} | {m['predict_seconds']:.3f} | {_fmt(m['sigma_loss'], '.4f')} |"
             )

@@ -31,6 +31,9 @@ class Case:
     # image's scale, E[X | Y] = a Y for Poisson-Gaussian (method.md's X = a Poisson(Y) + N);
     # sigma_n keeps the paper's X - Y.
     signal_scale: float = 1.0
+    # PSNR peak: a fixed value (BSD68 / Set12: 1 on [0, 1] images, the paper's 255 on 0..255),
+    # or None for each clean image's maximum.
+    peak: float | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -76,8 +79,9 @@ def _bsd(test_set: str) -> Callable[..., list[Case]]:
         _, test, test_noisy = bsd_set(data_root, test_set, seed=seed, limit=budget.test_images)
         noise = NoiseModel("gaussian", std=25 / 255)  # sigma = 25 on 0..255, not clipped
         test, test_noisy = centre_crop(test, budget.crop), centre_crop(test_noisy, budget.crop)
+        # The paper's BSD68 test code: peak 255 on 0..255 (1 here), no rescaling.
         return [
-            Case(test_set, test_set, "bsd", noise, train, train_noisy, test, test_noisy, paper_key=test_set)
+            Case(test_set, test_set, "bsd", noise, train, train_noisy, test, test_noisy, test_set, peak=1.0)
         ]
 
     return build
