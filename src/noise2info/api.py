@@ -20,6 +20,7 @@ from .errors import ConfigError, ImageError, ModelFileError
 from .masking import Masker
 from .models import UNet
 from .prediction import denoise
+from .readout import noise_readout
 from .run import CHECKPOINT, Run, holds_run, load_run, save_config, save_run
 from .runtime import flush_denormals, rank_and_world
 from .sigma import estimation_batches, sigma_round
@@ -260,11 +261,13 @@ def estimate_sigma(
     Returns
     -------
     dict
-        ``sigma``: the estimate in normalised units (each image scaled to zero mean and unit
-        std) over all images together; ``per_image``: for each image its name, the
-        normalised estimate and, in the image's own intensity units, that estimate times
-        the image's std (mean over channels); ``sigma_intensity_mean``: the mean of the
-        per-image intensity values. An estimate is None when Algorithm 1 gives none.
+        ``sigma``: the noise readout (:mod:`noise2info.readout`) in normalised units (each
+        image scaled to zero mean and unit std) over all images together; ``sigma_bound``:
+        Algorithm 1's upper bound sigma* on the same patches; ``per_image``: for each image
+        its name, both in normalised units and, in the image's own intensity units, the
+        readout times the image's std (mean over channels); ``sigma_intensity_mean``: the
+        mean of the per-image intensity values. An estimate is None when there is none
+        (Algorithm 1's radicand negative, or no data).
 
     Raises
     ------
@@ -289,24 +292,27 @@ def estimate_sigma(
         )
     masking = masking or (config.masking if config else None) or MaskingConfig()
     device = next(net.parameters()).device
-    sampler_seed, masker_seed, mc_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(3))
+    seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(4)]
 
-    def run(images: list, stats: list) -> float | None:
-        sampler = PatchSampler(images, patch_size, sampler_seed, augment=False, stats=stats)
-        masker = Masker(masking, torch.Generator().manual_seed(masker_seed))
-        rounds = estimation_batches(sampler, masker, batch_size, batches, device)
-        return sigma_round(net, rounds, k_mc, torch.Generator().manual_seed(mc_seed))["sigma_star"]
+    def run(images: list, stats: list) -> tuple[float | None, float | None]:
+        sampler = PatchSampler(images, patch_size, seeds[0], augment=False, stats=stats)
+        masker = Masker(masking, torch.Generator().manual_seed(seeds[1]))
+        rounds = list(estimation_batches(sampler, masker, batch_size, batches, device))
+        bound = sigma_round(net, rounds, k_mc, torch.Generator().manual_seed(seeds[2]))["sigma_star"]
+        readout = noise_readout(net, (b.noisy for b in rounds), torch.Generator().manual_seed(seeds[3]))
+        return readout, bound
 
     stats = _stats(images, names)
     per_image = []
     for name, im, (mean, std) in zip(names, images, stats, strict=True):
-        s = run([im], [(mean, std)])
-        per_image.append(
-            {"image": name, "sigma": s, "sigma_intensity": None if s is None else float(s * std.mean())}
-        )
+        s, bound = run([im], [(mean, std)])
+        intensity = None if s is None else float(s * std.mean())
+        per_image.append({"image": name, "sigma": s, "sigma_bound": bound, "sigma_intensity": intensity})
     values = [p["sigma_intensity"] for p in per_image if p["sigma_intensity"] is not None]
+    sigma, bound = run(images, stats)
     return {
-        "sigma": run(images, stats),
+        "sigma": sigma,
+        "sigma_bound": bound,
         "per_image": per_image,
         "sigma_intensity_mean": float(np.mean(values)) if values else None,
     }

@@ -173,10 +173,10 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
     }
     lines = [f"trained {method} for {steps} steps in {result.seconds:.1f} s; final loss {last['loss']:.4f}"]
     if result.sigma is not None:
-        lines.append(
-            f"noise std (normalised units): sigma {result.sigma:.4f} "
-            f"(bound sigma_loss {result.sigma_loss:.4f})"
+        bound = (
+            "" if result.sigma_loss is None else f" (Noise2Info's bound sigma_loss {result.sigma_loss:.4f})"
         )
+        lines.append(f"noise std (normalised units): sigma {result.sigma:.4f}{bound}")
     lines.append(f"wrote {run_dir}/{', '.join(run.RUN_FILES)}")
     _emit(summary, opts["as_json"], lines)
 
@@ -265,11 +265,12 @@ def estimate_sigma(run_dir, inputs, device, as_json, **options):
         return "no estimate" if v is None else f"{v:.4f}"
 
     lines = [
-        f"{e['image']}: sigma {fmt(e['sigma'])} (normalised), {fmt(e['sigma_intensity'])} (intensity)"
+        f"{e['image']}: sigma {fmt(e['sigma'])} (normalised; bound {fmt(e['sigma_bound'])}), "
+        f"{fmt(e['sigma_intensity'])} (intensity)"
         for e in result["per_image"]
     ]
     lines.append(
-        f"all images: sigma {fmt(result['sigma'])} (normalised); "
+        f"all images: sigma {fmt(result['sigma'])} (normalised; bound {fmt(result['sigma_bound'])}); "
         f"mean {fmt(result['sigma_intensity_mean'])} (intensity units)"
     )
     _emit(result, as_json, lines)
@@ -296,7 +297,8 @@ def demo(out_dir, steps, seed, device, as_json, quiet):
             f"images: {', '.join(s['images'])} "
             f"(noise std {s['sigma_true_01'] * 255:.0f}/255, hidden from training)",
             f"noise std, normalised units: true sigma_n {s['sigma_true']:.4f}, "
-            f"estimated sigma_loss {s['sigma_loss']:.4f}",
+            f"readout sigma {s['sigma']:.4f} ({100 * (s['sigma'] / s['sigma_true'] - 1):+.1f} %), "
+            f"bound sigma_loss {s['sigma_loss']:.4f}",
             f"PSNR: noisy {s['psnr_noisy']:.2f} dB -> denoised {s['psnr_denoised']:.2f} dB",
             f"time: {s['seconds']:.0f} s; outputs in {Path(out_dir)}/ (before_after.png, curves.png, run/)",
         ],

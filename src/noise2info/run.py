@@ -45,9 +45,8 @@ class Run:
         The final noise-std weight of the loss (Noise2Info's bound; a fixed value for
         noise2same; None for methods without one).
     sigma : float or None
-        The run's noise-std estimate in normalised units: the smallest sigma* of its rounds
-        (Noise2Info's bound; equal to ``sigma_loss`` once that is below 1). None for methods
-        that do not estimate one, or when no round gave an estimate.
+        The noise readout of the trained network in normalised units
+        (:mod:`noise2info.readout`); None for a run folder written before it existed.
     """
 
     model: UNet

@@ -23,7 +23,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
-from .config import Config, MaskingConfig, config_diff
+from .config import MIN_ESTIMATION_PATCHES, Config, MaskingConfig, config_diff
 from .data import PatchSampler, channel_stats
 from .data.loader import training_batches
 from .errors import ConfigError, ImageError, ModelFileError, Noise2InfoWarning
@@ -31,6 +31,7 @@ from .io import check_samples
 from .masking import Masker
 from .models import UNet, build_model
 from .objectives import make_batch
+from .readout import noise_readout
 from .run import TrainingState, load_checkpoint, save_checkpoint
 from .runtime import all_ranks_agree, flush_denormals, rank_and_world, resolve_device
 from .sigma import estimation_batches, sigma_round
@@ -80,10 +81,9 @@ class History:
 class TrainResult:
     """What :func:`train` returns; :func:`noise2info.save_run` writes it.
 
-    ``sigma_loss`` is the loss's noise-std weight at the end (None for methods without one);
-    ``sigma`` is the run's noise-std estimate in normalised units (None for methods that do
-    not estimate it or when no round gave an estimate; else the smallest sigma* of the rounds,
-    Noise2Info's bound, equal to ``sigma_loss`` once that is below 1).
+    ``sigma_loss`` is the loss's noise-std weight at the end (Noise2Info's bound; None for
+    methods without one); ``sigma`` is the noise readout of the trained F in normalised units
+    (:mod:`noise2info.readout`), for every method.
     """
 
     model: UNet
@@ -96,10 +96,10 @@ class TrainResult:
 
 def _seeds(seed: int, rank: int = 0) -> tuple[int, ...]:
     # Independent streams: init, training patches, training masks, estimation patches,
-    # estimation masks, Monte-Carlo draws. Estimation never shifts the training stream, so
+    # estimation masks, Monte-Carlo draws, readout probes. Estimation never shifts the training stream, so
     # methods compared at one seed see the same training patches. Other ranks draw their own
     # patches and masks; init and Monte-Carlo streams are shared so all ranks agree on sigma*.
-    streams = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(6)]
+    streams = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(7)]
     if rank:
         own = [
             int(s.generate_state(1)[0])
@@ -148,7 +148,7 @@ class Trainer:
         self.config = config
         self.rank, self.world = rank_and_world()
         self.device = resolve_device(device) if self.world == 1 else _rank_device(device)
-        s_init, s_patch, s_mask, s_est_patch, s_est_mask, s_mc = _seeds(tc.seed, self.rank)
+        s_init, s_patch, s_mask, s_est_patch, s_est_mask, s_mc, s_probe = _seeds(tc.seed, self.rank)
 
         # Each image is normalised by its own statistics, patch by patch as patches are drawn:
         # a memory-mapped stack stays on disk.
@@ -182,6 +182,8 @@ class Trainer:
         self.est_sampler = PatchSampler(images, tc.patch_size, s_est_patch, tc.augment, stats=stats)
         self.est_masker = Masker(masking or MaskingConfig(), torch.Generator().manual_seed(s_est_mask))
         self.mc_generator = torch.Generator().manual_seed(s_mc)
+        self.probe_generator = torch.Generator().manual_seed(s_probe)
+        self._sigma: float | None = None  # the final noise readout, set at the end of run()
         self.optimiser = torch.optim.Adam(self.model.parameters(), lr=tc.lr)
         self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimiser, tc.lr_decay_every, gamma=0.5)
         self.history = History()
@@ -196,10 +198,17 @@ class Trainer:
 
     @property
     def sigma(self) -> float | None:
-        """The noise-std estimate (normalised units): the smallest sigma* of the rounds so far,
-        or None when no round gave one (sigma_loss then still holds its start value, 1)."""
-        stars = [r["sigma_star"] for r in self.history.sigma_rounds if r["sigma_star"] is not None]
-        return min((s for s in stars if math.isfinite(s)), default=None)
+        """The noise readout of the trained F (normalised units, :mod:`noise2info.readout`);
+        None until :meth:`run` has finished."""
+        return self._sigma
+
+    def readout(self) -> float | None:
+        """The noise readout of F now, on fresh estimation patches (k_u batches, or enough
+        for MIN_ESTIMATION_PATCHES for a method without rounds)."""
+        b = self.config.training.batch_size
+        count = self.schedule.k_u if self.schedule else math.ceil(MIN_ESTIMATION_PATCHES / b)
+        batches = estimation_batches(self.est_sampler, None, b, count, self.device)
+        return noise_readout(self.model, (batch.noisy for batch in batches), self.probe_generator)
 
     def step(self) -> dict[str, float]:
         """One optimisation step on a fresh batch; returns the loss terms as floats."""
@@ -232,8 +241,14 @@ class Trainer:
         A round without an estimate (negative radicand) leaves sigma_loss as it is; the
         record says whether it changed.
         """
-        batches = estimation_batches(
-            self.est_sampler, self.est_masker, self.config.training.batch_size, self.schedule.k_u, self.device
+        batches = list(
+            estimation_batches(
+                self.est_sampler,
+                self.est_masker,
+                self.config.training.batch_size,
+                self.schedule.k_u,
+                self.device,
+            )
         )
         if self.world > 1:  # one F on every rank: BN running statistics as on rank 0
             for buffer in self.model.buffers():
@@ -256,6 +271,8 @@ class Trainer:
             "updated": updated,
             "L_in": result["L_in"],
             "inv": result["inv"],
+            # The readout of the same F on the same patches: where the noise level stands.
+            "sigma_readout": noise_readout(self.model, (b.noisy for b in batches), self.probe_generator),
         }
         self.history.sigma_rounds.append(record)
         return record
@@ -272,6 +289,7 @@ class Trainer:
             "mask": _generator_state(self.masker.generator) if self.masker is not None else None,
             "est_mask": _generator_state(self.est_masker.generator),
             "mc": _generator_state(self.mc_generator),
+            "probe": _generator_state(self.probe_generator),
             "torch": base64.b64encode(torch.get_rng_state().numpy().tobytes()).decode(),
             "est_sampler": self.est_sampler.rng.bit_generator.state,
         }
@@ -332,6 +350,7 @@ class Trainer:
             _set_generator_state(self.masker.generator, rng["mask"])
         _set_generator_state(self.est_masker.generator, rng["est_mask"])
         _set_generator_state(self.mc_generator, rng["mc"])
+        _set_generator_state(self.probe_generator, rng["probe"])
         torch.set_rng_state(
             torch.frombuffer(bytearray(base64.b64decode(rng["torch"])), dtype=torch.uint8).clone()
         )
@@ -405,6 +424,10 @@ class Trainer:
         finally:
             bar.close()
             self._batches = None  # stops the DataLoader workers, if any
+        if self.world > 1:  # one F on every rank: BN running statistics as on rank 0
+            for buffer in self.model.buffers():
+                dist.broadcast(buffer, 0)
+        self._sigma = self.readout()
         self.model.eval()
         return TrainResult(
             self.model, self.config, self.history, self.sigma_loss, self.sigma, time.perf_counter() - t0

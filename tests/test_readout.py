@@ -1,0 +1,66 @@
+"""The noise readout: exact on an oracle, calibrated for what a denoiser keeps of the noise."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from noise2info.readout import haar_detail, noise_readout
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_haar_detail_keeps_the_std_of_white_noise_and_cancels_smooth_signal(dims):
+    g = torch.Generator().manual_seed(0)
+    shape = (2, 3) + ((64, 64) if dims == 2 else (16, 16, 16))
+    z = torch.randn(shape, generator=g, dtype=torch.float64) * 0.7
+    assert haar_detail(z).shape == (2, 3, z[0, 0].numel() // 2**dims)
+    assert float(haar_detail(z).std()) == pytest.approx(0.7, rel=0.03)
+    ramp = torch.arange(64.0).expand(64, 64)  # a linear ramp has no diagonal detail
+    assert float(haar_detail(ramp[None, None]).abs().max()) == 0
+
+
+class Oracle(torch.nn.Module):
+    """F(X) = Y whatever X: it removes exactly the noise."""
+
+    def __init__(self, clean):
+        super().__init__()
+        self.clean = clean
+        self.dummy = torch.nn.Parameter(torch.zeros(()))
+
+    def forward(self, x):
+        return self.clean.expand_as(x) + 0 * x
+
+
+class Smoother(torch.nn.Module):
+    """A fixed partial denoiser: 0.7 x the 3x3 mean + 0.3 x the input, so it keeps part of the
+    noise in place and spreads some to the neighbours, as an under-trained network does."""
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = torch.nn.Parameter(torch.zeros(()))
+
+    def forward(self, x):
+        return 0.7 * F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), 3, stride=1) + 0.3 * x
+
+
+def _noisy(clean, std, seed):
+    g = torch.Generator().manual_seed(seed)
+    return [clean + std * torch.randn((8, *clean.shape[1:]), generator=g) for _ in range(4)]
+
+
+@pytest.mark.parametrize("std", [0.2, 0.5, 1.0])
+def test_readout_of_an_oracle_denoiser_is_the_noise_std(std):
+    y = torch.linspace(-1, 1, 64).expand(64, 64).reshape(1, 1, 64, 64) ** 3  # smooth signal
+    sigma = noise_readout(Oracle(y), _noisy(y, std, 1), torch.Generator().manual_seed(2))
+    assert sigma == pytest.approx(std, rel=0.03)
+
+
+@pytest.mark.parametrize("std", [0.3, 0.8])
+def test_the_probes_calibrate_for_noise_the_denoiser_keeps(std):
+    y = torch.zeros(1, 1, 64, 64)
+    batches = _noisy(y, std, 3)
+    sigma = noise_readout(Smoother(), batches, torch.Generator().manual_seed(4))
+    assert sigma == pytest.approx(std, rel=0.03)
+    # without the calibration the removed noise alone is far off: the filter keeps some
+    removed = torch.cat([haar_detail(x - Smoother()(x)) for x in batches]).abs()
+    naive = float(removed.quantile(0.25)) / 0.3186  # quantile 0.25 of |N(0, 1)|
+    assert naive / std < 0.8
