@@ -115,6 +115,8 @@ def test_estimate_sigma_reports_normalised_and_intensity_units(data, run_dir):
             data / "in" / "im1.png",
             "--batches",
             "2",
+            "--plot",
+            data / "nlf.png",
             "--json",
         ]
     )
@@ -127,6 +129,10 @@ def test_estimate_sigma_reports_normalised_and_intensity_units(data, run_dir):
         assert e["sigma_intensity"] == pytest.approx(e["sigma"] * std, rel=1e-6)
     values = [e["sigma_intensity"] for e in out["per_image"]]
     assert out["sigma_intensity_mean"] == pytest.approx(np.mean(values))
+    assert out["sigma_bound"] is not None and all(e["sigma_bound"] is not None for e in out["per_image"])
+    nlf = out["noise_level_function"]
+    assert len(nlf["intensity"]) == len(nlf["sigma"]) >= 2 and nlf["a"] >= 0 and nlf["b"] >= 0
+    assert (data / "nlf.png").is_file()
 
 
 def test_train_3d_volume(data):

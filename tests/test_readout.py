@@ -1,5 +1,6 @@
 """The noise readout: exact on an oracle, calibrated for what a denoiser keeps of the noise."""
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -64,3 +65,40 @@ def test_the_probes_calibrate_for_noise_the_denoiser_keeps(std):
     removed = torch.cat([haar_detail(x - Smoother()(x)) for x in batches]).abs()
     naive = float(removed.quantile(0.25)) / 0.3186  # quantile 0.25 of |N(0, 1)|
     assert naive / std < 0.8
+
+
+def test_noise_level_function_recovers_poisson_gaussian_gain_and_offset():
+    """X = a Poisson(Y / a) + N(0, b^2) on a smooth ramp; an oracle F: a and b within 10 %."""
+    from noise2info.readout import ReadoutStatistics, noise_level_function
+
+    a, b = 0.02, 0.03
+    rng = np.random.default_rng(0)
+    y = np.tile(np.linspace(0.0, 1.0, 256), (256, 1))
+    parts = []
+    for i in range(4):
+        x = a * rng.poisson(y / a) + rng.normal(0, b, y.shape)
+        mean, std = x.mean(), x.std()
+        xn = torch.from_numpy((x - mean) / std).float()[None, None]
+        yn = torch.from_numpy((y - mean) / std).float()[None, None]
+        stats = ReadoutStatistics()
+        with torch.no_grad():
+            stats.add(Oracle(yn), xn, yn, torch.Generator().manual_seed(i), probes=2)
+        parts.append((stats, mean, std))
+    nlf = noise_level_function(parts)
+    assert nlf["a"] == pytest.approx(a, rel=0.1) and nlf["b"] == pytest.approx(b, rel=0.1)
+    expected = np.sqrt(a * np.array(nlf["intensity"]) + b**2)
+    assert np.allclose(nlf["sigma"], expected, rtol=0.1)
+
+
+def test_noise_level_function_of_signal_independent_noise_is_flat():
+    from noise2info.readout import ReadoutStatistics, noise_level_function
+
+    rng = np.random.default_rng(1)
+    y = np.tile(np.linspace(0.0, 1.0, 256), (256, 1))
+    x = y + rng.normal(0, 0.05, y.shape)
+    mean, std = x.mean(), x.std()
+    stats = ReadoutStatistics()
+    yn = torch.from_numpy((y - mean) / std).float()[None, None]
+    stats.add(Oracle(yn), torch.from_numpy((x - mean) / std).float()[None, None], yn, torch.Generator(), 2)
+    nlf = noise_level_function([(stats, mean, std)])
+    assert nlf["b"] == pytest.approx(0.05, rel=0.1) and nlf["a"] < 0.05**2 / 4

@@ -20,7 +20,7 @@ from .errors import ConfigError, ImageError, ModelFileError
 from .masking import Masker
 from .models import UNet
 from .prediction import denoise
-from .readout import noise_readout
+from .readout import ReadoutStatistics, collect_readout, noise_level_function
 from .run import CHECKPOINT, Run, holds_run, load_run, save_config, save_run
 from .runtime import flush_denormals, rank_and_world
 from .sigma import estimation_batches, sigma_round
@@ -266,8 +266,10 @@ def estimate_sigma(
         Algorithm 1's upper bound sigma* on the same patches; ``per_image``: for each image
         its name, both in normalised units and, in the image's own intensity units, the
         readout times the image's std (mean over channels); ``sigma_intensity_mean``: the
-        mean of the per-image intensity values. An estimate is None when there is none
-        (Algorithm 1's radicand negative, or no data).
+        mean of the per-image intensity values; ``noise_level_function`` (one-channel images):
+        the noise std per intensity bin in the images' own units and the fitted
+        Poisson-Gaussian gain ``a`` and offset ``b`` (variance a * intensity + b^2). An
+        estimate is None when there is none (Algorithm 1's radicand negative, or no data).
 
     Raises
     ------
@@ -294,27 +296,32 @@ def estimate_sigma(
     device = next(net.parameters()).device
     seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(4)]
 
-    def run(images: list, stats: list) -> tuple[float | None, float | None]:
+    def run(images: list, stats: list) -> tuple[ReadoutStatistics, float | None]:
         sampler = PatchSampler(images, patch_size, seeds[0], augment=False, stats=stats)
         masker = Masker(masking, torch.Generator().manual_seed(seeds[1]))
         rounds = list(estimation_batches(sampler, masker, batch_size, batches, device))
         bound = sigma_round(net, rounds, k_mc, torch.Generator().manual_seed(seeds[2]))["sigma_star"]
-        readout = noise_readout(net, (b.noisy for b in rounds), torch.Generator().manual_seed(seeds[3]))
+        readout = collect_readout(net, (b.noisy for b in rounds), torch.Generator().manual_seed(seeds[3]))
         return readout, bound
 
     stats = _stats(images, names)
-    per_image = []
+    per_image, parts = [], []
     for name, im, (mean, std) in zip(names, images, stats, strict=True):
-        s, bound = run([im], [(mean, std)])
+        readout, bound = run([im], [(mean, std)])
+        s = readout.sigma()
         intensity = None if s is None else float(s * std.mean())
         per_image.append({"image": name, "sigma": s, "sigma_bound": bound, "sigma_intensity": intensity})
+        parts.append((readout, float(mean.mean()), float(std.mean())))
     values = [p["sigma_intensity"] for p in per_image if p["sigma_intensity"] is not None]
-    sigma, bound = run(images, stats)
+    readout, bound = run(images, stats)
+    # The noise std against intensity (one channel: its intensity scale is the image's own).
+    nlf = noise_level_function(parts) if net.config.channels == 1 else None
     return {
-        "sigma": sigma,
+        "sigma": readout.sigma(),
         "sigma_bound": bound,
         "per_image": per_image,
         "sigma_intensity_mean": float(np.mean(values)) if values else None,
+        "noise_level_function": nlf,
     }
 
 

@@ -253,13 +253,16 @@ def denoise(run_dir, inputs, out_dir, tile, tta, overwrite, device, as_json, qui
 @click.option("--k-mc", type=click.IntRange(min=1), help="Monte-Carlo draws for E_l.")
 @click.option("--seed", type=int, help="Seed of the patches, masks and draws.")
 @click.option("--device", default="auto", show_default=True)
+@click.option("--plot", type=click.Path(dir_okay=False), help="Write the noise level function plot (PNG).")
 @click.option("--json", "as_json", is_flag=True)
 @friendly_errors
-def estimate_sigma(run_dir, inputs, device, as_json, **options):
-    """Estimate the noise std of INPUT... with the trained model in RUN_DIR (Algorithm 1).
-    Unset options take the defaults of noise2info.estimate_sigma."""
+def estimate_sigma(run_dir, inputs, device, plot, as_json, **options):
+    """Estimate the noise std of INPUT... with the trained model in RUN_DIR: the readout, the
+    bound of Algorithm 1 and, for one-channel images, the noise std against intensity with
+    its Poisson-Gaussian fit. Unset options take the defaults of noise2info.estimate_sigma."""
     given = {k: v for k, v in options.items() if v is not None}
     result = api.estimate_sigma_files(run_dir, inputs, device=device, **given)
+    nlf = result["noise_level_function"]
 
     def fmt(v):
         return "no estimate" if v is None else f"{v:.4f}"
@@ -273,6 +276,15 @@ def estimate_sigma(run_dir, inputs, device, as_json, **options):
         f"all images: sigma {fmt(result['sigma'])} (normalised; bound {fmt(result['sigma_bound'])}); "
         f"mean {fmt(result['sigma_intensity_mean'])} (intensity units)"
     )
+    if nlf is not None and nlf["a"] is not None:
+        lines.append(
+            f"noise level function: variance = a * intensity + b^2 with a {nlf['a']:.4g}, b {nlf['b']:.4g} "
+            f"(intensity units; {len(nlf['intensity'])} bins)"
+        )
+    if plot and nlf is not None:
+        from .plotting import plot_noise_level
+
+        lines.append(f"wrote {plot_noise_level(nlf, plot)}")
     _emit(result, as_json, lines)
 
 

@@ -17,7 +17,8 @@ def pyplot():
 
 
 def plot_curves(history: dict, path: str | Path, sigma_true: float | None = None) -> Path:
-    """Losses against steps (left) and sigma_loss / sigma* per round (right)."""
+    """Losses against steps (left); sigma_loss, sigma* and the noise readout per round, and the
+    final readout (right)."""
     plt = pyplot()
     steps = history["steps"]
     rounds = history["sigma_rounds"]
@@ -42,6 +43,11 @@ def plot_curves(history: dict, path: str | Path, sigma_true: float | None = None
             label="sigma* (per round)",
             alpha=0.6,
         )
+        read = [(r["step"], r["sigma_readout"]) for r in rounds if r.get("sigma_readout") is not None]
+        if read:
+            ax_s.plot(*zip(*read, strict=True), "o-", label="readout sigma (per round)", ms=3)
+    if history.get("sigma") is not None:
+        ax_s.axhline(history["sigma"], color="C2", ls=":", label=f"final readout {history['sigma']:.4f}")
     if sigma_true is not None:
         ax_s.axhline(sigma_true, color="k", ls="--", label="true sigma_n")
     ax_s.set_xlabel("step")
@@ -63,6 +69,26 @@ def plot_before_after(panels: list[tuple[str, np.ndarray]], path: str | Path) ->
         ax.imshow(np.clip(img, 0, 1), cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1)
         ax.set_title(title, fontsize=9)
         ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_noise_level(nlf: dict, path: str | Path) -> Path:
+    """The noise std against intensity (one point per bin) with the fitted Poisson-Gaussian
+    curve sqrt(a * intensity + b^2)."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(5, 3.8))
+    ax.plot(nlf["intensity"], nlf["sigma"], "o", label="readout per intensity bin")
+    if nlf["a"] is not None:
+        x = np.linspace(min(nlf["intensity"]), max(nlf["intensity"]), 100)
+        fit = np.sqrt(np.clip(nlf["a"] * x + nlf["b"] ** 2, 0, None))
+        ax.plot(x, fit, "-", label=f"fit: a = {nlf['a']:.4g}, b = {nlf['b']:.4g}")
+    ax.set_xlabel("intensity (image units)")
+    ax.set_ylabel("noise std (image units)")
+    ax.set_title("noise level function")
+    ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -31,16 +31,25 @@ QUANTILE = 0.25
 PROBE_STEP = 1e-2  # delta, in normalised units (data has unit std): the network is piecewise linear
 
 
+def _corners(x: torch.Tensor):
+    dims = x.ndim - 2
+    x = x[(..., *[slice(0, s - s % 2) for s in x.shape[2:]])]
+    for corner in np.ndindex(*(2,) * dims):
+        yield (-1) ** sum(corner), x[(..., *[slice(c, None, 2) for c in corner])]
+
+
+def haar_mean(x: torch.Tensor) -> torch.Tensor:
+    """The mean of each 2x2 (2x2x2) block, aligned with :func:`haar_detail`: ``(B, C, n)``."""
+    blocks = [part for _, part in _corners(x)]
+    return (sum(blocks) / len(blocks)).flatten(2)
+
+
 def haar_detail(x: torch.Tensor) -> torch.Tensor:
     """The finest diagonal Haar detail of ``(B, C, *spatial)`` (2 or 3 spatial axes), flattened
     per sample and channel: ``(B, C, n)``. Orthonormal: white noise of std s gives
     coefficients of std s. Odd trailing rows / columns are dropped."""
     dims = x.ndim - 2
-    x = x[(..., *[slice(0, s - s % 2) for s in x.shape[2:]])]
-    out = torch.zeros(())
-    for corner in np.ndindex(*(2,) * dims):
-        sign = (-1) ** sum(corner)
-        out = out + sign * x[(..., *[slice(c, None, 2) for c in corner])]
+    out = sum(sign * part for sign, part in _corners(x))
     return (out / 2 ** (dims / 2)).flatten(2)
 
 
@@ -50,6 +59,8 @@ class ReadoutStatistics:
 
     removed: list[torch.Tensor] = field(default_factory=list)
     probes: list[torch.Tensor] = field(default_factory=list)
+    level: list[torch.Tensor] = field(default_factory=list)  # F(X) around each removed coefficient
+    probe_level: list[torch.Tensor] = field(default_factory=list)  # and around each probe's
 
     @torch.no_grad()
     def add(
@@ -62,15 +73,19 @@ class ReadoutStatistics:
     ):
         """Add one batch: ``x`` normalised noisy patches, ``f_x = model(x)`` (already computed)."""
         self.removed.append(haar_detail((x - f_x).double()).abs().flatten().cpu().float())
+        level = haar_mean(f_x.double()).flatten().cpu().float()
+        self.level.append(level)
         for _ in range(probes):
+            self.probe_level.append(level)
             z = torch.randn(tuple(x.shape), generator=generator).to(x.device, x.dtype)
             response = z - (model(x + PROBE_STEP * z) - f_x) / PROBE_STEP  # (I - J) z
             self.probes.append(haar_detail(response.double()).abs().flatten().cpu().float())
 
     def merged_across_ranks(self) -> ReadoutStatistics:
         gathered: list = [None] * dist.get_world_size()
-        dist.all_gather_object(gathered, (torch.cat(self.removed), torch.cat(self.probes)))
-        return ReadoutStatistics([g[0] for g in gathered], [g[1] for g in gathered])
+        mine = [torch.cat(v) for v in (self.removed, self.probes, self.level, self.probe_level)]
+        dist.all_gather_object(gathered, mine)
+        return ReadoutStatistics(*([g[i] for g in gathered] for i in range(4)))
 
     def sigma(self, quantile: float = QUANTILE) -> float | None:
         """The readout: Q(|h(r)|) / Q(|h((I - J) z)|); None without data."""
@@ -89,9 +104,12 @@ def _sample(values: torch.Tensor, most: int = 4_000_000) -> torch.Tensor:
 
 
 @torch.no_grad()
-def noise_readout(model: nn.Module, batches, generator: torch.Generator, probes: int = 1) -> float | None:
-    """The readout (see the module) of a fixed F on ``batches`` of normalised noisy patches
-    ``(B, C, *spatial)``. The model is put in eval mode for it and its mode restored."""
+def collect_readout(
+    model: nn.Module, batches, generator: torch.Generator, probes: int = 1
+) -> ReadoutStatistics:
+    """The statistics of the readout (see the module) of a fixed F on ``batches`` of
+    normalised noisy patches ``(B, C, *spatial)``, all ranks' together. The model is put in
+    eval mode for it and its mode restored."""
     was_training = model.training
     model.eval()
     stats = ReadoutStatistics()
@@ -102,4 +120,64 @@ def noise_readout(model: nn.Module, batches, generator: torch.Generator, probes:
         model.train(was_training)
     if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
         stats = stats.merged_across_ranks()
-    return stats.sigma()
+    return stats
+
+
+def noise_readout(model: nn.Module, batches, generator: torch.Generator, probes: int = 1) -> float | None:
+    """The readout sigma of a fixed F on ``batches`` (:func:`collect_readout`)."""
+    return collect_readout(model, batches, generator, probes).sigma()
+
+
+def noise_level_function(parts: list[tuple[ReadoutStatistics, float, float]], bins: int = 16) -> dict:
+    """The noise std as a function of intensity, in the images' own units, and the fitted
+    Poisson-Gaussian line var = a * intensity + b^2 (X = a Poisson(Y / a) + N(0, b^2)).
+
+    Parameters
+    ----------
+    parts : list of (ReadoutStatistics, mean, std)
+        Each image's statistics with the mean and std it was normalised by.
+    bins : int
+        Intensity bins, of equal coefficient counts.
+
+    Returns
+    -------
+    dict
+        ``intensity`` and ``sigma`` per bin (the rms of the bin's fine-scale removed noise
+        over that of the probes' response, in intensity units),
+        ``a`` and ``b`` of the fit (weighted least squares of sigma^2 on intensity, a and b^2
+        kept >= 0).
+    """
+    lv = torch.cat([torch.cat(st.level) * std + mean for st, mean, std in parts])
+    r = torch.cat([torch.cat(st.removed) * std for st, _, std in parts])
+    lz = torch.cat([torch.cat(st.probe_level) * std + mean for st, mean, std in parts])
+    z = torch.cat([torch.cat(st.probes) for st, _, _ in parts])
+    bins = max(2, min(bins, lv.numel() // 100))  # at least ~100 coefficients a bin
+    edges = torch.quantile(_sample(lv), torch.linspace(0, 1, bins + 1, dtype=lv.dtype))
+    intensity, sigma, counts = [], [], []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        inside, inside_z = (lv >= lo) & (lv <= hi), (lz >= lo) & (lz <= hi)
+        if inside.sum() < 20 or inside_z.sum() < 20:
+            continue
+        # Second moments, not quantiles: the shape of the noise changes with intensity
+        # (few photons are far from Gaussian), its variance is what the line describes.
+        mz = float(z[inside_z].double().square().mean())
+        if mz <= 0:
+            continue
+        intensity.append(float(lv[inside].mean()))
+        sigma.append(float(np.sqrt(float(r[inside].double().square().mean()) / mz)))
+        counts.append(int(inside.sum()))
+    a, b = _fit_line(np.array(intensity), np.array(sigma) ** 2, np.array(counts, dtype=float))
+    return {"intensity": intensity, "sigma": sigma, "a": a, "b": b}
+
+
+def _fit_line(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float | None, float | None]:
+    """y = a x + c by weighted least squares with a, c >= 0; returns (a, sqrt(c))."""
+    if len(x) < 2:
+        return None, None
+    A = np.stack([x, np.ones_like(x)], 1) * np.sqrt(w)[:, None]
+    (a, c), *_ = np.linalg.lstsq(A, y * np.sqrt(w), rcond=None)
+    if a < 0:  # no signal dependence: a constant
+        a, c = 0.0, float(np.average(y, weights=w))
+    elif c < 0:  # pure Poisson: through the origin
+        c, a = 0.0, float(np.sum(w * x * y) / np.sum(w * x * x))
+    return float(a), float(np.sqrt(c))
