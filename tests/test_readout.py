@@ -102,3 +102,17 @@ def test_noise_level_function_of_signal_independent_noise_is_flat():
     stats.add(Oracle(yn), torch.from_numpy((x - mean) / std).float()[None, None], yn, torch.Generator(), 2)
     nlf = noise_level_function([(stats, mean, std)])
     assert nlf["b"] == pytest.approx(0.05, rel=0.1) and nlf["a"] < 0.05**2 / 4
+
+
+def test_patches_of_different_noise_levels_pool_as_an_rms():
+    """After each image's normalisation the noise level differs between images; the readout
+    must pool them like sigma_n (an rms), not take a quantile of the mixture."""
+    y = torch.zeros(1, 1, 64, 64)
+    g = torch.Generator().manual_seed(5)
+    batches = [
+        torch.cat(
+            [0.3 * torch.randn(4, 1, 64, 64, generator=g), 0.9 * torch.randn(4, 1, 64, 64, generator=g)]
+        )
+    ]
+    sigma = noise_readout(Oracle(y), batches * 4, torch.Generator().manual_seed(6))
+    assert sigma == pytest.approx(np.sqrt((0.3**2 + 0.9**2) / 2), rel=0.03)

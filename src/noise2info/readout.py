@@ -10,8 +10,10 @@ noise that F removes instead, where the signal is weakest, and corrects for what
 2. The same network on X + delta z, with z white unit-variance probes, gives the linear
    response (I - J) z of the removed noise to white noise, J the Jacobian of F: what F does
    to the noise itself (it keeps part of it, and spreads it to neighbours).
-3. sigma = Q(|h(r)|) / Q(|h((I - J) z)|), Q a low quantile: robust to the edges and texture
-   where signal leaks into h(r); the probe makes it independent of how much noise F keeps.
+3. sigma^2 = sum_p Q_p(|h(r)|)^2 / sum_p Q_p(|h((I - J) z)|)^2, Q_p a low quantile of patch
+   p's coefficients: robust to the edges and texture where signal leaks into h(r); the probe
+   makes it independent of how much noise F keeps; per patch and pooled as an rms, because
+   after each image's normalisation the noise level differs from image to image.
 
 The quantiles of the two are compared, so noise whose fine-scale coefficients are close to
 Gaussian is read without bias (a coefficient sums several noise values). Measured on
@@ -61,6 +63,10 @@ class ReadoutStatistics:
     probes: list[torch.Tensor] = field(default_factory=list)
     level: list[torch.Tensor] = field(default_factory=list)  # F(X) around each removed coefficient
     probe_level: list[torch.Tensor] = field(default_factory=list)  # and around each probe's
+    # Each patch's quantile: patches of differently scaled images hold different noise levels
+    # in normalised units, and a quantile of their mixture is not their rms.
+    removed_q: list[torch.Tensor] = field(default_factory=list)
+    probes_q: list[torch.Tensor] = field(default_factory=list)
 
     @torch.no_grad()
     def add(
@@ -72,30 +78,38 @@ class ReadoutStatistics:
         probes: int = 1,
     ):
         """Add one batch: ``x`` normalised noisy patches, ``f_x = model(x)`` (already computed)."""
-        self.removed.append(haar_detail((x - f_x).double()).abs().flatten().cpu().float())
+        detail = haar_detail((x - f_x).double()).abs()
+        self.removed_q.append(_patch_quantiles(detail))
+        self.removed.append(detail.flatten().cpu().float())
         level = haar_mean(f_x.double()).flatten().cpu().float()
         self.level.append(level)
         for _ in range(probes):
             self.probe_level.append(level)
             z = torch.randn(tuple(x.shape), generator=generator).to(x.device, x.dtype)
             response = z - (model(x + PROBE_STEP * z) - f_x) / PROBE_STEP  # (I - J) z
-            self.probes.append(haar_detail(response.double()).abs().flatten().cpu().float())
+            detail = haar_detail(response.double()).abs()
+            self.probes_q.append(_patch_quantiles(detail))
+            self.probes.append(detail.flatten().cpu().float())
 
     def merged_across_ranks(self) -> ReadoutStatistics:
         gathered: list = [None] * dist.get_world_size()
-        mine = [torch.cat(v) for v in (self.removed, self.probes, self.level, self.probe_level)]
-        dist.all_gather_object(gathered, mine)
-        return ReadoutStatistics(*([g[i] for g in gathered] for i in range(4)))
+        fields = (self.removed, self.probes, self.level, self.probe_level, self.removed_q, self.probes_q)
+        dist.all_gather_object(gathered, [torch.cat(v) for v in fields])
+        return ReadoutStatistics(*([g[i] for g in gathered] for i in range(len(fields))))
 
-    def sigma(self, quantile: float = QUANTILE) -> float | None:
-        """The readout: Q(|h(r)|) / Q(|h((I - J) z)|); None without data."""
-        if not self.removed or not self.probes:
+    def sigma(self) -> float | None:
+        """The readout, sqrt(sum_p Q_p(|h(r)|)^2 / sum_p Q_p(|h((I - J) z)|)^2) over patches p:
+        each patch's level, pooled as an rms like sigma_n; None without data."""
+        if not self.removed_q or not self.probes_q:
             return None
-        r, z = torch.cat(self.removed), torch.cat(self.probes)
-        if r.numel() == 0 or z.numel() == 0:
-            return None
-        qz = float(torch.quantile(_sample(z), quantile))
-        return float(torch.quantile(_sample(r), quantile)) / qz if qz > 0 else None
+        r, z = torch.cat(self.removed_q), torch.cat(self.probes_q)
+        den = float(z.square().mean())
+        return float(np.sqrt(float(r.square().mean()) / den)) if r.numel() and den > 0 else None
+
+
+def _patch_quantiles(detail: torch.Tensor) -> torch.Tensor:
+    """QUANTILE of each patch's coefficients (all channels): ``(B,)``."""
+    return torch.quantile(detail.flatten(1).float(), QUANTILE, dim=1).cpu()
 
 
 def _sample(values: torch.Tensor, most: int = 4_000_000) -> torch.Tensor:
