@@ -24,8 +24,9 @@ def test_noise2info_lowers_sigma_loss_and_never_raises_it():
     values = [1.0] + [r["sigma_loss"] for r in rounds]
     assert all(b <= a for a, b in zip(values, values[1:], strict=False))
     assert result.sigma_loss < 1.0
-    # every round also reads the noise level; the final readout is the run's sigma
-    assert all(r["sigma_readout"] > 0 for r in rounds) and result.sigma > 0
+    # every round also reads the noise level; the run's sigma is the bound
+    assert all(r["sigma_readout"] > 0 for r in rounds) and result.sigma_readout > 0
+    assert result.sigma == result.sigma_loss
     # a round updates exactly when its estimate is below the sigma_loss it found
     for before, r in zip(values, rounds, strict=False):
         assert r["updated"] == (r["sigma_star"] is not None and r["sigma_star"] < before)
@@ -49,7 +50,7 @@ def test_other_methods_train_and_keep_sigma_fixed(method):
     result = train(noisy, _cfg(method=method, steps=20, **extra), clean=clean, progress=False)
     assert result.history.sigma_rounds == []
     assert result.sigma_loss == (0.5 if method == "noise2same" else None)
-    assert result.sigma > 0  # the readout works with any trained denoiser
+    assert result.sigma == result.sigma_readout > 0  # the readout works with any trained denoiser
     losses = [r["loss"] for r in result.history.steps]
     assert np.isfinite(losses).all()
 

@@ -38,7 +38,7 @@ def demo_images() -> dict[str, np.ndarray]:
 def run_demo(
     out_dir: str | Path = "demo-out",
     *,
-    steps: int = 300,
+    steps: int = 1500,
     seed: int = 0,
     device: str = "auto",
     progress: bool = True,
@@ -57,9 +57,7 @@ def run_demo(
     )
     sigma_true = normalised_noise_std(list(clean.values()), list(noisy.values()))
 
-    # The defaults of `noise2info train` (cpu preset, batch 16), short enough for a few minutes
-    # on a laptop: the readout settles well before the denoiser does.
-    cfg = make_config(preset="cpu", steps=steps, seed=seed)
+    cfg = make_config(preset="cpu", steps=steps, batch_size=8, patch_size=64, seed=seed)
     result = train(
         [x[None].astype(np.float32) for x in noisy.values()], cfg, device=device, progress=progress
     )
@@ -87,6 +85,7 @@ def run_demo(
         "sigma_true": sigma_true,
         "sigma_loss": result.sigma_loss,
         "sigma": result.sigma,
+        "sigma_readout": result.sigma_readout,
         "sigma_true_01": DEMO_NOISE_STD,
         "psnr_noisy": float(np.mean(psnr_noisy)),
         "psnr_denoised": float(np.mean(psnr_denoised)),

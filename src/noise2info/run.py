@@ -45,8 +45,9 @@ class Run:
         The final noise-std weight of the loss (Noise2Info's bound; a fixed value for
         noise2same; None for methods without one).
     sigma : float or None
-        The noise readout of the trained network in normalised units
-        (:mod:`noise2info.readout`); None for a run folder written before it existed.
+        The run's noise-std estimate in normalised units: Noise2Info's bound where the method
+        has one, else the noise readout (:mod:`noise2info.readout`; ``history["sigma_readout"]``
+        holds it for every method). None for a run folder written before it existed.
     """
 
     model: UNet
@@ -123,6 +124,8 @@ def save_run(result, run_dir: str | Path) -> Path:
     run_dir = save_model(result.model, result.config, run_dir)
     history = result.history if isinstance(result.history, dict) else result.history.to_dict()
     history = {**history, "sigma_loss": result.sigma_loss, "sigma": result.sigma}
+    if getattr(result, "sigma_readout", None) is not None:
+        history["sigma_readout"] = result.sigma_readout
     if getattr(result, "seconds", None) is not None:
         history["seconds"] = result.seconds
     atomic_write(run_dir / HISTORY, lambda tmp: Path(tmp).write_text(json.dumps(history, indent=1) + "\n"))

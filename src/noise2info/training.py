@@ -82,8 +82,10 @@ class TrainResult:
     """What :func:`train` returns; :func:`noise2info.save_run` writes it.
 
     ``sigma_loss`` is the loss's noise-std weight at the end (Noise2Info's bound; None for
-    methods without one); ``sigma`` is the noise readout of the trained F in normalised units
-    (:mod:`noise2info.readout`), for every method.
+    methods without one); ``sigma_readout`` is the noise readout of the trained F
+    (:mod:`noise2info.readout`, every method); ``sigma`` is the run's noise-std estimate:
+    the bound where the method has one (measured the more accurate of the two on
+    docs/benchmarks.md's "Noise readout" set), else the readout. All in normalised units.
     """
 
     model: UNet
@@ -92,6 +94,7 @@ class TrainResult:
     sigma_loss: float | None
     sigma: float | None
     seconds: float
+    sigma_readout: float | None = None
 
 
 def _seeds(seed: int, rank: int = 0) -> tuple[int, ...]:
@@ -198,9 +201,9 @@ class Trainer:
 
     @property
     def sigma(self) -> float | None:
-        """The noise readout of the trained F (normalised units, :mod:`noise2info.readout`);
-        None until :meth:`run` has finished."""
-        return self._sigma
+        """The run's noise-std estimate: the bound sigma_loss for a method with sigma rounds,
+        else the final noise readout (None until :meth:`run` has finished)."""
+        return self.sigma_loss if self.schedule is not None else self._sigma
 
     def readout(self) -> float | None:
         """The noise readout of F now, on fresh estimation patches (k_u batches, or enough
@@ -430,7 +433,13 @@ class Trainer:
         self._sigma = self.readout()
         self.model.eval()
         return TrainResult(
-            self.model, self.config, self.history, self.sigma_loss, self.sigma, time.perf_counter() - t0
+            self.model,
+            self.config,
+            self.history,
+            self.sigma_loss,
+            self.sigma,
+            time.perf_counter() - t0,
+            sigma_readout=self._sigma,
         )
 
     def _log_record(self) -> None:
