@@ -34,10 +34,6 @@ class LoadedImage:
     samples: list[io.SampleView]  # its (C, *spatial) samples
 
     @property
-    def channels(self) -> int:
-        return self.samples[0].shape[0]
-
-    @property
     def names(self) -> list[str]:
         """One name per sample: the file name, with ``[i]`` for a stack's samples."""
         if len(self.samples) == 1:

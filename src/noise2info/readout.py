@@ -67,6 +67,9 @@ class ReadoutStatistics:
     # in normalised units, and a quantile of their mixture is not their rms.
     removed_q: list[torch.Tensor] = field(default_factory=list)
     probes_q: list[torch.Tensor] = field(default_factory=list)
+    # The coefficients themselves (and their levels) serve only the noise level function;
+    # the training rounds need the per-patch quantiles alone.
+    keep_coefficients: bool = True
 
     @torch.no_grad()
     def add(
@@ -80,22 +83,27 @@ class ReadoutStatistics:
         """Add one batch: ``x`` normalised noisy patches, ``f_x = model(x)`` (already computed)."""
         detail = haar_detail((x - f_x).double()).abs()
         self.removed_q.append(_patch_quantiles(detail))
-        self.removed.append(detail.flatten().cpu().float())
-        level = haar_mean(f_x.double()).flatten().cpu().float()
-        self.level.append(level)
+        keep = self.keep_coefficients
+        if keep:
+            self.removed.append(detail.flatten().cpu().float())
+            level = haar_mean(f_x.double()).flatten().cpu().float()
+            self.level.append(level)
         for _ in range(probes):
-            self.probe_level.append(level)
+            if keep:
+                self.probe_level.append(level)
             z = torch.randn(tuple(x.shape), generator=generator).to(x.device, x.dtype)
             response = z - (model(x + PROBE_STEP * z) - f_x) / PROBE_STEP  # (I - J) z
             detail = haar_detail(response.double()).abs()
             self.probes_q.append(_patch_quantiles(detail))
-            self.probes.append(detail.flatten().cpu().float())
+            if keep:
+                self.probes.append(detail.flatten().cpu().float())
 
     def merged_across_ranks(self) -> ReadoutStatistics:
         gathered: list = [None] * dist.get_world_size()
         fields = (self.removed, self.probes, self.level, self.probe_level, self.removed_q, self.probes_q)
-        dist.all_gather_object(gathered, [torch.cat(v) for v in fields])
-        return ReadoutStatistics(*([g[i] for g in gathered] for i in range(len(fields))))
+        dist.all_gather_object(gathered, [torch.cat(v) if v else torch.empty(0) for v in fields])
+        merged = ([g[i] for g in gathered] for i in range(len(fields)))
+        return ReadoutStatistics(*merged, keep_coefficients=self.keep_coefficients)
 
     def sigma(self) -> float | None:
         """The readout, sqrt(sum_p Q_p(|h(r)|)^2 / sum_p Q_p(|h((I - J) z)|)^2) over patches p:
@@ -119,14 +127,14 @@ def _sample(values: torch.Tensor, most: int = 4_000_000) -> torch.Tensor:
 
 @torch.no_grad()
 def collect_readout(
-    model: nn.Module, batches, generator: torch.Generator, probes: int = 1
+    model: nn.Module, batches, generator: torch.Generator, probes: int = 1, keep_coefficients: bool = True
 ) -> ReadoutStatistics:
     """The statistics of the readout (see the module) of a fixed F on ``batches`` of
     normalised noisy patches ``(B, C, *spatial)``, all ranks' together. The model is put in
     eval mode for it and its mode restored."""
     was_training = model.training
     model.eval()
-    stats = ReadoutStatistics()
+    stats = ReadoutStatistics(keep_coefficients=keep_coefficients)
     try:
         for x in batches:
             stats.add(model, x, model(x), generator, probes)
@@ -139,7 +147,7 @@ def collect_readout(
 
 def noise_readout(model: nn.Module, batches, generator: torch.Generator, probes: int = 1) -> float | None:
     """The readout sigma of a fixed F on ``batches`` (:func:`collect_readout`)."""
-    return collect_readout(model, batches, generator, probes).sigma()
+    return collect_readout(model, batches, generator, probes, keep_coefficients=False).sigma()
 
 
 def noise_level_function(parts: list[tuple[ReadoutStatistics, float, float]], bins: int = 16) -> dict:
