@@ -50,6 +50,29 @@ def test_train_writes_run_and_json_summary(run_dir):
     assert summary["steps"] == 6 and summary["sigma_loss"] == expected == history["sigma_loss"]
 
 
+def test_train_for_a_wall_clock_time(data, tmp_path):
+    out = tmp_path / "timed"
+    res = _run(["train", data / "in", "--out", out, *tiny_train_args(steps=None), "--time", "3s", "--json"])
+    assert res.exit_code == 0, res.output
+    summary = last_json(res)
+    saved = json.loads((out / "config.json").read_text())
+    assert summary["time_budget"] == 3.0 and summary["steps"] == saved["training"]["steps"] > 6
+    assert saved["method"]["k_t"] == 3  # given on the command line: kept
+    both = cli("train", data / "in", "--out", tmp_path / "x", *TINY, "--time", "1m")
+    assert both.exit_code == 2 and "--steps or --time" in both.output
+    bad = cli("train", data / "in", "--out", tmp_path / "y", "--time", "soon")
+    assert bad.exit_code == 2 and "not a duration" in bad.output
+
+
+@pytest.mark.parametrize(
+    "text, seconds", [("90s", 90), ("10m", 600), ("1h30m", 5400), ("1.5h", 5400), ("45", 45)]
+)
+def test_durations(text, seconds):
+    from noise2info.cli import Duration
+
+    assert Duration().convert(text, None, None) == seconds
+
+
 def test_options_not_given_take_the_config_defaults(data, monkeypatch):
     """Only the options given reach make_config, so a default changed in config.py reaches
     the CLI by itself; the help shows config.py's defaults."""

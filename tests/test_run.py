@@ -9,7 +9,7 @@ import torch
 from helpers import noisy_set, tiny_config
 from noise2info import ModelFileError, load_run, save_run, train
 from noise2info.prediction import denoise
-from noise2info.run import load_model
+from noise2info.run import load_config, load_model
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +62,17 @@ def test_a_version_1_run_folder_still_loads(run_dir, tmp_path):
     assert run.config.method.name == "noise2info" and run.config.masking == result.config.masking
     assert run.history == {"steps": [], "sigma_rounds": []} and run.sigma is None
     np.testing.assert_array_equal(denoise(run.model, noisy[0]), denoise(result.model, noisy[0]))
+
+
+def test_a_version_2_config_keeps_its_first_round_at_k_t(run_dir, tmp_path):
+    d, result, _ = run_dir
+    old = json.loads((d / "config.json").read_text())
+    old["version"] = 2
+    del old["method"]["first_round"]
+    old["method"]["k_t"] = 4
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    cfg = load_config(tmp_path)
+    assert cfg.version == 3 and cfg.method.first_round == 4  # rounds at 4, 8, ... as it ran
 
 
 def test_truncated_weights_are_refused(run_dir, tmp_path):

@@ -5,7 +5,7 @@ import torch
 from helpers import noisy_set
 from noise2info import ConfigError, ImageError, Noise2InfoWarning, make_config, train
 from noise2info.config import Config, sigma_schedule
-from noise2info.training import TrainingError
+from noise2info.training import TrainingError, fit_to_time
 
 
 def _cfg(**kw):
@@ -30,6 +30,26 @@ def test_noise2info_lowers_sigma_loss_and_never_raises_it():
     # a round updates exactly when its estimate is below the sigma_loss it found
     for before, r in zip(values, rounds, strict=False):
         assert r["updated"] == (r["sigma_star"] is not None and r["sigma_star"] < before)
+
+
+def test_the_first_sigma_round_comes_before_k_t():
+    _, noisy = noisy_set(std=0.3)
+    result = train(noisy, _cfg(steps=25, first_round=3), progress=False)
+    assert [r["step"] for r in result.history.sigma_rounds] == [3, 13, 23]
+
+
+def test_fit_to_time_derives_the_schedule_for_the_steps_that_fit():
+    _, noisy = noisy_set()
+    given = _cfg(steps=5, k_t=7)  # k_t given by the user, k_u given by _cfg too
+    fitted = fit_to_time(noisy, given, 3.0, device="cpu", keep=("k_t",))
+    steps = fitted.training.steps
+    assert steps > 5  # a tiny model trains far more than 5 steps in 3 s
+    fresh = make_config(preset="tiny", steps=steps, batch_size=4, patch_size=32, log_every=5, k_t=7)
+    assert fitted.method.k_t == 7 and fitted.method.first_round == fresh.method.first_round
+    assert fitted.method.k_u == fresh.method.k_u  # re-derived (not kept): k_u was not in keep
+    assert fitted.training.lr_decay_every == fresh.training.lr_decay_every
+    with pytest.raises(ConfigError, match="positive"):
+        fit_to_time(noisy, given, 0.0, device="cpu")
 
 
 def test_same_seed_same_model_different_seed_different_model():
@@ -115,16 +135,23 @@ def test_nan_loss_stops_with_a_clear_message():
 def test_schedule_is_resolved_once_into_numbers_following_the_paper_ratios():
     for steps in (50_000, 80_000):  # the paper's Hanzi and BSD68 runs: rounds of 900 + 100
         paper = make_config(steps=steps, batch_size=64)
-        assert (paper.method.k_t, paper.method.k_u, paper.training.lr_decay_every) == (900, 100, 5000)
-    # short runs: rounds keep >= 256 estimation patches and the 9:1 ratio of k_t to k_u
+        m = paper.method
+        assert (m.k_t, m.k_u, m.first_round, paper.training.lr_decay_every) == (900, 100, 900, 5000)
+    # short runs: rounds keep >= 256 estimation patches and the 9:1 ratio of k_t to k_u;
+    # the first round comes after 2 % of the steps (at least 10), not after k_t
     small = make_config(steps=1500, batch_size=8)
-    assert (small.method.k_t, small.method.k_u, small.training.lr_decay_every) == (288, 32, 500)
+    m = small.method
+    assert (m.k_t, m.k_u, m.first_round, small.training.lr_decay_every) == (288, 32, 30, 500)
+    assert make_config(steps=400, batch_size=16).method.first_round == 10
     assert make_config(steps=150, batch_size=4).method.k_t == 50  # >= 3 rounds
+    # the estimation patches do not follow k_t
     assert make_config(steps=1500, batch_size=8, k_t=50).method.k_u == 32
+    assert make_config(steps=1500, batch_size=8, k_t=1000).method.k_u == 32
     # a round never costs more than the k_t steps before it (3 estimation batches per step)
-    assert sigma_schedule(2, 16) == (1, 3)
+    assert sigma_schedule(2, 16) == (1, 3, 1)
     # given numbers are kept, and the saved numbers are what a reloaded config uses
     assert make_config(steps=1500, k_t=7, k_u=5).method.k_t == 7
+    assert make_config(steps=1500, k_t=7, first_round=3).method.first_round == 3
     again = Config.model_validate_json(small.model_dump_json())
     assert again == small and "null" not in small.model_dump_json()
     with pytest.raises(ConfigError, match="multiple of"):

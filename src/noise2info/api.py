@@ -24,7 +24,7 @@ from .readout import ReadoutStatistics, collect_readout, noise_level_function
 from .run import CHECKPOINT, Run, holds_run, load_run, save_config, save_run
 from .runtime import flush_denormals, rank_and_world
 from .sigma import estimation_batches, sigma_round
-from .training import Trainer, TrainingInterrupted, TrainResult
+from .training import Trainer, TrainingInterrupted, TrainResult, fit_to_time
 
 
 @dataclass
@@ -102,8 +102,14 @@ def train_files(
     progress: bool = True,
     resume: bool = False,
     workers: int = 0,
+    time_budget: float | None = None,
+    keep: tuple[str, ...] = (),
 ) -> TrainResult:
     """Train on image files and save the run. ``config.model.channels`` is taken from the data.
+
+    With ``time_budget`` (seconds) a new run trains for the steps that fit in it
+    (:func:`noise2info.training.fit_to_time`; its schedule follows those steps except the
+    settings named in ``keep``); the saved config holds the steps.
 
     The run directory gets ``config.json`` at once and a checkpoint every
     ``checkpoint_every`` steps; Ctrl-C or SIGTERM save a checkpoint and raise
@@ -127,6 +133,10 @@ def train_files(
         raise ModelFileError(
             f"{run_dir} already holds a run; continue it with --resume or choose a new --out"
         )
+    if time_budget is not None:
+        if resume:
+            raise ConfigError("a time budget sets the steps of a new run; a resumed run keeps its steps")
+        config = fit_to_time(images, config, time_budget, device=device, stats=stats, names=names, keep=keep)
 
     # Built, and a checkpoint checked against the config, data and processes (the one resume
     # check), before anything is written.

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from . import api, run
 from .bench import BUDGETS, SUITES
-from .config import Config, explain, make_config, settings, updated
+from .config import SCHEDULE_SETTINGS, Config, explain, make_config, settings, updated
 from .data.hanzi import ALL_CHARS
 from .data.noise import NOISE_KINDS
 from .errors import Noise2InfoError
@@ -108,6 +108,30 @@ def setting_options(fn):
 SETTING_NAMES = frozenset(s.name for s in settings())
 
 
+class Duration(click.ParamType):
+    """A wall-clock time: ``90s``, ``10m``, ``1.5h``, ``1h30m`` or plain seconds."""
+
+    name = "duration"
+    _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            return float(value)
+        text, total, number = str(value).strip().lower(), 0.0, ""
+        try:
+            for char in text:
+                if char in self._UNITS:
+                    total, number = total + float(number) * self._UNITS[char], ""
+                else:
+                    number += char
+            total += float(number) if number else 0.0
+        except ValueError:
+            self.fail(f"{value!r} is not a duration (examples: 90s, 10m, 1h30m)", param, ctx)
+        if not total > 0:
+            self.fail(f"{value!r}: a duration must be positive", param, ctx)
+        return total
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option(
@@ -116,6 +140,13 @@ SETTING_NAMES = frozenset(s.name for s in settings())
 @setting_options
 @click.option(
     "--resume", is_flag=True, help="Continue the interrupted run in --out; options given must match it."
+)
+@click.option(
+    "--time",
+    "time_budget",
+    type=Duration(),
+    help="Train for this wall-clock time (e.g. 10m) instead of --steps: the steps that fit, "
+    "timed on the first steps.",
 )
 @click.option("--nproc", type=click.IntRange(min=1), default=1, help="Processes (DDP): GPUs, or CPU workers.")
 @click.option(
@@ -129,6 +160,9 @@ def train(inputs, run_dir, **opts):
     """Train on noisy images INPUT... (files, directories or globs) and save to --out."""
     overrides = {k: v for k, v in opts.items() if k in SETTING_NAMES and v is not None}
     opts = {k: v for k, v in opts.items() if k not in SETTING_NAMES}
+    if opts["time_budget"] is not None and "steps" in overrides:
+        _fail("give --steps or --time, not both")
+    opts["keep"] = tuple(k for k in overrides if k in SCHEDULE_SETTINGS)
     # A new run: the defaults with the options given. A resumed run: its saved config with
     # them, which train_files compares with the saved one (a difference is refused).
     config = updated(load_config(run_dir), **overrides) if opts["resume"] else make_config(**overrides)
@@ -151,6 +185,8 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
             progress=not opts["quiet"],
             resume=opts["resume"],
             workers=opts["workers"],
+            time_budget=opts["time_budget"],
+            keep=opts["keep"],
         )
     except TrainingInterrupted as stop:
         if rank == 0:
@@ -171,8 +207,12 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         "seconds": result.seconds,
         "sigma_rounds": len(result.history.sigma_rounds),
         "processes": rank_and_world()[1],
+        "time_budget": opts["time_budget"],
     }
-    lines = [f"trained {method} for {steps} steps in {result.seconds:.1f} s; final loss {last['loss']:.4f}"]
+    fitted = "" if opts["time_budget"] is None else f" (the steps that fit in {opts['time_budget']:.0f} s)"
+    lines = [
+        f"trained {method} for {steps} steps{fitted} in {result.seconds:.1f} s; final loss {last['loss']:.4f}"
+    ]
     if result.sigma is not None:
         read = "" if result.sigma_readout is None else f"; noise readout {result.sigma_readout:.4f}"
         lines.append(f"noise std (normalised units): sigma {result.sigma:.4f}{read}")

@@ -25,8 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ConfigError
 
-CONFIG_VERSION = 2
+CONFIG_VERSION = 3
 MIN_ESTIMATION_PATCHES = 256
+FIRST_ROUND_MIN = 10  # training steps before the first sigma round, at the least
 DEFAULT_PRESET = "cpu"
 
 # Network presets: ``paper`` is the reference set-up of method.md: "depth 3" in the paper's
@@ -127,17 +128,22 @@ class Noise2InfoMethod(MethodConfig):
     k_u: int | None = Field(
         None, ge=1, description="estimation batches per sigma round (default: paper ratio)"
     )
+    first_round: int | None = Field(
+        None, ge=1, description="training steps before the first sigma round (default: 2 % of steps)"
+    )
     k_mc: int = Field(10, ge=1, description="Monte-Carlo draws for E_l")
 
     def build_objective(self):
         from .objectives.base import SigmaSchedule
         from .objectives.noise2info import Noise2Info
 
-        return Noise2Info(SigmaSchedule(self.k_t, self.k_u, self.k_mc))
+        return Noise2Info(SigmaSchedule(self.k_t, self.k_u, self.k_mc, self.first_round))
 
     def resolve(self, training: TrainingConfig) -> Noise2InfoMethod:
-        k_t, k_u = sigma_schedule(training.steps, training.batch_size, self.k_t, self.k_u)
-        return self.model_copy(update={"k_t": k_t, "k_u": k_u})
+        k_t, k_u, first = sigma_schedule(
+            training.steps, training.batch_size, self.k_t, self.k_u, self.first_round
+        )
+        return self.model_copy(update={"k_t": k_t, "k_u": k_u, "first_round": first})
 
 
 class Noise2SameMethod(MethodConfig):
@@ -195,25 +201,41 @@ METHODS: dict[str, type[MethodConfig]] = {
 
 
 def sigma_schedule(
-    steps: int, batch_size: int, k_t: int | None = None, k_u: int | None = None
-) -> tuple[int, int]:
-    """Noise2Info's round schedule ``(k_t, k_u)`` for a run; given values are kept.
+    steps: int,
+    batch_size: int,
+    k_t: int | None = None,
+    k_u: int | None = None,
+    first_round: int | None = None,
+) -> tuple[int, int, int]:
+    """Noise2Info's round schedule ``(k_t, k_u, first_round)`` for a run; given values are kept.
 
     The paper: a sigma round every 1,000 steps made of k_t = 900 training steps and k_u = 100
-    estimation batches, over 50,000 (80,000 for BSD68) steps. A run of 50,000 steps or more
-    takes the paper's numbers; a shorter run keeps the ratios, but a round always sees at
-    least MIN_ESTIMATION_PATCHES patches (sigma_loss follows the running minimum of the
-    rounds' estimates, so a noisy estimate would bias it low), k_t is at most steps / 3 (so
-    even a short run lowers sigma_loss a few times), and a round costs at most as much as
-    the k_t steps before it (an estimation batch is two forward passes, a third of a step).
+    estimation batches (of 64), over 50,000 (80,000 for BSD68) steps; the first round after
+    900 steps, under 2 % of the run. A run of 50,000 steps or more takes the paper's numbers.
+    A shorter run:
+
+    - k_u is set by the patches a round needs, not by k_t: at least MIN_ESTIMATION_PATCHES
+      (sigma_loss follows the running minimum of the rounds' estimates, so a noisy estimate
+      would bias it low), and the paper's 100 batches per 50,000 steps when that is more.
+    - k_t keeps the paper's 9:1 ratio of training steps to estimation batches (a round then
+      costs about a tenth of the steps before it), at most steps / 3 (so even a short run
+      lowers sigma_loss a few times) and at most 900. In a run so short that this caps k_t,
+      k_u is capped at 3 k_t (a round costs at most the steps before it).
+    - The first round comes after 2 % of the steps, at least FIRST_ROUND_MIN: F gives a
+      useful bound after a few dozen steps (measured: sigma* 0.73 after 10 steps, 0.69 after
+      20, true 0.61; docs/benchmarks.md, "Schedule"), and until then the loss trains at
+      sigma_loss = 1.
     """
     floor = math.ceil(MIN_ESTIMATION_PATCHES / batch_size)
+    if k_u is None:
+        k_u = max(floor, min(100, math.ceil(steps * 100 / 50_000)))
     if k_t is None:
         paper = min(900, round(steps * 900 / 50_000))
-        k_t = max(1, min(max(paper, 9 * (k_u or floor)), steps // 3))
-    if k_u is None:
-        k_u = min(max(math.ceil(k_t / 9), floor), 3 * k_t)
-    return k_t, k_u
+        k_t = max(1, min(max(paper, 9 * k_u), steps // 3, 900))
+        k_u = min(k_u, 3 * k_t)
+    if first_round is None:
+        first_round = min(k_t, max(FIRST_ROUND_MIN, math.ceil(steps * 0.02)))
+    return k_t, k_u, first_round
 
 
 class Config(_Strict):
@@ -227,7 +249,13 @@ class Config(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _upgrade(cls, data):
-        return _upgrade_v1(data) if isinstance(data, dict) and data.get("version") == 1 else data
+        if not isinstance(data, dict):
+            return data
+        if data.get("version") == 1:
+            data = _upgrade_v1(data)
+        if data.get("version") == 2:
+            data = _upgrade_v2(data)
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> Config:
@@ -277,7 +305,18 @@ def _upgrade_v1(data: dict) -> dict:
     masking = data.pop("masking", None)
     if masking is not None and "masking" in METHODS[method["name"]].model_fields:
         method["masking"] = masking
-    data.update(version=CONFIG_VERSION, method=method)
+    data.update(version=2, method=method)
+    return data
+
+
+def _upgrade_v2(data: dict) -> dict:
+    """Version 2 ran Noise2Info's first sigma round after k_t steps, like the others; keep
+    that, so a version-2 run resumes exactly."""
+    data = json.loads(json.dumps(data))
+    method = data.get("method", {})
+    if method.get("name", "noise2info") == "noise2info" and method.get("k_t") is not None:
+        method.setdefault("first_round", method["k_t"])
+    data["version"] = 3
     return data
 
 
@@ -390,6 +429,21 @@ def updated(config: Config, **overrides) -> Config:
     the options given again. Numbers already resolved (k_t, k_u, lr_decay_every) are kept,
     also when ``steps`` changes; build a new run's config with :func:`make_config`."""
     return _validated(_apply(config.model_dump(mode="json"), dict(overrides)))
+
+
+SCHEDULE_SETTINGS = ("k_t", "k_u", "first_round", "lr_decay_every")
+
+
+def rescheduled(config: Config, steps: int, keep=()) -> Config:
+    """``config`` for ``steps`` steps, its schedule (``SCHEDULE_SETTINGS``) derived again for
+    them except the settings named in ``keep`` (those a user gave): ``train --time``."""
+    tree = config.model_dump(mode="json")
+    tree["training"].update(steps=steps)
+    for name in SCHEDULE_SETTINGS:
+        section = tree["training"] if name in tree["training"] else tree["method"]
+        if name in section and name not in keep:
+            section[name] = None
+    return _validated(tree)
 
 
 def config_diff(saved: Config, wanted: Config) -> list[str]:

@@ -8,6 +8,7 @@ estimator's history is returned as data.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import logging
 import math
@@ -23,7 +24,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
-from .config import MIN_ESTIMATION_PATCHES, Config, MaskingConfig, config_diff
+from .config import MIN_ESTIMATION_PATCHES, Config, MaskingConfig, config_diff, rescheduled
 from .data import PatchSampler, channel_stats
 from .data.loader import training_batches
 from .errors import ConfigError, ImageError, ModelFileError, Noise2InfoWarning
@@ -411,7 +412,7 @@ class Trainer:
                         loss=f"{self.history.steps[-1]['loss']:.4f}",
                         **({"sigma_loss": f"{self.sigma_loss:.4f}"} if self.sigma_loss else {}),
                     )
-                if self.schedule is not None and step % self.schedule.k_t == 0:
+                if self.schedule is not None and self.schedule.is_round(step):
                     record = self.sigma_round()
                     if on_round is not None:
                         on_round(record)
@@ -469,6 +470,69 @@ def _rank_device(device: str) -> torch.device:
     if dist.get_backend() == "nccl":
         return torch.device("cuda", torch.cuda.current_device())
     return resolve_device("cpu" if device == "auto" else device)
+
+
+TIMED_STEPS = 6  # steps timed by fit_to_time, after WARMUP_STEPS untimed ones
+WARMUP_STEPS = 2
+
+
+@flush_denormals()
+def fit_to_time(
+    images: list[np.ndarray],
+    config: Config,
+    seconds: float,
+    *,
+    device: str = "auto",
+    stats: list | None = None,
+    names: list[str] | None = None,
+    keep: tuple[str, ...] = (),
+) -> Config:
+    """``config`` with the steps that train in about ``seconds`` on this machine, the
+    schedule (k_t, k_u, first_round, lr decay) derived for them, except the settings named
+    in ``keep``.
+
+    A few steps and two estimation batches are timed on the images (a throw-away trainer, so
+    the run itself equals one started with those steps); the sigma rounds and the final
+    readout are counted in. Under several processes rank 0's answer is used by all.
+    """
+    if not seconds > 0:
+        raise ConfigError(f"the time budget must be positive, not {seconds}")
+    trainer = Trainer(images, config, device=device, stats=stats, names=names)
+    for _ in range(WARMUP_STEPS):
+        trainer.step()
+    t0 = time.perf_counter()
+    for _ in range(TIMED_STEPS):
+        trainer.step()
+    per_step = (time.perf_counter() - t0) / TIMED_STEPS
+    t0 = time.perf_counter()
+    if trainer.schedule is not None:  # a round of 2 estimation batches
+        trainer.schedule = dataclasses.replace(trainer.schedule, k_u=2)
+        trainer.sigma_round()
+        per_batch = (time.perf_counter() - t0) / 2
+    else:  # the final readout alone
+        trainer.readout()
+        count = math.ceil(MIN_ESTIMATION_PATCHES / config.training.batch_size)
+        per_batch = (time.perf_counter() - t0) / count
+
+    def cost(cfg: Config) -> float:
+        schedule = cfg.method.build_objective().sigma_schedule
+        b = cfg.training.batch_size
+        final = schedule.k_u if schedule else math.ceil(MIN_ESTIMATION_PATCHES / b)
+        rounds = 0
+        if schedule and cfg.training.steps >= schedule.first_round:
+            rounds = (cfg.training.steps - schedule.first_round) // schedule.k_t + 1
+        k_u = schedule.k_u if schedule else 0
+        return cfg.training.steps * per_step + (rounds * k_u + final) * per_batch
+
+    steps = max(1, int(seconds / per_step))
+    for _ in range(4):  # the schedule depends on the steps: a few fixed-point passes
+        fitted = rescheduled(config, steps, keep)
+        steps = max(1, int(steps * seconds / cost(fitted)))
+    if dist.is_available() and dist.is_initialized():
+        box = [steps]
+        dist.broadcast_object_list(box, src=0)
+        steps = box[0]
+    return rescheduled(config, steps, keep)
 
 
 @flush_denormals()

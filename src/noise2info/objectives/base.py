@@ -33,11 +33,17 @@ class Batch:
 @dataclass(frozen=True)
 class SigmaSchedule:
     """Noise2Info's alternation (Algorithm 2): a sigma round of k_u estimation batches after
-    every k_t training steps, E_l from k_mc Monte-Carlo draws."""
+    ``first_round`` training steps and then after every k_t more, E_l from k_mc Monte-Carlo
+    draws."""
 
     k_t: int
     k_u: int
     k_mc: int
+    first_round: int
+
+    def is_round(self, step: int) -> bool:
+        """Whether a sigma round follows training step ``step`` (counted from 1)."""
+        return step >= self.first_round and (step - self.first_round) % self.k_t == 0
 
 
 def to_device(array, device: torch.device) -> torch.Tensor:
