@@ -118,10 +118,12 @@ class MethodConfig(_Strict):
 
 
 class Noise2InfoMethod(MethodConfig):
-    """Noise2Same's objective with sigma_loss lowered by Algorithm 1 every k_t steps."""
+    """Noise2Same's objective with sigma_loss lowered by Algorithm 1 every k_t steps. Donut
+    masking by default, the paper's better variant (Noise2Info-D; measured here too:
+    docs/benchmarks.md, "Schedule and masking")."""
 
     name: Literal["noise2info"] = "noise2info"
-    masking: MaskingConfig = MaskingConfig()
+    masking: MaskingConfig = MaskingConfig(replacement="donut")
     k_t: int | None = Field(
         None, ge=1, description="training steps between sigma rounds (default: paper ratio)"
     )
