@@ -34,7 +34,7 @@ from skimage.metrics import peak_signal_noise_ratio
 import noise2info
 from noise2info.data import PatchSampler
 from noise2info.objectives.noise2same import Noise2Same
-from noise2info.readout import _patch_quantiles, haar_detail
+from noise2info.readout import patch_quantiles, haar_detail
 from noise2info.training import Trainer
 
 IMAGES = ("camera", "coins", "moon", "brick", "grass")
@@ -60,8 +60,8 @@ class Sure:
             if self.mode == "global":
                 s2 = torch.full_like(mse, self.sigma**2)
             elif self.mode == "patch":  # the readout of this patch (see noise2info.readout)
-                r = _patch_quantiles(haar_detail((x - f).double()).abs())
-                p = _patch_quantiles(haar_detail((b - (fb - f) / EPS).double()).abs())
+                r = patch_quantiles(haar_detail((x - f).double()).abs())
+                p = patch_quantiles(haar_detail((b - (fb - f) / EPS).double()).abs())
                 s2 = (r / p).square().to(x)
             elif self.mode == "oracle":
                 s2 = ((x - batch.clean) ** 2).flatten(1).mean(1)

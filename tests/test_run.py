@@ -25,8 +25,8 @@ def test_run_directory_contents(run_dir):
     d, result, _ = run_dir
     assert {p.name for p in d.iterdir()} >= {"model.safetensors", "config.json", "history.json", "curves.png"}
     history = json.loads((d / "history.json").read_text())
-    assert [r["step"] for r in history["steps"]] == [2, 4, 6]
-    assert [r["step"] for r in history["sigma_rounds"]] == [3, 6]
+    assert [r["step"] for r in history["steps"]] == [2, 3, 4, 6]  # 3: the first stage ends
+    assert [r["step"] for r in history["sigma_rounds"]] == [3]  # then the second stage
     assert all({"sigma_star", "sigma_loss"} <= set(r) for r in history["sigma_rounds"])
     assert history["sigma_loss"] == result.sigma_loss == history["sigma_rounds"][-1]["sigma_loss"]
     assert history["sigma"] == result.sigma

@@ -18,15 +18,15 @@ def _cfg(**kw):
 
 def test_noise2info_lowers_sigma_loss_and_never_raises_it():
     _, noisy = noisy_set(std=0.3)
-    result = train(noisy, _cfg(steps=120, lr=3e-3, lr_decay_every=1000), progress=False)
+    result = train(noisy, _cfg(steps=120, lr=3e-3, lr_decay_every=1000, refine="none"), progress=False)
     rounds = result.history.sigma_rounds
     assert len(rounds) == 12
     values = [1.0] + [r["sigma_loss"] for r in rounds]
     assert all(b <= a for a, b in zip(values, values[1:], strict=False))
     assert result.sigma_loss < 1.0
-    # every round also reads the noise level; the run's sigma is the bound
+    # every round also reads the noise level; the run's sigma is the final readout
     assert all(r["sigma_readout"] > 0 for r in rounds) and result.sigma_readout > 0
-    assert result.sigma == result.sigma_loss
+    assert result.sigma == result.sigma_readout
     # a round updates exactly when its estimate is below the sigma_loss it found
     for before, r in zip(values, rounds, strict=False):
         assert r["updated"] == (r["sigma_star"] is not None and r["sigma_star"] < before)
@@ -34,8 +34,23 @@ def test_noise2info_lowers_sigma_loss_and_never_raises_it():
 
 def test_the_first_sigma_round_comes_before_k_t():
     _, noisy = noisy_set(std=0.3)
-    result = train(noisy, _cfg(steps=25, first_round=3), progress=False)
+    result = train(noisy, _cfg(steps=25, first_round=3, refine="none"), progress=False)
     assert [r["step"] for r in result.history.sigma_rounds] == [3, 13, 23]
+
+
+def test_the_second_stage_trains_sure_after_refine_after_and_stops_the_rounds():
+    _, noisy = noisy_set(std=0.3)
+    result = train(noisy, _cfg(steps=40, refine_after=20, log_every=5), progress=False)
+    assert [r["step"] for r in result.history.sigma_rounds] == [10, 20]
+    steps = result.history.steps
+    first = [r for r in steps if r["step"] <= 20]
+    second = [r for r in steps if r["step"] > 20]
+    assert all("L_ex" in r and "div" not in r for r in first)
+    assert all({"div", "sigma_patch"} <= set(r) and "L_ex" not in r for r in second)
+    # each patch's readout sits near the true normalised noise std (about 0.3 / 0.33 here)
+    assert 0.3 < np.mean([r["sigma_patch"] for r in second]) < 1.5
+    assert _cfg(steps=40).method.refine_after == 20  # half the steps by default
+    assert _cfg(steps=40, refine="none").method.refine_after is None
 
 
 def test_fit_to_time_derives_the_schedule_for_the_steps_that_fit():
@@ -92,7 +107,8 @@ def test_3d_and_colour_training_runs():
             "training": {"steps": 3, "batch_size": 2, "patch_size": 8},
         }
     )
-    assert len(train(vol, cfg3, progress=False).history.sigma_rounds) == 3
+    # rounds in the first stage (steps 1), SURE's probes in 3-D in the second (steps 2 and 3)
+    assert len(train(vol, cfg3, progress=False).history.sigma_rounds) == 1
     rgb = [rng.normal(size=(3, 20, 20)).astype(np.float32)]
     res = train(rgb, _cfg(channels=3, steps=3, patch_size=16), progress=False)
     assert res.model.config.channels == 3

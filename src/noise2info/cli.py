@@ -214,8 +214,8 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         f"trained {method} for {steps} steps{fitted} in {result.seconds:.1f} s; final loss {last['loss']:.4f}"
     ]
     if result.sigma is not None:
-        read = "" if result.sigma_readout is None else f"; noise readout {result.sigma_readout:.4f}"
-        lines.append(f"noise std (normalised units): sigma {result.sigma:.4f}{read}")
+        bound = "" if result.sigma_loss is None else f" (the bound sigma_loss: {result.sigma_loss:.4f})"
+        lines.append(f"noise std (normalised units): sigma {result.sigma:.4f}{bound}")
     lines.append(f"wrote {run_dir}/{', '.join(run.RUN_FILES)}")
     _emit(summary, opts["as_json"], lines)
 
@@ -348,8 +348,8 @@ def demo(out_dir, steps, seed, device, as_json, quiet):
             f"images: {', '.join(s['images'])} "
             f"(noise std {s['sigma_true_01'] * 255:.0f}/255, hidden from training)",
             f"noise std, normalised units: true sigma_n {s['sigma_true']:.4f}, "
-            f"bound sigma_loss {s['sigma_loss']:.4f} ({s['sigma_loss'] / s['sigma_true'] - 1:+.1%}), "
-            f"readout {s['sigma_readout']:.4f} ({s['sigma_readout'] / s['sigma_true'] - 1:+.1%})",
+            f"estimated sigma {s['sigma']:.4f} ({s['sigma'] / s['sigma_true'] - 1:+.1%}; "
+            f"the bound sigma_loss {s['sigma_loss']:.4f}, {s['sigma_loss'] / s['sigma_true'] - 1:+.1%})",
             f"PSNR: noisy {s['psnr_noisy']:.2f} dB -> denoised {s['psnr_denoised']:.2f} dB",
             f"time: {s['seconds']:.0f} s; outputs in {Path(out_dir)}/ (before_after.png, curves.png, run/)",
         ],

@@ -134,18 +134,30 @@ class Noise2InfoMethod(MethodConfig):
         None, ge=1, description="training steps before the first sigma round (default: 2 % of steps)"
     )
     k_mc: int = Field(10, ge=1, description="Monte-Carlo draws for E_l")
+    refine: Literal["sure", "none"] = Field(
+        "sure",
+        description="second stage: sure (SURE with each patch's noise readout) or none (the paper)",
+    )
+    refine_after: int | None = Field(
+        None, ge=0, description="steps of the first stage before the second (default: half the steps)"
+    )
 
     def build_objective(self):
         from .objectives.base import SigmaSchedule
         from .objectives.noise2info import Noise2Info
 
-        return Noise2Info(SigmaSchedule(self.k_t, self.k_u, self.k_mc, self.first_round))
+        last = self.refine_after if self.refine == "sure" else None
+        schedule = SigmaSchedule(self.k_t, self.k_u, self.k_mc, self.first_round, last)
+        return Noise2Info(schedule, refine_after=last)
 
     def resolve(self, training: TrainingConfig) -> Noise2InfoMethod:
         k_t, k_u, first = sigma_schedule(
             training.steps, training.batch_size, self.k_t, self.k_u, self.first_round
         )
-        return self.model_copy(update={"k_t": k_t, "k_u": k_u, "first_round": first})
+        after = self.refine_after
+        if self.refine == "sure" and after is None:
+            after = training.steps // 2  # measured: docs/benchmarks.md, "Second stage"
+        return self.model_copy(update={"k_t": k_t, "k_u": k_u, "first_round": first, "refine_after": after})
 
 
 class Noise2SameMethod(MethodConfig):
@@ -312,12 +324,14 @@ def _upgrade_v1(data: dict) -> dict:
 
 
 def _upgrade_v2(data: dict) -> dict:
-    """Version 2 ran Noise2Info's first sigma round after k_t steps, like the others; keep
-    that, so a version-2 run resumes exactly."""
+    """Version 2 ran Noise2Info's first sigma round after k_t steps, like the others, and had
+    no second stage; keep that, so a version-2 run resumes exactly."""
     data = json.loads(json.dumps(data))
     method = data.get("method", {})
-    if method.get("name", "noise2info") == "noise2info" and method.get("k_t") is not None:
-        method.setdefault("first_round", method["k_t"])
+    if method.get("name", "noise2info") == "noise2info":
+        method.setdefault("refine", "none")  # version 2 had no second stage
+        if method.get("k_t") is not None:
+            method.setdefault("first_round", method["k_t"])
     data["version"] = 3
     return data
 
@@ -433,7 +447,7 @@ def updated(config: Config, **overrides) -> Config:
     return _validated(_apply(config.model_dump(mode="json"), dict(overrides)))
 
 
-SCHEDULE_SETTINGS = ("k_t", "k_u", "first_round", "lr_decay_every")
+SCHEDULE_SETTINGS = ("k_t", "k_u", "first_round", "refine_after", "lr_decay_every")
 
 
 def rescheduled(config: Config, steps: int, keep=()) -> Config:

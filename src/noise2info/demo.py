@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from skimage import data as skdata
+from skimage.color import rgb2gray
 from skimage.metrics import peak_signal_noise_ratio
 
 from . import io
@@ -26,13 +27,16 @@ from .training import train
 # Bundled with scikit-image (no download): grey, varied content, similar contrast. (After
 # per-image normalisation the noise level of an image scales with 1 / its contrast; method.md
 # assumes one level, see docs/benchmarks.md for what a mix of contrasts does.)
-DEMO_IMAGES = ("camera", "coins", "page")
+DEMO_IMAGES = ("camera", "coins", "astronaut")
 DEMO_NOISE_STD = 25 / 255  # on the [0, 1] scale; hidden from the trainer
 
 
 def demo_images() -> dict[str, np.ndarray]:
-    """The clean demo images as float64 in [0, 1]."""
-    return {name: getattr(skdata, name)().astype(np.float64) / 255.0 for name in DEMO_IMAGES}
+    """The clean demo images as grey float64 in [0, 1] (colour ones converted to luminance)."""
+    images = {name: getattr(skdata, name)() for name in DEMO_IMAGES}
+    return {
+        name: rgb2gray(im) if im.ndim == 3 else im.astype(np.float64) / 255.0 for name, im in images.items()
+    }
 
 
 def run_demo(

@@ -24,12 +24,16 @@ def plot_curves(history: dict, path: str | Path, sigma_true: float | None = None
     rounds = history["sigma_rounds"]
     fig, (ax_l, ax_s) = plt.subplots(1, 2, figsize=(10, 3.8))
     x = [r["step"] for r in steps]
-    for key in ("loss", "L_in", "L_ex"):
-        if steps and key in steps[0]:
-            ax_l.plot(x, [r[key] for r in steps], label=key)
+    for key in ("loss", "L_in", "L_ex"):  # each over the records that hold it (stages differ)
+        held = [(r["step"], r[key]) for r in steps if key in r]
+        if held:
+            ax_l.plot(*zip(*held, strict=True), label=key)
+    second = [r["step"] for r in steps if "div" in r]  # Noise2Info's second stage (SURE)
+    if second and second[0] > x[0]:
+        ax_l.axvline(second[0], color="grey", ls=":", label="second stage")
     ax_l.set_xlabel("step")
     ax_l.set_ylabel("loss terms")
-    ax_l.set_yscale("log")
+    ax_l.set_yscale("log", nonpositive="mask")  # a SURE batch may estimate below 0
     ax_l.legend()
     ax_l.set_title("training losses")
     if steps and "sigma_loss" in steps[0]:

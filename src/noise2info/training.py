@@ -83,10 +83,11 @@ class TrainResult:
     """What :func:`train` returns; :func:`noise2info.save_run` writes it.
 
     ``sigma_loss`` is the loss's noise-std weight at the end (Noise2Info's bound; None for
-    methods without one); ``sigma_readout`` is the noise readout of the trained F
-    (:mod:`noise2info.readout`, every method); ``sigma`` is the run's noise-std estimate:
-    the bound where the method has one (measured the more accurate of the two on
-    docs/benchmarks.md's "Noise readout" set), else the readout. All in normalised units.
+    methods without one); ``sigma`` is the run's noise-std estimate, the noise readout of the
+    trained F (:mod:`noise2info.readout`, every method): the bound over-counts while F is
+    under-trained (+10-17 % on the short CPU runs of docs/benchmarks.md, "Schedule and masking"
+    and the demo, where the readout is within 3.5 %). ``sigma_readout`` is the same number
+    (kept for scripts written against it). All in normalised units.
     """
 
     model: UNet
@@ -100,16 +101,18 @@ class TrainResult:
 
 def _seeds(seed: int, rank: int = 0) -> tuple[int, ...]:
     # Independent streams: init, training patches, training masks, estimation patches,
-    # estimation masks, Monte-Carlo draws, readout probes. Estimation never shifts the training stream, so
-    # methods compared at one seed see the same training patches. Other ranks draw their own
-    # patches and masks; init and Monte-Carlo streams are shared so all ranks agree on sigma*.
-    streams = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(7)]
+    # estimation masks, Monte-Carlo draws, readout probes, training probes (the second stage).
+    # Estimation never shifts the training stream, so methods compared at one seed see the
+    # same training patches. Other ranks draw their own patches, masks and training probes;
+    # init and Monte-Carlo streams are shared so all ranks agree on sigma*.
+    streams = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(8)]
     if rank:
         own = [
             int(s.generate_state(1)[0])
-            for s in np.random.SeedSequence(seed, spawn_key=(1000 + rank,)).spawn(6)
+            for s in np.random.SeedSequence(seed, spawn_key=(1000 + rank,)).spawn(8)
         ]
         streams[1:5] = own[1:5]
+        streams[7] = own[7]
     return tuple(streams)
 
 
@@ -152,7 +155,9 @@ class Trainer:
         self.config = config
         self.rank, self.world = rank_and_world()
         self.device = resolve_device(device) if self.world == 1 else _rank_device(device)
-        s_init, s_patch, s_mask, s_est_patch, s_est_mask, s_mc, s_probe = _seeds(tc.seed, self.rank)
+        s_init, s_patch, s_mask, s_est_patch, s_est_mask, s_mc, s_probe, s_train_probe = _seeds(
+            tc.seed, self.rank
+        )
 
         # Each image is normalised by its own statistics, patch by patch as patches are drawn:
         # a memory-mapped stack stays on disk.
@@ -187,6 +192,7 @@ class Trainer:
         self.est_masker = Masker(masking or MaskingConfig(), torch.Generator().manual_seed(s_est_mask))
         self.mc_generator = torch.Generator().manual_seed(s_mc)
         self.probe_generator = torch.Generator().manual_seed(s_probe)
+        self.train_probe_generator = torch.Generator().manual_seed(s_train_probe)
         self._sigma: float | None = None  # the final noise readout, set at the end of run()
         self.optimiser = torch.optim.Adam(self.model.parameters(), lr=tc.lr)
         self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimiser, tc.lr_decay_every, gamma=0.5)
@@ -202,9 +208,9 @@ class Trainer:
 
     @property
     def sigma(self) -> float | None:
-        """The run's noise-std estimate: the bound sigma_loss for a method with sigma rounds,
-        else the final noise readout (None until :meth:`run` has finished)."""
-        return self.sigma_loss if self.schedule is not None else self._sigma
+        """The run's noise-std estimate: the final noise readout (None until :meth:`run` has
+        finished)."""
+        return self._sigma
 
     def readout(self) -> float | None:
         """The noise readout of F now, on fresh estimation patches (k_u batches, or enough
@@ -224,9 +230,17 @@ class Trainer:
                 workers=self.workers,
                 pin_memory=self.device.type == "cuda",
             )
-        batch = make_batch(*next(self._batches), self.masker, self.device)
+        objective = self.objective.stage(self.steps_done + 1)
+        if objective is not self.objective.stage(self.steps_done) and self._n_running:
+            self._log_record()  # a new stage logs other terms: close the record of the last
+        batch = make_batch(
+            *next(self._batches),
+            self.masker if objective.needs_mask else None,
+            self.device,
+            self.train_probe_generator if objective.needs_probe else None,
+        )
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.amp):
-            terms = self.objective(self.net, batch)
+            terms = objective(self.net, batch)
         values = {k: float(v.detach()) for k, v in terms.items()}
         if not math.isfinite(values["loss"]):
             raise TrainingError(
@@ -294,6 +308,7 @@ class Trainer:
             "est_mask": _generator_state(self.est_masker.generator),
             "mc": _generator_state(self.mc_generator),
             "probe": _generator_state(self.probe_generator),
+            "train_probe": _generator_state(self.train_probe_generator),
             "torch": base64.b64encode(torch.get_rng_state().numpy().tobytes()).decode(),
             "est_sampler": self.est_sampler.rng.bit_generator.state,
         }
@@ -355,6 +370,8 @@ class Trainer:
         _set_generator_state(self.est_masker.generator, rng["est_mask"])
         _set_generator_state(self.mc_generator, rng["mc"])
         _set_generator_state(self.probe_generator, rng["probe"])
+        if "train_probe" in rng:  # checkpoints of version 2 had no second stage
+            _set_generator_state(self.train_probe_generator, rng["train_probe"])
         torch.set_rng_state(
             torch.frombuffer(bytearray(base64.b64decode(rng["torch"])), dtype=torch.uint8).clone()
         )

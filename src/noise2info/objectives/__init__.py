@@ -6,6 +6,7 @@ from .blindspot import BlindSpot
 from .noise2info import Noise2Info
 from .noise2same import Noise2Same, reconstruction_and_invariance
 from .supervised import Supervised
+from .sure import Sure
 
 __all__ = [
     "Batch",
@@ -15,6 +16,7 @@ __all__ = [
     "Objective",
     "SigmaSchedule",
     "Supervised",
+    "Sure",
     "make_batch",
     "reconstruction_and_invariance",
 ]

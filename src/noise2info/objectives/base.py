@@ -21,13 +21,15 @@ class Batch:
     """One training batch, all tensors ``(B, C, *spatial)`` on the same device.
 
     ``noisy`` is X, ``masked`` is X with the pixels in ``mask`` (J) replaced (None for an
-    objective without masks), ``clean`` is Y when it is known (supervised benchmarks only).
+    objective without masks), ``clean`` is Y when it is known (supervised benchmarks only),
+    ``probe`` white unit-variance noise of X's shape for an objective that probes F.
     """
 
     noisy: torch.Tensor
     masked: torch.Tensor | None = None
     mask: torch.Tensor | None = None
     clean: torch.Tensor | None = None
+    probe: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,12 @@ class SigmaSchedule:
     k_u: int
     k_mc: int
     first_round: int
+    last_step: int | None = None  # no rounds after it (a second stage needs none)
 
     def is_round(self, step: int) -> bool:
         """Whether a sigma round follows training step ``step`` (counted from 1)."""
+        if self.last_step is not None and step > self.last_step:
+            return False
         return step >= self.first_round and (step - self.first_round) % self.k_t == 0
 
 
@@ -53,13 +58,16 @@ def to_device(array, device: torch.device) -> torch.Tensor:
     return t.to(device)
 
 
-def make_batch(noisy, clean, masker, device: torch.device) -> Batch:
+def make_batch(noisy, clean, masker, device: torch.device, probe_generator=None) -> Batch:
     """A :class:`Batch` on ``device``; masked by ``masker`` (a :class:`~noise2info.masking.Masker`)
-    unless it is None."""
+    unless it is None, with a white probe drawn from ``probe_generator`` if one is given."""
     x = to_device(noisy, device)
     y = None if clean is None else to_device(clean, device)
     masked, mask = masker(x) if masker is not None else (None, None)
-    return Batch(noisy=x, masked=masked, mask=mask, clean=y)
+    probe = None
+    if probe_generator is not None:
+        probe = torch.randn(tuple(x.shape), generator=probe_generator).to(x.device, x.dtype)
+    return Batch(noisy=x, masked=masked, mask=mask, clean=y, probe=probe)
 
 
 def predict_fp32(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -76,6 +84,8 @@ class Objective:
         Batches must carry clean targets (supervised training).
     needs_mask : bool
         Batches must carry a masked copy of the input.
+    needs_probe : bool
+        Batches must carry a white probe (``Batch.probe``).
     sigma_schedule : SigmaSchedule or None
         When set, the trainer runs sigma rounds on this schedule and lowers ``sigma_loss``.
     sigma_loss : float or None
@@ -84,8 +94,14 @@ class Objective:
 
     needs_clean: bool = False
     needs_mask: bool = True
+    needs_probe: bool = False
     sigma_schedule: SigmaSchedule | None = None
     sigma_loss: float | None = None
+
+    def stage(self, step: int) -> Objective:
+        """The objective that trains step ``step`` (counted from 1): itself, unless the method
+        has stages (Noise2Info's second stage)."""
+        return self
 
     def __call__(self, model: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:
         raise NotImplementedError
