@@ -42,7 +42,7 @@ def demo_images() -> dict[str, np.ndarray]:
 def run_demo(
     out_dir: str | Path = "demo-out",
     *,
-    steps: int = 1500,
+    steps: int = 500,
     seed: int = 0,
     device: str = "auto",
     progress: bool = True,

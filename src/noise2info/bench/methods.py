@@ -28,8 +28,11 @@ class Method:
 
 
 METHODS = [
-    Method("noise2info-R", "learned", {"method": "noise2info", "masking": "gaussian"}),
-    Method("noise2info-D", "learned", {"method": "noise2info", "masking": "donut"}),
+    # The default pipeline: donut masking, early first round, the SURE second stage.
+    Method("noise2info (default)", "learned", {"method": "noise2info"}),
+    # As in the paper: Algorithm 2 alone.
+    Method("noise2info-R", "learned", {"method": "noise2info", "masking": "gaussian", "refine": "none"}),
+    Method("noise2info-D", "learned", {"method": "noise2info", "masking": "donut", "refine": "none"}),
     Method(
         "noise2same-R (sigma_loss=1)",
         "learned",
