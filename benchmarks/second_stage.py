@@ -34,7 +34,7 @@ from skimage.metrics import peak_signal_noise_ratio
 import noise2info
 from noise2info.data import PatchSampler
 from noise2info.objectives.noise2same import Noise2Same
-from noise2info.readout import patch_quantiles, haar_detail
+from noise2info.readout import haar_detail, patch_quantiles
 from noise2info.training import Trainer
 
 IMAGES = ("camera", "coins", "moon", "brick", "grass")

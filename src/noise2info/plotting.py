@@ -28,9 +28,9 @@ def plot_curves(history: dict, path: str | Path, sigma_true: float | None = None
         held = [(r["step"], r[key]) for r in steps if key in r]
         if held:
             ax_l.plot(*zip(*held, strict=True), label=key)
-    second = [r["step"] for r in steps if "div" in r]  # Noise2Info's second stage (SURE)
-    if second and second[0] > x[0]:
-        ax_l.axvline(second[0], color="grey", ls=":", label="second stage")
+    first = [r["step"] for r in steps if "div" not in r]  # "div": Noise2Info's second stage
+    if first and len(first) < len(steps):
+        ax_l.axvline(first[-1], color="grey", ls=":", label="second stage")
     ax_l.set_xlabel("step")
     ax_l.set_ylabel("loss terms")
     ax_l.set_yscale("log", nonpositive="mask")  # a SURE batch may estimate below 0
