@@ -1,11 +1,14 @@
 """Noise2Info's first sigma round and masking at a CPU budget (issue 10, item 1).
 
     python benchmarks/schedule_masking.py --steps 400
+    python benchmarks/schedule_masking.py --steps 400 --configs default
 
 The five grey scikit-image images of benchmarks/method_defaults.py (camera, coins, moon,
 brick, grass; Gaussian noise 25/255, seed 0); noise2info trains on the noisy images (cpu
-preset, batch 8, seed 0) with the first sigma round after k_t steps (the schedule before
-issue 10) or early (now: 2 % of the steps, at least 10), with gaussian or donut masking.
+preset, batch 8, seed 0) as in the paper (no second stage) with the first sigma round after
+k_t steps (the schedule before issue 10) or early (now: 2 % of the steps, at least 10), with
+gaussian or donut masking; ``default`` is today's default pipeline (donut, early first
+round, then the SURE second stage from half the steps).
 Prints a markdown table: PSNR per image (data range 1), the final sigma_loss and readout
 against the true normalised noise std (rms over the images), and the training time.
 """
@@ -28,31 +31,38 @@ IMAGES = ("camera", "coins", "moon", "brick", "grass")
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=400)
+    ap.add_argument("--configs", default="gaussian-late,gaussian-early,donut-late,donut-early")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     clean = [getattr(skdata, n)().astype(np.float64) / 255.0 for n in IMAGES]
     noisy = [y + rng.normal(0, 25 / 255, y.shape) for y in clean]
     truth = float(np.sqrt(np.mean([(25 / 255 / np.std(x)) ** 2 for x in noisy])))
     late = noise2info.make_config(steps=args.steps, batch_size=8).method.k_t
+    paper = {"refine": "none"}
+    configs = {
+        "gaussian-late": {"masking": "gaussian", "first_round": late, **paper},
+        "gaussian-early": {"masking": "gaussian", **paper},
+        "donut-late": {"masking": "donut", "first_round": late, **paper},
+        "donut-early": {"masking": "donut", **paper},
+        "default": {},
+    }
     print(f"true normalised noise std (rms over the images): {truth:.4f}\n")
-    print(f"| masking | first round | {' | '.join(IMAGES)} | mean | sigma_loss | readout | train s |")
-    print("|---|---|" + "---|" * (len(IMAGES) + 4))
-    for masking in ("gaussian", "donut"):
-        for first in (late, None):
-            cfg = noise2info.make_config(
-                preset="cpu", steps=args.steps, batch_size=8, seed=0, masking=masking, first_round=first
-            )
-            t0 = time.perf_counter()
-            r = noise2info.train([x[None].astype(np.float32) for x in noisy], cfg, progress=False)
-            seconds = time.perf_counter() - t0
-            denoised = [np.clip(noise2info.denoise(r.model, x[None])[0], 0, 1) for x in noisy]
-            psnr = [peak_signal_noise_ratio(y, d, data_range=1) for y, d in zip(clean, denoised, strict=True)]
-            print(
-                f"| {masking} | {cfg.method.first_round} (k_t {cfg.method.k_t}) | "
-                f"{' | '.join(f'{p:.2f}' for p in psnr)} | {np.mean(psnr):.2f} | {r.sigma_loss:.4f} | "
-                f"{r.sigma_readout:.4f} | {seconds:.0f} |",
-                flush=True,
-            )
+    head = f"| masking | first round | second stage | {' | '.join(IMAGES)} | mean | sigma_loss | readout |"
+    print(head + " train s |")
+    print("|---|---|---|" + "---|" * (len(IMAGES) + 4))
+    for name in args.configs.split(","):
+        cfg = noise2info.make_config(preset="cpu", steps=args.steps, batch_size=8, seed=0, **configs[name])
+        t0 = time.perf_counter()
+        r = noise2info.train([x[None].astype(np.float32) for x in noisy], cfg, progress=False)
+        seconds = time.perf_counter() - t0
+        denoised = [np.clip(noise2info.denoise(r.model, x[None])[0], 0, 1) for x in noisy]
+        psnr = [peak_signal_noise_ratio(y, d, data_range=1) for y, d in zip(clean, denoised, strict=True)]
+        print(
+            f"| {cfg.masking.replacement} | {cfg.method.first_round} (k_t {cfg.method.k_t}) | "
+            f"{cfg.method.refine} | {' | '.join(f'{p:.2f}' for p in psnr)} | {np.mean(psnr):.2f} | "
+            f"{r.sigma_loss:.4f} | {r.sigma_readout:.4f} | {seconds:.0f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

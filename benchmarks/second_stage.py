@@ -101,7 +101,13 @@ def main() -> None:
     X = [x[None].astype(np.float32) for x in noisy]
     Y = [y[None].astype(np.float32) for y in clean]
     cfg = noise2info.make_config(
-        method="noise2info", preset="cpu", steps=args.steps, batch_size=8, seed=0, masking=args.masking
+        method="noise2info",
+        preset="cpu",
+        steps=args.steps,
+        batch_size=8,
+        seed=0,
+        masking=args.masking,
+        refine="none",  # the stages are this script's
     )
 
     def trainer(targets):  # the training stream with (clean or per-image constant) targets
