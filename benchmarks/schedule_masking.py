@@ -8,7 +8,8 @@ brick, grass; Gaussian noise 25/255, seed 0); noise2info trains on the noisy ima
 preset, batch 8, seed 0) as in the paper (no second stage) with the first sigma round after
 k_t steps (the schedule before issue 10) or early (now: 2 % of the steps, at least 10), with
 gaussian or donut masking; ``default`` is today's default pipeline (donut, early first
-round, then the SURE second stage from half the steps).
+round, then the SURE second stage from half the steps), ``sure-after-1/4`` and ``-3/4`` the
+same with the second stage from a quarter / three quarters of the steps.
 Prints a markdown table: PSNR per image (data range 1), the final sigma_loss and readout
 against the true normalised noise std (rms over the images), and the training time.
 """
@@ -45,6 +46,8 @@ def main() -> None:
         "donut-late": {"masking": "donut", "first_round": late, **paper},
         "donut-early": {"masking": "donut", **paper},
         "default": {},
+        "sure-after-1/4": {"refine_after": args.steps // 4},
+        "sure-after-3/4": {"refine_after": 3 * args.steps // 4},
     }
     print(f"true normalised noise std (rms over the images): {truth:.4f}\n")
     head = f"| masking | first round | second stage | {' | '.join(IMAGES)} | mean | sigma_loss | readout |"
@@ -59,7 +62,8 @@ def main() -> None:
         psnr = [peak_signal_noise_ratio(y, d, data_range=1) for y, d in zip(clean, denoised, strict=True)]
         print(
             f"| {cfg.masking.replacement} | {cfg.method.first_round} (k_t {cfg.method.k_t}) | "
-            f"{cfg.method.refine} | {' | '.join(f'{p:.2f}' for p in psnr)} | {np.mean(psnr):.2f} | "
+            f"{cfg.method.refine} {cfg.method.refine_after or ''} | "
+            f"{' | '.join(f'{p:.2f}' for p in psnr)} | {np.mean(psnr):.2f} | "
             f"{r.sigma_loss:.4f} | {r.sigma_readout:.4f} | {seconds:.0f} |",
             flush=True,
         )
