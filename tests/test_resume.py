@@ -46,6 +46,31 @@ def test_resume_equals_uninterrupted(tmp_path, stop_at):
     assert resumed.sigma_loss == full.sigma_loss
 
 
+def test_resume_in_the_second_stage_equals_uninterrupted(tmp_path):
+    _, noisy = noisy_set(std=0.3)
+    assert _cfg().method.refine_after == 12
+    full = Trainer(noisy, _cfg()).run(progress=False)
+    first = Trainer(noisy, _cfg())
+    ckpt = tmp_path / "checkpoint.safetensors"
+    step = first.step
+
+    def step_then_stop():  # stop at step 17, in the second stage (SURE, its own probes)
+        values = step()
+        if first.steps_done == 17:
+            first.request_stop()
+        return values
+
+    first.step = step_then_stop
+    with pytest.raises(TrainingInterrupted, match="step 17"):
+        first.run(progress=False, checkpoint=ckpt)
+    second = Trainer(noisy, _cfg())
+    second.resume(ckpt)
+    resumed = second.run(progress=False)
+    for k, v in full.model.state_dict().items():
+        assert torch.equal(v, resumed.model.state_dict()[k]), k
+    assert resumed.history.to_dict() == full.history.to_dict()
+
+
 def test_resume_refuses_other_config_data_or_processes_before_restoring_anything(tmp_path):
     _, noisy = noisy_set()
     ckpt = tmp_path / "c.safetensors"
