@@ -33,6 +33,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--configs", default="gaussian-late,gaussian-early,donut-late,donut-early")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (the noise keeps 0)")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     clean = [getattr(skdata, n)().astype(np.float64) / 255.0 for n in IMAGES]
@@ -50,18 +51,18 @@ def main() -> None:
         "sure-after-3/4": {"refine_after": 3 * args.steps // 4},
     }
     print(f"true normalised noise std (rms over the images): {truth:.4f}\n")
-    head = f"| masking | first round | second stage | {' | '.join(IMAGES)} | mean | sigma_loss | readout |"
-    print(head + " train s |")
-    print("|---|---|---|" + "---|" * (len(IMAGES) + 4))
-    for name in args.configs.split(","):
-        cfg = noise2info.make_config(preset="cpu", steps=args.steps, batch_size=8, seed=0, **configs[name])
+    head = f"| seed | masking | first round | second stage | {' | '.join(IMAGES)} | mean"
+    print(head + " | sigma_loss | readout | train s |")
+    print("|---|---|---|---|" + "---|" * (len(IMAGES) + 4))
+    for seed, name in [(seed, name) for seed in args.seeds for name in args.configs.split(",")]:
+        cfg = noise2info.make_config(preset="cpu", steps=args.steps, batch_size=8, seed=seed, **configs[name])
         t0 = time.perf_counter()
         r = noise2info.train([x[None].astype(np.float32) for x in noisy], cfg, progress=False)
         seconds = time.perf_counter() - t0
         denoised = [np.clip(noise2info.denoise(r.model, x[None])[0], 0, 1) for x in noisy]
         psnr = [peak_signal_noise_ratio(y, d, data_range=1) for y, d in zip(clean, denoised, strict=True)]
         print(
-            f"| {cfg.masking.replacement} | {cfg.method.first_round} (k_t {cfg.method.k_t}) | "
+            f"| {seed} | {cfg.masking.replacement} | {cfg.method.first_round} (k_t {cfg.method.k_t}) | "
             f"{cfg.method.refine} {cfg.method.refine_after or ''} | "
             f"{' | '.join(f'{p:.2f}' for p in psnr)} | {np.mean(psnr):.2f} | "
             f"{r.sigma_loss:.4f} | {r.sigma_readout:.4f} | {seconds:.0f} |",
