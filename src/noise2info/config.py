@@ -237,7 +237,7 @@ def sigma_schedule(
       k_u is capped at 3 k_t (a round costs at most the steps before it).
     - The first round comes after 2 % of the steps, at least FIRST_ROUND_MIN: F gives a
       useful bound after a few dozen steps (measured: sigma* 0.73 after 10 steps, 0.69 after
-      20, true 0.61; docs/benchmarks.md, "Schedule"), and until then the loss trains at
+      20, true 0.61; docs/benchmarks.md, "Schedule and masking"), and until then the loss trains at
       sigma_loss = 1.
     """
     floor = math.ceil(MIN_ESTIMATION_PATCHES / batch_size)
