@@ -170,8 +170,8 @@ class Trainer:
         # Several processes: DistributedDataParallel averages the gradients (each rank trains
         # on its own patches); estimation and checkpoints use the plain module.
         cuda = self.device.type == "cuda"
-        if cuda and config.model.dims == 2:
-            self.model = self.model.to(memory_format=torch.channels_last)  # faster convs on GPUs
+        if config.model.dims == 2:  # faster convs on GPUs, and 1.15-1.2x with oneDNN on CPUs
+            self.model = self.model.to(memory_format=torch.channels_last)  # (benchmarks/channels_last.py)
         self.amp = cuda and tc.amp and torch.cuda.is_bf16_supported()
         self.net = torch.compile(self.model) if tc.compile else self.model
         if self.world > 1:
@@ -449,7 +449,8 @@ class Trainer:
             for buffer in self.model.buffers():
                 dist.broadcast(buffer, 0)
         self._sigma = self.readout()
-        self.model.eval()
+        # The plain layout again: the trained model predicts exactly as the saved one reloaded.
+        self.model.to(memory_format=torch.contiguous_format).eval()
         return TrainResult(
             self.model,
             self.config,
