@@ -36,12 +36,14 @@ def test_the_first_sigma_round_comes_before_k_t():
     _, noisy = noisy_set(std=0.3)
     result = train(noisy, _cfg(steps=25, first_round=3, refine="none"), progress=False)
     assert [r["step"] for r in result.history.sigma_rounds] == [3, 13, 23]
+    assert result.config.method.build_objective().sigma_schedule.rounds(25) == 3
 
 
 def test_the_second_stage_trains_sure_after_refine_after_and_stops_the_rounds():
     _, noisy = noisy_set(std=0.3)
     result = train(noisy, _cfg(steps=40, refine_after=20, log_every=5), progress=False)
     assert [r["step"] for r in result.history.sigma_rounds] == [10, 20]
+    assert result.config.method.build_objective().sigma_schedule.rounds(40) == 2  # none after 20
     steps = result.history.steps
     first = [r for r in steps if r["step"] <= 20]
     second = [r for r in steps if r["step"] > 20]

@@ -216,7 +216,7 @@ class Trainer:
         """The noise readout of F now, on fresh estimation patches (k_u batches, or enough
         for MIN_ESTIMATION_PATCHES for a method without rounds)."""
         b = self.config.training.batch_size
-        count = self.schedule.k_u if self.schedule else math.ceil(MIN_ESTIMATION_PATCHES / b)
+        count = _readout_batches(self.schedule, b)
         batches = estimation_batches(self.est_sampler, None, b, count, self.device)
         return noise_readout(self.model, (batch.noisy for batch in batches), self.probe_generator)
 
@@ -473,6 +473,12 @@ class Trainer:
         self._running, self._n_running = {}, 0
 
 
+def _readout_batches(schedule, batch_size: int) -> int:
+    """Batches of the final readout: a round's k_u, or enough for MIN_ESTIMATION_PATCHES for a
+    method without rounds."""
+    return schedule.k_u if schedule is not None else math.ceil(MIN_ESTIMATION_PATCHES / batch_size)
+
+
 def _check_not_constant(stats, names: list[str]) -> None:
     """Warn for each constant image (nothing to learn from it); refuse when all are."""
     constant = [name for name, (_, std) in zip(names, stats, strict=True) if not (std > 0).any()]
@@ -529,18 +535,15 @@ def fit_to_time(
         per_batch = (time.perf_counter() - t0) / 2
     else:  # the final readout alone
         trainer.readout()
-        count = math.ceil(MIN_ESTIMATION_PATCHES / config.training.batch_size)
-        per_batch = (time.perf_counter() - t0) / count
+        per_batch = (time.perf_counter() - t0) / _readout_batches(None, config.training.batch_size)
 
     def cost(cfg: Config) -> float:
         schedule = cfg.method.build_objective().sigma_schedule
-        b = cfg.training.batch_size
-        final = schedule.k_u if schedule else math.ceil(MIN_ESTIMATION_PATCHES / b)
-        rounds = 0
-        if schedule and cfg.training.steps >= schedule.first_round:
-            rounds = (cfg.training.steps - schedule.first_round) // schedule.k_t + 1
-        k_u = schedule.k_u if schedule else 0
-        return cfg.training.steps * per_step + (rounds * k_u + final) * per_batch
+        steps = cfg.training.steps
+        estimation = _readout_batches(schedule, cfg.training.batch_size)  # the final readout
+        if schedule is not None:
+            estimation += schedule.rounds(steps) * schedule.k_u
+        return steps * per_step + estimation * per_batch
 
     steps = max(1, int(seconds / per_step))
     for _ in range(4):  # the schedule depends on the steps: a few fixed-point passes

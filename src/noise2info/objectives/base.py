@@ -50,6 +50,11 @@ class SigmaSchedule:
             return False
         return step >= self.first_round and (step - self.first_round) % self.k_t == 0
 
+    def rounds(self, steps: int) -> int:
+        """How many sigma rounds a run of ``steps`` steps holds (those :meth:`is_round` picks)."""
+        last = steps if self.last_step is None else min(steps, self.last_step)
+        return 0 if last < self.first_round else (last - self.first_round) // self.k_t + 1
+
 
 def to_device(array, device: torch.device) -> torch.Tensor:
     t = array if isinstance(array, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(array))
