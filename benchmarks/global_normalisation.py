@@ -15,19 +15,16 @@ import time
 
 import numpy as np
 import torch
-from skimage import data as skdata
+from five_images import five_images
 from skimage.metrics import peak_signal_noise_ratio
 
 import noise2info
 from noise2info.data import channel_stats
 
-IMAGES = ("camera", "coins", "moon", "brick", "grass")
-
 
 def main() -> None:
-    rng = np.random.default_rng(0)
-    clean = [getattr(skdata, n)().astype(np.float64) / 255.0 for n in IMAGES]
-    noisy = [(y + rng.normal(0, 25 / 255, y.shape))[None].astype(np.float32) for y in clean]
+    clean, noisy = five_images()
+    noisy = [x[None].astype(np.float32) for x in noisy]
     stats = [channel_stats(x) for x in noisy]
     scale = np.sqrt(np.mean([std**2 for _, std in stats], axis=0))
     shared = [(mean, scale.astype(std.dtype)) for mean, std in stats]

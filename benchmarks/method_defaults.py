@@ -15,12 +15,11 @@ import argparse
 import time
 
 import numpy as np
-from skimage import data as skdata
+from five_images import IMAGES, five_images
 from skimage.metrics import peak_signal_noise_ratio
 
 import noise2info
 
-IMAGES = ("camera", "coins", "moon", "brick", "grass")
 RUNS = [
     ("noise2info", {}),
     ("noise2same", {}),
@@ -34,9 +33,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=400)
     args = ap.parse_args()
-    rng = np.random.default_rng(0)
-    clean = [getattr(skdata, n)().astype(np.float64) / 255.0 for n in IMAGES]
-    noisy = [y + rng.normal(0, 25 / 255, y.shape) for y in clean]
+    clean, noisy = five_images()
     base = [peak_signal_noise_ratio(y, x, data_range=1) for y, x in zip(clean, noisy, strict=True)]
     print(f"| method | masking | {' | '.join(IMAGES)} | mean | vs noisy | train s |")
     print("|---|---|" + "---|" * (len(IMAGES) + 3))

@@ -21,12 +21,10 @@ import time
 
 import numpy as np
 import torch
-from skimage import data as skdata
+from five_images import IMAGES, five_images
 from skimage.metrics import peak_signal_noise_ratio
 
 import noise2info
-
-IMAGES = ("camera", "coins", "moon", "brick", "grass")
 
 
 def main() -> None:
@@ -35,9 +33,7 @@ def main() -> None:
     ap.add_argument("--configs", default="gaussian-late,gaussian-early,donut-late,donut-early")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (the noise keeps 0)")
     args = ap.parse_args()
-    rng = np.random.default_rng(0)
-    clean = [getattr(skdata, n)().astype(np.float64) / 255.0 for n in IMAGES]
-    noisy = [y + rng.normal(0, 25 / 255, y.shape) for y in clean]
+    clean, noisy = five_images()
     truth = float(np.sqrt(np.mean([(25 / 255 / np.std(x)) ** 2 for x in noisy])))
     late = noise2info.make_config(steps=args.steps, batch_size=8).method.k_t
     paper = {"refine": "none"}

@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 import torch
-from skimage import data as skdata
+from five_images import IMAGES, five_images
 from skimage.metrics import peak_signal_noise_ratio
 
 import noise2info
@@ -37,7 +37,6 @@ from noise2info.objectives.noise2same import Noise2Same
 from noise2info.readout import haar_detail, patch_quantiles
 from noise2info.training import Trainer
 
-IMAGES = ("camera", "coins", "moon", "brick", "grass")
 EPS = 1e-3  # the SURE probe step, normalised units
 
 
@@ -95,9 +94,7 @@ def main() -> None:
         "--variants", default="n2i,n2s-readout,sure-global,sure-img,sure-patch,sure-oracle,r2r-img,r2r-oracle"
     )
     args = ap.parse_args()
-    rng = np.random.default_rng(0)
-    clean = [getattr(skdata, n)().astype(np.float64) / 255.0 for n in IMAGES]
-    noisy = [y + rng.normal(0, 25 / 255, y.shape) for y in clean]
+    clean, noisy = five_images()
     X = [x[None].astype(np.float32) for x in noisy]
     Y = [y[None].astype(np.float32) for y in clean]
     cfg = noise2info.make_config(

@@ -16,22 +16,18 @@ import time
 
 import numpy as np
 import torch
-from skimage import data as skdata
+from five_images import five_images
 from skimage.metrics import peak_signal_noise_ratio
 
 import noise2info
 from noise2info.training import fit_to_time
-
-IMAGES = ("camera", "coins", "moon", "brick", "grass")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, nargs="+", default=[1, 2, 4, 8])
     args = ap.parse_args()
-    rng = np.random.default_rng(0)
-    clean = [getattr(skdata, n)().astype(np.float64) / 255.0 for n in IMAGES]
-    noisy = [y + rng.normal(0, 25 / 255, y.shape) for y in clean]
+    clean, noisy = five_images()
     images = [x[None].astype(np.float32) for x in noisy]
     truth = float(np.sqrt(np.mean([(25 / 255 / np.std(x)) ** 2 for x in noisy])))
     base = np.mean([peak_signal_noise_ratio(y, x, data_range=1) for y, x in zip(clean, noisy, strict=True)])
