@@ -82,7 +82,7 @@ class ReadoutStatistics:
     ):
         """Add one batch: ``x`` normalised noisy patches, ``f_x = model(x)`` (already computed)."""
         detail = haar_detail((x - f_x).double()).abs()
-        self.removed_q.append(patch_quantiles(detail))
+        self.removed_q.append(patch_quantiles(detail).cpu())
         keep = self.keep_coefficients
         if keep:
             self.removed.append(detail.flatten().cpu().float())
@@ -94,7 +94,7 @@ class ReadoutStatistics:
             z = torch.randn(tuple(x.shape), generator=generator).to(x.device, x.dtype)
             response = z - (model(x + PROBE_STEP * z) - f_x) / PROBE_STEP  # (I - J) z
             detail = haar_detail(response.double()).abs()
-            self.probes_q.append(patch_quantiles(detail))
+            self.probes_q.append(patch_quantiles(detail).cpu())
             if keep:
                 self.probes.append(detail.flatten().cpu().float())
 
@@ -116,8 +116,8 @@ class ReadoutStatistics:
 
 
 def patch_quantiles(detail: torch.Tensor) -> torch.Tensor:
-    """QUANTILE of each patch's coefficients (all channels): ``(B,)``."""
-    return torch.quantile(detail.flatten(1).float(), QUANTILE, dim=1).cpu()
+    """QUANTILE of each patch's coefficients (all channels): ``(B,)``, on their device."""
+    return torch.quantile(detail.flatten(1).float(), QUANTILE, dim=1)
 
 
 def _sample(values: torch.Tensor, most: int = 4_000_000) -> torch.Tensor:

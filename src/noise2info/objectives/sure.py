@@ -48,6 +48,6 @@ class Sure(Objective):
         with torch.no_grad():
             removed = patch_quantiles(haar_detail((x - f_x).double()).abs())
             response = patch_quantiles(haar_detail((b - (f_b - f_x) / SURE_STEP).double()).abs())
-            s2 = (removed / response.clamp(min=1e-12)).square().to(x.device, x.dtype)
+            s2 = (removed / response.clamp(min=1e-12)).square().to(x.dtype)  # no host sync
         sure = L_in - s2 + 2 * s2 * div
         return {"loss": sure.mean(), "L_in": L_in.mean(), "div": div.mean(), "sigma_patch": s2.sqrt().mean()}
