@@ -147,7 +147,7 @@ def train_files(
     if world > 1:
         dist.barrier()  # every rank has checked the run directory before rank 0 writes into it
     if rank == 0 and not resume:
-        save_config(run_dir, config)
+        save_config(run_dir, trainer.config)  # with init resolved
     with flush_denormals(), _stop_on_signals(trainer) as received:
         try:
             result = trainer.run(progress, checkpoint=ckpt)

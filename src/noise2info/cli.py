@@ -200,6 +200,7 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         "run_dir": str(run_dir),
         "method": method,
         "steps": steps,
+        "init": result.config.training.init,
         "sigma_loss": result.sigma_loss,
         "sigma": result.sigma,
         "sigma_readout": result.sigma_readout,
@@ -210,8 +211,10 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         "time_budget": opts["time_budget"],
     }
     fitted = "" if opts["time_budget"] is None else f" (the steps that fit in {opts['time_budget']:.0f} s)"
+    start = " from the shipped starting point" if result.config.training.init == "pretrained" else ""
     lines = [
-        f"trained {method} for {steps} steps{fitted} in {result.seconds:.1f} s; final loss {last['loss']:.4f}"
+        f"trained {method}{start} for {steps} steps{fitted} in {result.seconds:.1f} s; "
+        f"final loss {last['loss']:.4f}"
     ]
     if result.sigma is not None:
         bound = "" if result.sigma_loss is None else f" (the bound sigma_loss: {result.sigma_loss:.4f})"

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ConfigError
 
-CONFIG_VERSION = 3
+CONFIG_VERSION = 4
 MIN_ESTIMATION_PATCHES = 256
 FIRST_ROUND_MIN = 10  # training steps before the first sigma round, at the least
 DEFAULT_PRESET = "cpu"
@@ -89,6 +89,11 @@ class TrainingConfig(_Strict):
     compile: bool = Field(False, description="torch.compile the network (GPU; slow to start)")
     seed: int = Field(0, description="every random draw follows it: same seed, same model")
     augment: bool = Field(True, description="random rotations and flips of the patches")
+    init: Literal["auto", "pretrained", "random"] = Field(
+        "auto",
+        description="starting weights: pretrained (shipped, dead leaves), random, or auto "
+        "(pretrained where the package ships weights for the network)",
+    )
 
     @model_validator(mode="after")
     def _resolve(self) -> TrainingConfig:
@@ -269,6 +274,8 @@ class Config(_Strict):
             data = _upgrade_v1(data)
         if data.get("version") == 2:
             data = _upgrade_v2(data)
+        if data.get("version") == 3:
+            data = _upgrade_v3(data)
         return data
 
     @model_validator(mode="after")
@@ -333,6 +340,14 @@ def _upgrade_v2(data: dict) -> dict:
         if method.get("k_t") is not None:
             method.setdefault("first_round", method["k_t"])
     data["version"] = 3
+    return data
+
+
+def _upgrade_v3(data: dict) -> dict:
+    """Version 3 always started from random weights."""
+    data = json.loads(json.dumps(data))
+    data.setdefault("training", {}).setdefault("init", "random")
+    data["version"] = 4
     return data
 
 

@@ -94,6 +94,7 @@ def run_demo(
         "psnr_noisy": float(np.mean(psnr_noisy)),
         "psnr_denoised": float(np.mean(psnr_denoised)),
         "steps": steps,
+        "init": result.config.training.init,
         "train_seconds": result.seconds,
         "seconds": time.perf_counter() - t0,
         "out": str(out),

@@ -31,6 +31,7 @@ from .errors import ConfigError, ImageError, ModelFileError, Noise2InfoWarning
 from .io import check_samples
 from .masking import Masker
 from .models import UNet, build_model
+from .models.pretrained import load_pretrained, resolve_init
 from .objectives import make_batch
 from .readout import noise_readout
 from .run import TrainingState, load_checkpoint, save_checkpoint
@@ -144,6 +145,7 @@ class Trainer:
         workers: int = 0,
         names: list[str] | None = None,
     ):
+        config = resolve_init(config)
         tc = config.training
         names = names or [f"image {i}" for i in range(len(images))]
         check_samples(images, config.model.dims, config.model.channels, names)
@@ -166,7 +168,10 @@ class Trainer:
         self.fingerprint = data_fingerprint(images, stats)
 
         torch.manual_seed(s_init)
-        self.model = build_model(config.model).to(self.device).train()
+        model = build_model(config.model)
+        if tc.init == "pretrained":  # fine-tune the shipped starting point (models/pretrained.py)
+            load_pretrained(model, config.model)
+        self.model = model.to(self.device).train()
         # Several processes: DistributedDataParallel averages the gradients (each rank trains
         # on its own patches); estimation and checkpoints use the plain module.
         cuda = self.device.type == "cuda"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import make_config
+from ..models.pretrained import find_pretrained
 from ..prediction import denoise
 from ..training import train
 from .budgets import Budget
@@ -28,8 +29,11 @@ class Method:
 
 
 METHODS = [
-    # The default pipeline: donut masking, early first round, the SURE second stage.
+    # The default pipeline: donut masking, early first round, the SURE second stage; from
+    # random weights like every other row, and fine-tuned from the shipped starting point
+    # (where the budget's network has one), reported apart.
     Method("noise2info (default)", "learned", {"method": "noise2info"}),
+    Method("noise2info (default, fine-tuned)", "learned", {"method": "noise2info", "init": "pretrained"}),
     # As in the paper: Algorithm 2 alone.
     Method("noise2info-R", "learned", {"method": "noise2info", "masking": "gaussian", "refine": "none"}),
     Method("noise2info-D", "learned", {"method": "noise2info", "masking": "donut", "refine": "none"}),
@@ -62,10 +66,11 @@ class Outcome:
     sigma_loss: float | None = None
     history: dict | None = None
     note: str = ""
+    sigma: float | None = None  # the noise readout of the trained network
 
 
 def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
-    settings = dict(m.settings)
+    settings = {"init": "random", **m.settings}
     if settings.get("sigma") == "oracle":
         settings["sigma"] = case.sigma_n_train
     cfg = make_config(
@@ -79,13 +84,17 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
         seed=seed,
         log_every=max(1, budget.steps[case.family] // 200),
     )
+    if cfg.training.init == "pretrained" and find_pretrained(cfg.model) is None:
+        return Outcome([], 0.0, 0.0, note=f"no shipped weights for the {budget.preset} preset")
     images = [x[None].astype(np.float32) for x in case.train_noisy]
     clean = [y[None].astype(np.float32) for y in case.train_signal]
     result = train(images, cfg, clean=clean, progress=False)  # used only by methods that need it
     t0 = time.perf_counter()
     preds = [denoise(result.model, x[None])[0] for x in case.test_noisy]
     per_image = (time.perf_counter() - t0) / len(preds)
-    return Outcome(preds, result.seconds, per_image, result.sigma_loss, result.history.to_dict())
+    return Outcome(
+        preds, result.seconds, per_image, result.sigma_loss, result.history.to_dict(), sigma=result.sigma
+    )
 
 
 def _largest_patch(case: Case) -> int:

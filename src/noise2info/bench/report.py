@@ -71,6 +71,30 @@ def verdicts(case: dict) -> list[str]:
             r = by.get(ref)
             if r and r.get("psnr") is not None:
                 lines.append(f"noise2info-{v} vs {ref}: {m['psnr'] - r['psnr']:+.2f} dB")
+    for name in ("noise2info (default)", "noise2info (default, fine-tuned)"):
+        lines += _targets(name, by, n)
+    return lines
+
+
+def _targets(name: str, by: dict, sigma_n: float) -> list[str]:
+    """Issue 10's targets for a default pipeline: readout within 3 % of sigma_n, at least
+    0.2 dB above noise2self-D, within 0.5 dB of supervised."""
+    m = by.get(name)
+    if m is None or m.get("psnr") is None:
+        return []
+    lines = []
+    if m.get("sigma") is not None:
+        e = m["sigma"] / sigma_n - 1
+        lines.append(
+            f"{name}: sigma (readout) {m['sigma']:.4f} vs sigma_n {sigma_n:.4f} ({100 * e:+.1f} %, "
+            f"{'within' if abs(e) <= 0.03 else 'outside'} 3 %)"
+        )
+    for ref, margin in (("noise2self-D", 0.2), ("supervised", -0.5)):
+        r = by.get(ref)
+        if r and r.get("psnr") is not None:
+            d = m["psnr"] - r["psnr"]
+            met = "met" if d >= margin else "not met"
+            lines.append(f"{name} vs {ref}: {d:+.2f} dB (target {margin:+.1f} dB: {met})")
     return lines
 
 
@@ -96,23 +120,24 @@ def markdown(results: dict) -> str:
             + (f"; paper: sigma_loss {ps[0]:.4f} vs sigma_n {ps[1]:.4f}" if ps else ""),
             "",
             f"| method | PSNR ({case.get('psnr_peak', 'max(Y) per image')}) |{second} SSIM | paper PSNR "
-            "| train s | predict s/image | sigma_loss |",
-            "|---|---|" + ("---|" if second else "") + "---|---|---|---|---|",
+            "| train s | predict s/image | sigma_loss | sigma (readout) |",
+            "|---|---|" + ("---|" if second else "") + "---|---|---|---|---|---|",
         ]
         noisy_paper = paper_psnr(results["suite"], case["paper_key"], "noisy input")
         out.append(
             f"| noisy input | {case['noisy']['psnr']:.2f} |{extra(case['noisy'])} "
             f"{case['noisy']['ssim']:.3f} | "
-            f"{_fmt(noisy_paper)} | | | |"
+            f"{_fmt(noisy_paper)} | | | | |"
         )
         for m in case["methods"]:
             if m.get("psnr") is None:
-                out.append(f"| {m['method']} | - |{' - |' if second else ''} - | | | | {m['note']} |")
+                out.append(f"| {m['method']} | - |{' - |' if second else ''} - | | | | | {m['note']} |")
                 continue
             out.append(
                 f"| {m['method']} | {m['psnr']:.2f} |{extra(m)} {m['ssim']:.3f} | "
                 f"{_fmt(paper_psnr(results['suite'], case['paper_key'], m['method']))} | "
-                f"{m['train_seconds']:.0f} | {m['predict_seconds']:.3f} | {_fmt(m['sigma_loss'], '.4f')} |"
+                f"{m['train_seconds']:.0f} | {m['predict_seconds']:.3f} | {_fmt(m['sigma_loss'], '.4f')} | "
+                f"{_fmt(m.get('sigma'), '.4f')} |"
             )
         out += [""] + [f"- {line}" for line in verdicts(case)]
     return "\n".join(out) + "\n"

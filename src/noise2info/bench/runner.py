@@ -83,6 +83,7 @@ def run_suite(
                 "train_seconds": out.train_seconds,
                 "predict_seconds": out.predict_seconds,
                 "sigma_loss": out.sigma_loss,
+                "sigma": out.sigma,
                 "note": out.note,
             }
             if out.predictions:

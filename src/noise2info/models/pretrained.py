@@ -1,0 +1,85 @@
+"""The starting points shipped inside the package: a run fine-tunes one instead of starting
+from random weights (``init``), so a user's first minutes go to their images, not to learning
+what an edge is.
+
+Each file in ``weights/`` is a safetensors file whose metadata holds the network's
+:class:`~noise2info.config.ModelConfig` (``model``) and the command that made it
+(``made_by``: ``tools/pretrain.py``, dead leaves only, never a benchmark image). A network
+with no file of its own shape starts from random weights.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib.resources import files
+from pathlib import Path
+
+from safetensors import safe_open
+from safetensors.torch import load_file
+from torch import nn
+
+from ..config import Config, ModelConfig
+from ..errors import ConfigError, ModelFileError
+
+
+@functools.cache
+def _shipped() -> dict[str, Path]:
+    """Model config (as JSON) -> its weights file, for every file in ``weights/``."""
+    found = {}
+    for entry in files(__package__).joinpath("weights").iterdir():
+        if entry.name.endswith(".safetensors"):
+            path = Path(str(entry))
+            with safe_open(path, "pt") as f:
+                model = ModelConfig.model_validate_json(f.metadata()["model"])
+            found[model.model_dump_json()] = path
+    return found
+
+
+def find_pretrained(config: ModelConfig) -> Path | None:
+    """The shipped weights for a network of this shape, or None."""
+    return _shipped().get(config.model_dump_json())
+
+
+def shipped_networks() -> list[ModelConfig]:
+    """The network shapes that have shipped weights (for messages)."""
+    return [ModelConfig.model_validate_json(key) for key in _shipped()]
+
+
+def resolve_init(config: Config) -> Config:
+    """``config`` with ``init`` 'auto' made 'pretrained' where the package ships weights for
+    its network (else 'random'), so the saved config says how the run started. Done when
+    training starts, once the data has set the channels."""
+    if config.training.init != "auto":
+        return config
+    init = "pretrained" if find_pretrained(config.model) is not None else "random"
+    return config.model_copy(update={"training": config.training.model_copy(update={"init": init})})
+
+
+def load_pretrained(model: nn.Module, config: ModelConfig) -> Path:
+    """Load the shipped weights for ``config`` into ``model``; returns the file used.
+
+    Raises
+    ------
+    ConfigError
+        No weights ship for this network.
+    ModelFileError
+        The shipped file does not match it (a broken installation).
+    """
+    path = find_pretrained(config)
+    if path is None:
+        have = "; ".join(_describe(m) for m in shipped_networks()) or "none"
+        raise ConfigError(
+            f"init pretrained: the package ships no weights for this network ({_describe(config)}; "
+            f"shipped: {have}); use init random"
+        )
+    try:
+        model.load_state_dict(load_file(path), strict=True)
+    except Exception as err:  # damaged file or a mismatch: both mean the package is broken
+        raise ModelFileError(
+            f"{path.name}: shipped weights do not load ({str(err).splitlines()[0]})"
+        ) from None
+    return path
+
+
+def _describe(m: ModelConfig) -> str:
+    return f"{m.dims}-D, {m.channels} channel(s), depth {m.depth}, {m.base_features} features"

@@ -1,0 +1,76 @@
+"""The shipped starting point: its synthetic data, how a config resolves ``init``, and that a
+run starts from it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from helpers import noisy_set, tiny_config
+from noise2info import make_config
+from noise2info.data.synthetic import dead_leaves, dead_leaves_set
+from noise2info.errors import ConfigError
+from noise2info.models.pretrained import find_pretrained, resolve_init, shipped_networks
+from noise2info.training import Trainer
+
+
+def test_dead_leaves_are_seeded_images_in_the_unit_range():
+    a = dead_leaves(64, np.random.default_rng(3))
+    b = dead_leaves(64, np.random.default_rng(3))
+    c = dead_leaves(64, np.random.default_rng(4))
+    assert a.shape == (64, 64) and a.dtype == np.float32
+    assert 0 <= a.min() and a.max() <= 1 and a.std() > 0.05  # leaves of many grey levels
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    images = dead_leaves_set(3, 32, seed=0)
+    assert [im.shape for im in images] == [(1, 32, 32)] * 3
+    np.testing.assert_array_equal(images[1], dead_leaves_set(3, 32, seed=0)[1])
+
+
+def test_dead_leaves_refuse_a_bad_size():
+    with pytest.raises(ValueError, match="at least 4"):
+        dead_leaves(2, np.random.default_rng(0))
+
+
+def test_the_package_ships_weights_for_the_default_network():
+    default = make_config(init="random").model  # grey 2-D, the cpu preset
+    assert find_pretrained(default) is not None
+    assert default in shipped_networks()
+
+
+def test_init_auto_resolves_to_what_the_package_ships():
+    assert make_config().training.init == "auto"
+    assert resolve_init(make_config()).training.init == "pretrained"  # the default network
+    assert resolve_init(make_config(preset="tiny")).training.init == "random"  # no weights for tiny
+    assert resolve_init(make_config(channels=3)).training.init == "random"  # nor for colour
+    assert resolve_init(make_config(init="random")).training.init == "random"
+
+
+def test_the_trainer_records_how_the_run_started():
+    _, noisy = noisy_set(2, shape=(32, 32))
+    rgb = [np.repeat(x, 3, axis=0) for x in noisy]  # channels set from the data, after make_config
+    cfg = make_config(steps=2, batch_size=2, patch_size=32, channels=3)
+    assert Trainer(rgb, cfg, device="cpu").config.training.init == "random"
+    grey = make_config(steps=2, batch_size=2, patch_size=32)
+    assert Trainer(noisy, grey, device="cpu").config.training.init == "pretrained"
+
+
+def test_a_run_starts_from_the_shipped_weights():
+    _, noisy = noisy_set(2, shape=(32, 32))
+    cfg = make_config(steps=2, batch_size=2, patch_size=32, init="pretrained")
+    trainer = Trainer(noisy, cfg, device="cpu")
+    shipped = load_file(find_pretrained(cfg.model))
+    state = trainer.model.state_dict()
+    assert set(state) == set(shipped)
+    for name, value in shipped.items():
+        torch.testing.assert_close(state[name].contiguous(), value, rtol=0, atol=0)
+    scratch = Trainer(noisy, make_config(steps=2, batch_size=2, patch_size=32, init="random"), device="cpu")
+    assert not torch.equal(scratch.model.state_dict()["stem.weight"], shipped["stem.weight"])
+
+
+def test_init_pretrained_without_shipped_weights_says_so():
+    _, noisy = noisy_set(2, shape=(32, 32))
+    with pytest.raises(ConfigError, match="ships no weights for this network.*init random"):
+        Trainer(noisy, tiny_config(init="pretrained"), device="cpu")
