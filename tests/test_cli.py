@@ -155,6 +155,8 @@ def test_estimate_sigma_reports_normalised_and_intensity_units(data, run_dir):
     assert out["sigma_bound"] is not None and all(e["sigma_bound"] is not None for e in out["per_image"])
     nlf = out["noise_level_function"]
     assert len(nlf["intensity"]) == len(nlf["sigma"]) >= 2 and nlf["a"] >= 0 and nlf["b"] >= 0
+    direct = out["noise_level_function_direct"]
+    assert len(direct["intensity"]) == len(direct["sigma"]) >= 2 and direct["b"] > 0
     assert (data / "nlf.png").is_file()
 
 

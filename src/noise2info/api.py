@@ -19,6 +19,7 @@ from .data import PatchSampler, channel_stats
 from .errors import ConfigError, ImageError, ModelFileError
 from .masking import Masker
 from .models import UNet
+from .noise_level import direct_noise_level_function
 from .prediction import denoise
 from .readout import ReadoutStatistics, collect_readout, noise_level_function
 from .run import CHECKPOINT, Run, holds_run, load_run, save_config, save_run
@@ -274,7 +275,10 @@ def estimate_sigma(
         readout times the image's std (mean over channels); ``sigma_intensity_mean``: the
         mean of the per-image intensity values; ``noise_level_function`` (one-channel images):
         the noise std per intensity bin in the images' own units and the fitted
-        Poisson-Gaussian gain ``a`` and offset ``b`` (variance a * intensity + b^2). An
+        Poisson-Gaussian gain ``a`` and offset ``b`` (variance a * intensity + b^2);
+        ``noise_level_function_direct``: the same from the images alone, without the network
+        (:func:`noise2info.noise_level.direct_noise_level_function`, the closer fit on
+        synthetic Poisson-Gaussian noise: docs/benchmarks.md). An
         estimate is None when there is none (Algorithm 1's radicand negative, or no data).
 
     Raises
@@ -322,12 +326,14 @@ def estimate_sigma(
     readout, bound = run(images, stats)
     # The noise std against intensity (one channel: its intensity scale is the image's own).
     nlf = noise_level_function(parts) if net.config.channels == 1 else None
+    direct = direct_noise_level_function(images) if net.config.channels == 1 else None
     return {
         "sigma": readout.sigma(),
         "sigma_bound": bound,
         "per_image": per_image,
         "sigma_intensity_mean": float(np.mean(values)) if values else None,
         "noise_level_function": nlf,
+        "noise_level_function_direct": direct,
     }
 
 

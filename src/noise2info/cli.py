@@ -318,11 +318,13 @@ def estimate_sigma(run_dir, inputs, device, plot, as_json, **options):
         f"all images: sigma {fmt(result['sigma'])} (normalised; bound {fmt(result['sigma_bound'])}); "
         f"mean {fmt(result['sigma_intensity_mean'])} (intensity units)"
     )
-    if nlf is not None and nlf["a"] is not None:
-        lines.append(
-            f"noise level function: variance = a * intensity + b^2 with a {nlf['a']:.4g}, b {nlf['b']:.4g} "
-            f"(intensity units; {len(nlf['intensity'])} bins)"
-        )
+    fits = (("", nlf), (" (from the images alone)", result["noise_level_function_direct"]))
+    for how, fit in fits:
+        if fit is not None and fit["a"] is not None:
+            lines.append(
+                f"noise level function{how}: variance = a * intensity + b^2 with a {fit['a']:.4g}, "
+                f"b {fit['b']:.4g} (intensity units; {len(fit['intensity'])} bins)"
+            )
     if plot and nlf is not None:
         from .plotting import plot_noise_level
 

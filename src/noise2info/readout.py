@@ -188,11 +188,11 @@ def noise_level_function(parts: list[tuple[ReadoutStatistics, float, float]], bi
         intensity.append(float(lv[inside].mean()))
         sigma.append(float(np.sqrt(float(r[inside].double().square().mean()) / mz)))
         counts.append(int(inside.sum()))
-    a, b = _fit_line(np.array(intensity), np.array(sigma) ** 2, np.array(counts, dtype=float))
+    a, b = fit_line(np.array(intensity), np.array(sigma) ** 2, np.array(counts, dtype=float))
     return {"intensity": intensity, "sigma": sigma, "a": a, "b": b}
 
 
-def _fit_line(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float | None, float | None]:
+def fit_line(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float | None, float | None]:
     """y = a x + c by weighted least squares with a, c >= 0; returns (a, sqrt(c))."""
     if len(x) < 2:
         return None, None
