@@ -3,9 +3,9 @@
 A dead-leaves image is a stack of opaque discs with power-law radii: it has the scale
 invariance, the sharp occlusion edges and the flat regions of natural photographs, and it is
 made here from a seed, so a network trained on it may be shipped without any licence question
-and has never seen a benchmark's test image. Achddou et al. report that denoisers trained on
-dead leaves come within about 1 dB of those trained on natural images; each leaf here also
-gets a gentle intensity ramp and, sometimes, a grating (texture), and the image a random blur.
+and has never seen a benchmark's test image. Achddou et al. found denoisers trained on dead
+leaves close to those trained on natural images. Each leaf here also gets a gentle intensity
+ramp and, one time in five, a grating (texture); the image gets a random blur.
 
 References
 ----------
