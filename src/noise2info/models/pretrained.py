@@ -26,7 +26,10 @@ from ..errors import ConfigError, ModelFileError
 def _shipped() -> dict[str, Path]:
     """Model config (as JSON) -> its weights file, for every file in ``weights/``."""
     found = {}
-    for entry in files(__package__).joinpath("weights").iterdir():
+    folder = files(__package__).joinpath("weights")
+    if not folder.is_dir():  # an installation without the shipped files: every start is random
+        return found
+    for entry in folder.iterdir():
         if entry.name.endswith(".safetensors"):
             path = Path(str(entry))
             with safe_open(path, "pt") as f:
