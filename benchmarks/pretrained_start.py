@@ -43,7 +43,9 @@ def _psnr(pairs, model) -> list[float]:
 
 
 def _row(label: str, psnr: list[float], readout: str = "", seconds: str = "") -> str:
-    return f"| {label} | {' | '.join(f'{v:.2f}' for v in psnr)} | {np.mean(psnr):.2f} | {readout} | {seconds} |"
+    return (
+        f"| {label} | {' | '.join(f'{v:.2f}' for v in psnr)} | {np.mean(psnr):.2f} | {readout} | {seconds} |"
+    )
 
 
 def main() -> None:

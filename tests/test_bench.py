@@ -43,7 +43,7 @@ def test_suite_quick_budget(suite, shared_data, tmp_path):
         assert [m["method"] for m in case["methods"]] == [m.name for m in METHODS]
         noisy = case["noisy"]["psnr"]
         for m in case["methods"]:
-            if m["method"] == "noise2info (default, fine-tuned)":  # the tiny preset has no weights
+            if m["method"].endswith("fine-tuned)"):  # the tiny preset has no shipped weights
                 assert "psnr" not in m and "no shipped weights for the tiny preset" in m["note"]
                 continue
             if suite in ("bsd68", "set12"):  # peak 255 first, the max(Y) figure beside it
@@ -145,6 +145,14 @@ def test_report_helpers():
     assert "sigma (readout) 0.5200 vs sigma_n 0.5000 (+4.0 %, outside 3 %)" in text
     assert "vs noise2self-D: +0.30 dB (target +0.2 dB: met)" in text
     assert "vs supervised: -0.60 dB (target -0.5 dB: not met)" in text
+    case["methods"] += [
+        {"method": "noise2info (default, fine-tuned)", "psnr": 29.0},
+        {"method": "noise2self-D (fine-tuned)", "psnr": 29.1},
+    ]
+    text = "\n".join(verdicts(case))
+    assert "(default, fine-tuned) vs noise2self-D (fine-tuned): -0.10 dB (target +0.2 dB: not met)" in text
+    assert "(default, fine-tuned) vs supervised: +0.90 dB (target -0.5 dB: met)" in text
+    assert "(default) vs noise2self-D (fine-tuned)" not in text  # scratch is judged against scratch
 
 
 def test_data_bsd68_command(shared_data, tmp_path):

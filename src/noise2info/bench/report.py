@@ -78,7 +78,8 @@ def verdicts(case: dict) -> list[str]:
 
 def _targets(name: str, by: dict, sigma_n: float) -> list[str]:
     """Issue 10's targets for a default pipeline: readout within 3 % of sigma_n, at least
-    0.2 dB above noise2self-D, within 0.5 dB of supervised."""
+    0.2 dB above noise2self-D, within 0.5 dB of supervised; a fine-tuned pipeline also
+    against the fine-tuned peers."""
     m = by.get(name)
     if m is None or m.get("psnr") is None:
         return []
@@ -89,7 +90,10 @@ def _targets(name: str, by: dict, sigma_n: float) -> list[str]:
             f"{name}: sigma (readout) {m['sigma']:.4f} vs sigma_n {sigma_n:.4f} ({100 * e:+.1f} %, "
             f"{'within' if abs(e) <= 0.03 else 'outside'} 3 %)"
         )
-    for ref, margin in (("noise2self-D", 0.2), ("supervised", -0.5)):
+    refs = [("noise2self-D", 0.2), ("supervised", -0.5)]
+    if name.endswith("fine-tuned)"):
+        refs += [(f"{ref} (fine-tuned)", margin) for ref, margin in refs]
+    for ref, margin in refs:
         r = by.get(ref)
         if r and r.get("psnr") is not None:
             d = m["psnr"] - r["psnr"]
