@@ -2,6 +2,10 @@
 
     python benchmarks/second_stage.py --steps 400 --switch 200
     python benchmarks/second_stage.py --steps 400 --switch 200 --masking donut --variants n2i,sure-img
+    python benchmarks/second_stage.py --init pretrained --switch 0 --variants sure-patch,sure-oracle
+
+``--init pretrained`` starts from the shipped starting point (``--switch 0``: every variant
+fine-tunes it directly).
 
 Five grey scikit-image images (camera, coins, moon, brick, grass) with Gaussian noise 25/255
 (seed 0). Noise2Info trains for ``--switch`` steps (cpu preset, batch 8); from that state each
@@ -90,6 +94,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--switch", type=int, default=200)
     ap.add_argument("--masking", default="gaussian")
+    ap.add_argument("--init", default="random", choices=["random", "pretrained"])
     ap.add_argument(
         "--variants", default="n2i,n2s-readout,sure-global,sure-img,sure-patch,sure-oracle,r2r-img,r2r-oracle"
     )
@@ -105,6 +110,7 @@ def main() -> None:
         seed=0,
         masking=args.masking,
         refine="none",  # the stages are this script's
+        init=args.init,
     )
 
     def trainer(targets):  # the training stream with (clean or per-image constant) targets

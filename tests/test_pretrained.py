@@ -74,3 +74,17 @@ def test_init_pretrained_without_shipped_weights_says_so():
     _, noisy = noisy_set(2, shape=(32, 32))
     with pytest.raises(ConfigError, match="ships no weights for this network.*init random"):
         Trainer(noisy, tiny_config(init="pretrained"), device="cpu")
+
+
+def test_an_installation_without_shipped_weights_starts_from_random(monkeypatch, tmp_path):
+    from noise2info.models import pretrained
+
+    monkeypatch.setattr(pretrained, "files", lambda _package: tmp_path)  # no weights/ folder
+    pretrained._shipped.cache_clear()
+    try:
+        assert find_pretrained(make_config().model) is None
+        assert resolve_init(make_config()).training.init == "random"
+    finally:
+        monkeypatch.undo()
+        pretrained._shipped.cache_clear()
+    assert find_pretrained(make_config().model) is not None  # the real folder again
