@@ -15,20 +15,12 @@ import time
 
 import numpy as np
 import torch
+from settings_spec import parse_settings
 from skimage.metrics import peak_signal_noise_ratio
 
 import noise2info
 from noise2info.data.noise import NoiseModel, add_noise, normalised_noise_std
 from noise2info.demo import DEMO_NOISE_STD, demo_images
-
-
-def _value(text: str):
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 def main() -> None:
@@ -37,7 +29,7 @@ def main() -> None:
     truth = normalised_noise_std(clean, noisy)
     base = np.mean([peak_signal_noise_ratio(y, x, data_range=1) for y, x in zip(clean, noisy, strict=True)])
     for spec in sys.argv[1:]:
-        settings = {k: _value(v) for k, v in (kv.split("=") for kv in spec.split(",") if kv)}
+        settings = parse_settings(spec)
         demo = {"preset": "cpu", "batch_size": 8, "patch_size": 64, "seed": 0}
         cfg = noise2info.make_config(**{**demo, **settings})
         t0 = time.perf_counter()

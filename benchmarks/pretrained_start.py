@@ -18,21 +18,13 @@ import time
 
 import numpy as np
 from five_images import IMAGES, five_images
+from settings_spec import parse_settings
 from skimage.metrics import peak_signal_noise_ratio
 
 import noise2info
 from noise2info.data.noise import normalised_noise_std
 from noise2info.models import build_model
 from noise2info.models.pretrained import load_pretrained
-
-
-def _value(text: str):
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 def _psnr(pairs, model) -> list[float]:
@@ -65,7 +57,7 @@ def main() -> None:
     print(_row("shipped network, not fine-tuned", _psnr(pairs, model.eval())), flush=True)
 
     for spec in specs:
-        settings = {k: _value(v) for k, v in (kv.split("=") for kv in spec.split(",") if kv)}
+        settings = parse_settings(spec)
         cfg = noise2info.make_config(**settings)
         clean_arg = targets if cfg.method.name == "supervised" else None
         t0 = time.perf_counter()

@@ -37,6 +37,7 @@ from skimage.metrics import peak_signal_noise_ratio
 
 import noise2info
 from noise2info.data import PatchSampler
+from noise2info.objectives.base import Objective
 from noise2info.objectives.noise2same import Noise2Same
 from noise2info.readout import haar_detail, patch_quantiles
 from noise2info.training import Trainer
@@ -44,7 +45,7 @@ from noise2info.training import Trainer
 EPS = 1e-3  # the SURE probe step, normalised units
 
 
-class Sure:
+class Sure(Objective):
     """Monte-Carlo SURE: mean (F(x) - x)^2 - s^2 + 2 s^2 div F, div from one probe."""
 
     needs_clean, needs_mask, sigma_schedule, sigma_loss = False, True, None, None
@@ -74,7 +75,7 @@ class Sure:
         return {"loss": loss}
 
 
-class R2R:
+class R2R(Objective):
     """Recorrupted-to-Recorrupted: F(x + a z) against x - z / a, z ~ N(0, s^2)."""
 
     needs_clean, needs_mask, sigma_schedule, sigma_loss = False, True, None, None
