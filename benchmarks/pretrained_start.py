@@ -24,6 +24,7 @@ from skimage.metrics import peak_signal_noise_ratio
 
 import noise2info
 from noise2info.data.noise import normalised_noise_std
+from noise2info.data.normalisation import normalise
 from noise2info.models import build_model
 from noise2info.models.pretrained import load_pretrained
 
@@ -62,8 +63,9 @@ def main() -> None:
     with torch.no_grad():
         for _ in range(20):
             for x in images:
-                x = x[:, : x.shape[1] // 4 * 4, : x.shape[2] // 4 * 4]  # the network's multiple
-                model(torch.from_numpy((x - x.mean()) / x.std())[None])
+                m = shipped.model.multiple
+                normed, _, _ = normalise(x[:, : x.shape[1] // m * m, : x.shape[2] // m * m])
+                model(torch.from_numpy(normed)[None])
     print(_row("shipped weights, batch-norm statistics of these images", _psnr(pairs, model.eval())))
 
     for spec in specs:

@@ -48,8 +48,6 @@ EPS = 1e-3  # the SURE probe step, normalised units
 class Sure(Objective):
     """Monte-Carlo SURE: mean (F(x) - x)^2 - s^2 + 2 s^2 div F, div from one probe."""
 
-    needs_clean, needs_mask, sigma_schedule, sigma_loss = False, True, None, None
-
     def __init__(self, mode: str, sigma: float | None = None):
         self.mode, self.sigma = mode, sigma
 
@@ -77,8 +75,6 @@ class Sure(Objective):
 
 class R2R(Objective):
     """Recorrupted-to-Recorrupted: F(x + a z) against x - z / a, z ~ N(0, s^2)."""
-
-    needs_clean, needs_mask, sigma_schedule, sigma_loss = False, True, None, None
 
     def __init__(self, alpha: float = 0.5):
         self.alpha = alpha
