@@ -166,3 +166,41 @@ def test_data_bsd68_command(shared_data, tmp_path):
     y = io.read_image(tmp_path / "set12" / "clean" / "01.tif")
     x = io.read_image(tmp_path / "set12" / "noisy" / "01.tif")
     assert x.dtype == np.float32 and abs((x - y).std() - 25 / 255) < 0.005 and x.min() < 0  # not clipped
+
+
+def test_an_interrupted_suite_resumes_without_training_again(tmp_path, monkeypatch):
+    from noise2info.bench import runner
+    from noise2info.bench.methods import Outcome
+    from noise2info.bench.suites import Case
+    from noise2info.errors import ConfigError
+
+    rng = np.random.default_rng(0)
+    clean = [rng.random((32, 32)).astype(np.float32) for _ in range(2)]
+    noisy = [c + 0.1 * rng.standard_normal(c.shape).astype(np.float32) for c in clean]
+    case = Case("fake", "one", "bsd", NoiseModel("gaussian", std=0.1), clean, noisy, clean, noisy)
+    monkeypatch.setitem(runner.SUITES, "fake", lambda *a: [case])
+    calls = []
+
+    def fake_method(m, case, budget, seed):
+        if m.name == "supervised" and not calls.count("resumed"):
+            raise KeyboardInterrupt  # the session ends during the second method
+        calls.append(m.name)
+        return Outcome([x * 0.5 for x in case.test_noisy], 1.0, 0.1)
+
+    monkeypatch.setattr(runner, "run_method", fake_method)
+    chosen = ["noise2self-D", "supervised", "NLM"]  # in the order of METHODS
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_suite("fake", out_dir=tmp_path, methods=chosen, progress=False)
+    saved = json.loads((tmp_path / "partial.json").read_text())
+    assert [r["method"] for r in saved["cases"][0]["methods"]] == ["noise2self-D"]
+    with pytest.raises(ConfigError, match="seed=1"):  # another run's rows are never mixed in
+        runner.run_suite("fake", out_dir=tmp_path, methods=chosen, seed=1, resume=True, progress=False)
+
+    calls.append("resumed")
+    res = runner.run_suite("fake", out_dir=tmp_path, methods=chosen, resume=True, progress=False)
+    assert calls == ["noise2self-D", "resumed", "supervised", "NLM"]  # not trained again
+    assert [r["method"] for r in res["cases"][0]["methods"]] == chosen and res["resumed"] == 1
+    assert res["cases"][0]["methods"][0] == saved["cases"][0]["methods"][0]
+    assert not (tmp_path / "partial.json").exists() and (tmp_path / "results.json").is_file()
+    with pytest.raises(ConfigError, match="nothing to resume"):
+        runner.run_suite("fake", out_dir=tmp_path, methods=chosen, resume=True, progress=False)

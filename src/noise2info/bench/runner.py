@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import time
 from pathlib import Path
@@ -27,8 +28,13 @@ def run_suite(
     methods: list[str] | None = None,
     seed: int = 0,
     progress: bool = True,
+    resume: bool = False,
 ) -> dict:
     """Run ``suite`` at ``budget``; write the report into ``out_dir`` when given.
+
+    With ``out_dir``, every finished method is saved at once to ``out_dir/partial.json``, so
+    an interrupted run loses at most the method it was on; ``resume=True`` reuses the rows
+    saved there by a run of the same suite, budget and seed instead of training them again.
 
     Returns the results as a dict (the same content as ``results.json``).
     """
@@ -41,6 +47,9 @@ def run_suite(
     if methods is not None and len(chosen) != len(set(methods)):
         unknown = set(methods) - {m.name for m in METHODS}
         raise ConfigError(f"unknown method(s) {sorted(unknown)}; known: {[m.name for m in METHODS]}")
+    if resume and out_dir is None:
+        raise ConfigError("resume needs the report folder of the interrupted run (out_dir)")
+    done = _saved_rows(Path(out_dir), suite, budget, seed) if resume else {}
     t_start = time.perf_counter()
     cases = SUITES[suite](b, Path(data_root), Path(font) if font else None, seed)
     results = {
@@ -74,8 +83,13 @@ def run_suite(
             "noisy": noisy,
             "methods": [],
         }
+        results["cases"].append(entry)
         for m in chosen:
             bar.set_postfix_str(f"{case.name}: {m.name}")
+            if (case.name, m.name) in done:
+                entry["methods"].append(done[case.name, m.name])
+                bar.update(1)
+                continue
             out = run_method(m, case, b, seed)
             row = {
                 "method": m.name,
@@ -94,10 +108,44 @@ def run_suite(
                 row["sigma_curve"] = [(r["step"], r["sigma_loss"]) for r in out.history["sigma_rounds"]]
                 row["sigma_star_curve"] = [(r["step"], r["sigma_star"]) for r in out.history["sigma_rounds"]]
             entry["methods"].append(row)
+            if out_dir is not None:
+                _save_partial(results, Path(out_dir))
             bar.update(1)
-        results["cases"].append(entry)
     bar.close()
     results["seconds"] = time.perf_counter() - t_start
+    if done:  # the suite's time includes the interrupted run's, as far as it is known
+        results["seconds"] += sum(r.get("train_seconds", 0.0) for r in done.values())
+        results["resumed"] = len(done)
     if out_dir is not None:
         write_report(results, out_dir)
+        (Path(out_dir) / _PARTIAL).unlink(missing_ok=True)
     return results
+
+
+_PARTIAL = "partial.json"
+
+
+def _save_partial(results: dict, out: Path) -> None:
+    # Written to a temporary name and renamed, so a kill mid-write leaves the last good file.
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / (_PARTIAL + ".tmp")
+    tmp.write_text(json.dumps(results, indent=1) + "\n")
+    tmp.replace(out / _PARTIAL)
+
+
+def _saved_rows(out: Path, suite: str, budget: str, seed: int) -> dict[tuple[str, str], dict]:
+    """The rows an interrupted run of the same suite, budget and seed saved in ``out``."""
+    path = out / _PARTIAL
+    if not path.is_file():
+        raise ConfigError(f"{path}: nothing to resume (no interrupted run saved there)")
+    try:
+        saved = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{path}: not readable as JSON ({e})") from None
+    theirs = (saved.get("suite"), saved.get("budget"), saved.get("seed"))
+    if theirs != (suite, budget, seed):
+        raise ConfigError(
+            f"{path}: saved by suite={theirs[0]}, budget={theirs[1]}, seed={theirs[2]}; "
+            f"this run is suite={suite}, budget={budget}, seed={seed}"
+        )
+    return {(c["name"], r["method"]): r for c in saved["cases"] for r in c["methods"]}
