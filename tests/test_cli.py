@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from helpers import cli, last_json, noisy_set, tiny_train_args
+from helpers import cli, last_json, noisy_set, smooth_image, tiny_train_args
 from noise2info import io
 from noise2info.config import TrainingConfig
 
@@ -228,3 +228,23 @@ def test_denoise_skips_complete_outputs_and_resumes(data, run_dir, tmp_path):
     assert (out / "im0.png").stat().st_mtime_ns == stamp
     redo = _run(["denoise", run_dir[0], data / "in" / "im0.png", "--out", out, "--overwrite", "--quiet"])
     assert redo.exit_code == 0 and (out / "im0.png").stat().st_mtime_ns != stamp
+
+
+def test_train_stabilises_photon_counts_and_denoise_writes_counts(tmp_path):
+    rng = np.random.default_rng(1)
+    inp = tmp_path / "counts"
+    for i in range(3):  # 16-bit photon counts: X = Poisson(Y) + N(0, 2^2), Y up to 200
+        y = 5 + 195 * smooth_image((64, 64), i)
+        io.write_image(
+            inp / f"c{i}.tif", np.clip(rng.poisson(y) + rng.normal(0, 2, y.shape), 0, None).astype(np.uint16)
+        )
+    res = _run(["train", inp, "--out", tmp_path / "run", *TINY, "--json"])
+    assert res.exit_code == 0, res.output
+    vst = last_json(res)["vst"]
+    assert vst is not None and vst["a"] == pytest.approx(1.0, rel=0.2)
+    res = _run(["denoise", tmp_path / "run", inp / "c0.tif", "--out", tmp_path / "out"])
+    assert res.exit_code == 0, res.output
+    out = io.read_image(tmp_path / "out" / "c0.tif")
+    assert out.dtype == np.uint16 and out.shape == (64, 64)
+    res = _run(["train", inp, "--out", tmp_path / "run2", *TINY, "--vst", "none", "--json"])
+    assert res.exit_code == 0 and last_json(res)["vst"] is None

@@ -72,7 +72,7 @@ def test_a_version_2_config_keeps_its_first_round_at_k_t(run_dir, tmp_path):
     old["method"]["k_t"] = 4
     (tmp_path / "config.json").write_text(json.dumps(old))
     cfg = load_config(tmp_path)
-    assert cfg.version == 4 and cfg.method.first_round == 4  # rounds at 4, 8, ... as it ran
+    assert cfg.version == 5 and cfg.method.first_round == 4  # rounds at 4, 8, ... as it ran
     assert cfg.training.init == "random"  # versions before 4 started from random weights
 
 
@@ -84,7 +84,18 @@ def test_a_version_3_config_started_from_random_weights(run_dir, tmp_path):
     del old["training"]["init"]
     (tmp_path / "config.json").write_text(json.dumps(old))
     cfg = load_config(tmp_path)
-    assert cfg.version == 4 and cfg.training.init == "random"
+    assert cfg.version == 5 and cfg.training.init == "random"
+
+
+def test_a_version_4_config_trained_without_variance_stabilisation(run_dir, tmp_path):
+    d, _, _ = run_dir
+    old = json.loads((d / "config.json").read_text())
+    old["version"] = 4
+    for key in ("vst", "vst_a", "vst_b"):
+        del old["training"][key]
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    cfg = load_config(tmp_path)
+    assert cfg.version == 5 and cfg.training.vst == "none"
 
 
 def test_truncated_weights_are_refused(run_dir, tmp_path):

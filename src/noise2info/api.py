@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from . import io
 from .config import Config, MaskingConfig
 from .data import PatchSampler, channel_stats
+from .data.variance import Stabilised
 from .errors import ConfigError, ImageError, ModelFileError
 from .masking import Masker
 from .models import UNet
@@ -278,7 +279,10 @@ def estimate_sigma(
         Poisson-Gaussian gain ``a`` and offset ``b`` (variance a * intensity + b^2);
         ``noise_level_function_direct``: the same from the images alone, without the network
         (:func:`noise2info.noise_level.direct_noise_level_function`, the closer fit on
-        synthetic Poisson-Gaussian noise: docs/benchmarks.md). An
+        synthetic Poisson-Gaussian noise: docs/benchmarks.md); ``vst``: the gain and offset
+        of a network trained on generalized-Anscombe-transformed images (else None), whose
+        readouts are then of the transformed images (noise std close to 1 before
+        normalisation) and which gives no network noise level function. An
         estimate is None when there is none (Algorithm 1's radicand negative, or no data).
 
     Raises
@@ -314,6 +318,10 @@ def estimate_sigma(
         readout = collect_readout(net, (b.noisy for b in rounds), torch.Generator().manual_seed(seeds[3]))
         return readout, bound
 
+    direct = direct_noise_level_function(images) if net.config.channels == 1 else None
+    vst = getattr(net, "vst", None)
+    if vst:  # the network reads the transformed images: its noise level is that of f(X)
+        images = [Stabilised(im, *vst) for im in images]
     stats = _stats(images, names)
     per_image, parts = [], []
     for name, im, (mean, std) in zip(names, images, stats, strict=True):
@@ -325,8 +333,7 @@ def estimate_sigma(
     values = [p["sigma_intensity"] for p in per_image if p["sigma_intensity"] is not None]
     readout, bound = run(images, stats)
     # The noise std against intensity (one channel: its intensity scale is the image's own).
-    nlf = noise_level_function(parts) if net.config.channels == 1 else None
-    direct = direct_noise_level_function(images) if net.config.channels == 1 else None
+    nlf = noise_level_function(parts) if net.config.channels == 1 and not vst else None
     return {
         "sigma": readout.sigma(),
         "sigma_bound": bound,
@@ -334,6 +341,7 @@ def estimate_sigma(
         "sigma_intensity_mean": float(np.mean(values)) if values else None,
         "noise_level_function": nlf,
         "noise_level_function_direct": direct,
+        "vst": {"a": vst[0], "b": vst[1]} if vst else None,
     }
 
 

@@ -209,6 +209,7 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         "sigma_rounds": len(result.history.sigma_rounds),
         "processes": rank_and_world()[1],
         "time_budget": opts["time_budget"],
+        "vst": _vst(result.config),
     }
     fitted = "" if opts["time_budget"] is None else f" (the steps that fit in {opts['time_budget']:.0f} s)"
     start = " from the shipped starting point" if result.config.training.init == "pretrained" else ""
@@ -218,9 +219,22 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
     ]
     if result.sigma is not None:
         bound = "" if result.sigma_loss is None else f" (the bound sigma_loss: {result.sigma_loss:.4f})"
-        lines.append(f"noise std (normalised units): sigma {result.sigma:.4f}{bound}")
+        domain = " of the stabilised images" if summary["vst"] else ""
+        lines.append(f"noise std{domain} (normalised units): sigma {result.sigma:.4f}{bound}")
+    if summary["vst"]:
+        v = summary["vst"]
+        lines.insert(
+            1,
+            f"signal-dependent noise (variance = {v['a']:.4g} * intensity + {v['b']:.4g}^2): trained on "
+            "generalized-Anscombe-stabilised images; denoise maps back (--vst none to switch off)",
+        )
     lines.append(f"wrote {run_dir}/{', '.join(run.RUN_FILES)}")
     _emit(summary, opts["as_json"], lines)
+
+
+def _vst(config) -> dict | None:
+    tc = config.training
+    return {"a": tc.vst_a, "b": tc.vst_b} if tc.vst == "gat" else None
 
 
 def _rank_main(rank: int, world: int, init_method: str, inputs, run_dir, config_json: str, opts: dict):

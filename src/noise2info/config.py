@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ConfigError
 
-CONFIG_VERSION = 4
+CONFIG_VERSION = 5
 MIN_ESTIMATION_PATCHES = 256
 FIRST_ROUND_MIN = 10  # training steps before the first sigma round, at the least
 DEFAULT_PRESET = "cpu"
@@ -93,6 +93,18 @@ class TrainingConfig(_Strict):
         "auto",
         description="starting weights: pretrained (shipped, dead leaves), random, or auto "
         "(pretrained where the package ships weights for the network)",
+    )
+    vst: Literal["auto", "gat", "none"] = Field(
+        "auto",
+        description="variance stabilisation of signal-dependent noise: gat (generalized Anscombe "
+        "transform before training and prediction, inverted after), none, or auto (gat when "
+        "the noise level fitted from the images changes with intensity)",
+    )
+    vst_a: float | None = Field(
+        None, gt=0.0, description="gain a of variance = a * intensity + b^2 (default: fitted)"
+    )
+    vst_b: float | None = Field(
+        None, ge=0.0, description="offset b of variance = a * intensity + b^2 (default: fitted)"
     )
 
     @model_validator(mode="after")
@@ -276,6 +288,8 @@ class Config(_Strict):
             data = _upgrade_v2(data)
         if data.get("version") == 3:
             data = _upgrade_v3(data)
+        if data.get("version") == 4:
+            data = _upgrade_v4(data)
         return data
 
     @model_validator(mode="after")
@@ -348,6 +362,14 @@ def _upgrade_v3(data: dict) -> dict:
     data = json.loads(json.dumps(data))
     data.setdefault("training", {}).setdefault("init", "random")
     data["version"] = 4
+    return data
+
+
+def _upgrade_v4(data: dict) -> dict:
+    """Version 4 trained on the images as they are (no variance stabilisation)."""
+    data = json.loads(json.dumps(data))
+    data.setdefault("training", {}).setdefault("vst", "none")
+    data["version"] = 5
     return data
 
 

@@ -14,6 +14,7 @@ from torch import nn
 
 from .data import channel_stats, denormalise, normalise
 from .data.patches import dihedral, undo_dihedral
+from .data.variance import Stabilised, inverse_generalized_anscombe
 from .errors import ConfigError
 from .io import cast_to, check_samples
 from .models import receptive_radius
@@ -105,7 +106,9 @@ def denoise(
     Parameters
     ----------
     model : UNet
-        A trained network (put in eval mode here); its config gives dims and depth.
+        A trained network (put in eval mode here); its config gives dims and depth. One
+        trained with ``vst`` 'gat' carries the gain and offset (``model.vst``): the image is
+        transformed before the network and the result mapped back.
     image : array-like
         Shape ``(C, *spatial)``, in the image's own intensity units: a NumPy array or a lazy
         view sliced like one.
@@ -133,7 +136,9 @@ def denoise(
     check_samples([image], cfg.dims, cfg.channels, names=[name])
     model.eval()
     m = cfg.multiple
-    mean, std = channel_stats(image)
+    vst = getattr(model, "vst", None)  # trained on generalized-Anscombe-transformed images
+    source = Stabilised(image, *vst) if vst else image
+    mean, std = channel_stats(source)
     spatial = tuple(image.shape[1:])
     pads = []
     for s in spatial:
@@ -158,7 +163,7 @@ def denoise(
     plans = [plan_tiles(n, tile or n, margin) for n in padded]
     for pieces in itertools.product(*plans):
         window = [(s, s + min(tile or n, n)) for (s, _, _), n in zip(pieces, padded, strict=True)]
-        x = normalise(_read_padded(image, window, pads), mean, std)[0]
+        x = normalise(_read_padded(source, window, pads), mean, std)[0]
         pred = _predict(model, x, tta)
         # Keep the tile's centre, less the padding: image coordinates [a - lo, b - lo).
         keep, dst = [slice(None)], [slice(None)]
@@ -167,5 +172,7 @@ def denoise(
             keep.append(slice(a - s, b - s))
             dst.append(slice(a - lo, b - lo))
         values = denormalise(pred[tuple(keep)], mean, std)
+        if vst:
+            values = inverse_generalized_anscombe(values, *vst)
         out[tuple(dst)] = cast_to(values, out.dtype) if cast else values
     return out

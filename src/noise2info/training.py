@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 from .config import MIN_ESTIMATION_PATCHES, Config, MaskingConfig, config_diff, rescheduled
 from .data import PatchSampler, channel_stats
 from .data.loader import training_batches
+from .data.variance import SIGNAL_DEPENDENT_SHARE, Stabilised, fit_stabiliser
 from .errors import ConfigError, ImageError, ModelFileError, Noise2InfoWarning
 from .io import check_samples
 from .masking import Masker
@@ -125,6 +126,37 @@ def _set_generator_state(g: torch.Generator, text: str) -> None:
     g.set_state(torch.frombuffer(bytearray(base64.b64decode(text)), dtype=torch.uint8).clone())
 
 
+def resolve_vst(config: Config, images: list, supervised: bool = False) -> tuple[Config, list, bool]:
+    """``config`` with ``vst`` 'auto' made 'gat' or 'none' and a missing gain / offset fitted
+    from the noisy images, and the images as the network sees them (generalized Anscombe
+    transformed under 'gat'); the third item says whether they were transformed. A method
+    with clean targets (``supervised``) learns the noise as it is: 'auto' is 'none' there."""
+    tc = config.training
+    if tc.vst == "gat" and supervised:
+        raise ConfigError(f"vst gat is for self-supervised training, not method {config.method.name}")
+    as_is = {"vst": "none", "vst_a": None, "vst_b": None}
+    if tc.vst == "none" or supervised:
+        return config.model_copy(update={"training": tc.model_copy(update=as_is)}), images, False
+    a, b = tc.vst_a, tc.vst_b
+    if a is None or b is None:
+        fit = fit_stabiliser(images) if config.model.channels == 1 else None
+        dependent = fit is not None and fit[2] >= SIGNAL_DEPENDENT_SHARE
+        if tc.vst == "auto" and not dependent:
+            return config.model_copy(update={"training": tc.model_copy(update=as_is)}), images, False
+        if fit is None:
+            why = (
+                f"the images have {config.model.channels} channels"
+                if config.model.channels != 1
+                else "the noise level of these images does not grow with intensity"
+            )
+            raise ConfigError(f"vst gat: no gain and offset could be fitted ({why}); give vst_a and vst_b")
+        a = a if a is not None else fit[0]
+        b = b if b is not None else fit[1]
+    vst = {"vst": "gat", "vst_a": float(a), "vst_b": float(b)}
+    config = config.model_copy(update={"training": tc.model_copy(update=vst)})
+    return config, [Stabilised(im, a, b) for im in images], True
+
+
 class Trainer:
     """Algorithm 2 as explicit phases: :meth:`step` trains F once with
     loss = L_in + 2 sigma_loss L_ex (or the method's objective); :meth:`sigma_round` runs
@@ -146,9 +178,9 @@ class Trainer:
         names: list[str] | None = None,
     ):
         config = resolve_init(config)
-        tc = config.training
         names = names or [f"image {i}" for i in range(len(images))]
         check_samples(images, config.model.dims, config.model.channels, names)
+        tc = config.training
         self.objective = config.method.build_objective()
         if self.objective.needs_clean and clean is None:
             raise ConfigError(f"method {config.method.name} needs clean images")
@@ -165,6 +197,10 @@ class Trainer:
         # a memory-mapped stack stays on disk.
         stats = list(stats) if stats is not None else [channel_stats(im) for im in images]
         _check_not_constant(stats, names)
+        config, images, stabilised = resolve_vst(config, images, self.objective.needs_clean)
+        if stabilised:  # the network sees the transformed images: their own statistics
+            stats = [channel_stats(im) for im in images]
+        self.config, tc = config, config.training
         self.fingerprint = data_fingerprint(images, stats)
 
         torch.manual_seed(s_init)
@@ -172,6 +208,8 @@ class Trainer:
         if tc.init == "pretrained":  # fine-tune the shipped starting point (models/pretrained.py)
             load_pretrained(model, config.model)
         self.model = model.to(self.device).train()
+        # The transform travels with the network, so denoise() applies and inverts it.
+        self.model.vst = (tc.vst_a, tc.vst_b) if tc.vst == "gat" else None
         # Several processes: DistributedDataParallel averages the gradients (each rank trains
         # on its own patches); estimation and checkpoints use the plain module.
         cuda = self.device.type == "cuda"

@@ -1,0 +1,95 @@
+"""The generalized Anscombe transform: noise std 1 at every level, and an unbiased way back."""
+
+import numpy as np
+import pytest
+
+from helpers import noisy_set, smooth_image, tiny_config
+from noise2info import denoise, estimate_sigma, load_run, train
+from noise2info.data.variance import generalized_anscombe, inverse_generalized_anscombe
+from noise2info.errors import ConfigError
+from noise2info.run import save_run
+from noise2info.training import resolve_vst
+
+
+@pytest.mark.parametrize(("a", "b"), [(0.02, 0.03), (0.01, 0.02), (1.0, 2.0)])
+def test_the_transform_stabilises_poisson_gaussian_noise_and_inverts_without_bias(a, b):
+    rng = np.random.default_rng(0)
+    for counts in (5, 25, 100):  # E[X] / a: from few photons to many
+        y = counts * a
+        x = a * rng.poisson(counts, 200_000) + rng.normal(0, b, 200_000)
+        f = generalized_anscombe(x, a, b)
+        assert abs(f.std() - 1) < 0.04, (counts, f.std())  # raw std: sqrt(a y + b^2), not 1
+        back = inverse_generalized_anscombe(f.mean(), a, b)
+        naive = a * (f.mean() ** 2 / 4 - 3 / 8) - b * b / a  # the algebraic inverse
+        assert abs(back - y) < 0.01 * y + 0.05 * a, (counts, back, y)
+        assert abs(back - y) < abs(naive - y)
+
+
+def test_inverse_is_never_negative_and_is_monotone():
+    d = np.linspace(-1, 30, 500)
+    back = inverse_generalized_anscombe(d, 0.02, 0.03)
+    assert back.min() == 0 and np.all(np.diff(back) >= 0)
+
+
+@pytest.mark.parametrize(("a", "b"), [(0.0, 0.1), (-1.0, 0.1), (0.1, -0.1), (np.nan, 0.1)])
+def test_a_bad_gain_or_offset_is_a_clear_error(a, b):
+    with pytest.raises(ValueError, match="gain a > 0 and an offset b >= 0"):
+        generalized_anscombe(np.ones(3), a, b)
+
+
+def _poisson_gaussian(a=0.02, b=0.03, n=3, side=96, seed=0):
+    rng = np.random.default_rng(seed)
+    clean = [0.05 + 0.9 * smooth_image((side, side), seed + i) for i in range(n)]
+    return [(a * rng.poisson(y / a) + rng.normal(0, b, y.shape))[None].astype(np.float32) for y in clean]
+
+
+def test_auto_stabilises_poisson_gaussian_noise_and_leaves_gaussian_noise_alone():
+    pg = _poisson_gaussian()
+    cfg, seen, stabilised = resolve_vst(tiny_config(steps=4), pg)
+    assert stabilised and cfg.training.vst == "gat"
+    assert cfg.training.vst_a == pytest.approx(0.02, rel=0.15) and cfg.training.vst_b == pytest.approx(
+        0.03, rel=0.3
+    )
+    flat = seen[0][:, :8, :8] - generalized_anscombe(pg[0][:, :8, :8], cfg.training.vst_a, cfg.training.vst_b)
+    assert np.abs(flat).max() < 1e-5  # the view is the transform, slice by slice
+    _, gauss = noisy_set(n=3, shape=(96, 96), std=0.1)
+    cfg, seen, stabilised = resolve_vst(tiny_config(steps=4), gauss)
+    assert not stabilised and seen is gauss and cfg.training.vst == "none"
+    # 8-bit images beside [0, 1] floats: one gain cannot serve both, so auto keeps them as they are
+    mixed = [np.round(np.clip(x, 0, 1) * 255) for x in pg] + pg
+    assert resolve_vst(tiny_config(steps=4), mixed)[0].training.vst == "none"
+
+
+def test_gat_that_cannot_be_fitted_or_with_clean_targets_is_a_clear_error():
+    _, gauss = noisy_set(n=2, shape=(64, 64), std=0.1)
+    rgb = [np.repeat(x, 3, axis=0) for x in gauss]
+    with pytest.raises(ConfigError, match="3 channels.*give vst_a and vst_b"):
+        resolve_vst(tiny_config(steps=4, vst="gat", channels=3), rgb)
+    cfg, seen, stabilised = resolve_vst(
+        tiny_config(steps=4, vst="gat", vst_a=0.1, vst_b=0.0, channels=3), rgb
+    )
+    assert stabilised and (cfg.training.vst_a, cfg.training.vst_b) == (0.1, 0.0)
+    with pytest.raises(ConfigError, match="self-supervised"):
+        resolve_vst(tiny_config(steps=4, vst="gat", method="supervised"), gauss, supervised=True)
+
+
+def test_a_stabilised_run_predicts_in_the_images_units_and_reloads_the_same(tmp_path):
+    pg = _poisson_gaussian(side=64)
+    result = train(pg, tiny_config(steps=6, batch_size=2, patch_size=32), progress=False)
+    tc = result.config.training
+    assert tc.vst == "gat" and result.model.vst == (tc.vst_a, tc.vst_b)
+    out = denoise(result.model, pg[0])
+    a, b = result.model.vst
+    result.model.vst = None  # the same network by hand: transform, predict, unbiased inverse
+    by_hand = inverse_generalized_anscombe(denoise(result.model, generalized_anscombe(pg[0], a, b)), a, b)
+    result.model.vst = (a, b)
+    np.testing.assert_allclose(out, by_hand, rtol=1e-5, atol=1e-6)
+    plain = train(pg, tiny_config(steps=6, batch_size=2, patch_size=32, vst="none"), progress=False)
+    assert plain.model.vst is None and not np.allclose(denoise(plain.model, pg[0]), out)
+    save_run(result, tmp_path / "run")
+    run = load_run(tmp_path / "run", device="cpu")
+    assert run.config.training.vst == "gat"
+    np.testing.assert_allclose(denoise(run.model, pg[0]), out, rtol=1e-5, atol=1e-6)
+    est = estimate_sigma(pg, run, batches=1)
+    assert est["vst"] == {"a": tc.vst_a, "b": tc.vst_b} and est["noise_level_function"] is None
+    assert est["noise_level_function_direct"]["a"] == pytest.approx(tc.vst_a, rel=0.2)
