@@ -133,7 +133,7 @@ def fit_stabiliser(images) -> tuple[float, float, float] | None:
     return a, b, a * mean / (a * mean + b * b)
 
 
-def _each_image_fits(windows: list[np.ndarray], a: float, b: float, factor: float = 3.0) -> bool:
+def _each_image_fits(windows: list[np.ndarray], a: float, b: float, factor: float = 10.0) -> bool:
     """Whether every image's own noise variance (mean square diagonal detail of its flatter
     half of blocks) is within ``factor`` of the line's at its level: one gain and offset
     cannot serve images in different units (8-bit beside [0, 1] floats, say)."""
