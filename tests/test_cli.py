@@ -246,5 +246,9 @@ def test_train_stabilises_photon_counts_and_denoise_writes_counts(tmp_path):
     assert res.exit_code == 0, res.output
     out = io.read_image(tmp_path / "out" / "c0.tif")
     assert out.dtype == np.uint16 and out.shape == (64, 64)
+    res = _run(
+        ["estimate-sigma", tmp_path / "run", inp / "c1.tif", "--batches", "1", "--plot", tmp_path / "n.png"]
+    )
+    assert res.exit_code == 0 and "(stabilised units)" in res.output and (tmp_path / "n.png").is_file()
     res = _run(["train", inp, "--out", tmp_path / "run2", *TINY, "--vst", "none", "--json"])
     assert res.exit_code == 0 and last_json(res)["vst"] is None

@@ -323,14 +323,16 @@ def estimate_sigma(run_dir, inputs, device, plot, as_json, **options):
     def fmt(v):
         return "no estimate" if v is None else f"{v:.4f}"
 
+    # A run trained on stabilised images reads the noise of f(X), whose std should be about 1.
+    units = "stabilised" if result["vst"] else "intensity"
     lines = [
         f"{e['image']}: sigma {fmt(e['sigma'])} (normalised; bound {fmt(e['sigma_bound'])}), "
-        f"{fmt(e['sigma_intensity'])} (intensity)"
+        f"{fmt(e['sigma_intensity'])} ({units})"
         for e in result["per_image"]
     ]
     lines.append(
         f"all images: sigma {fmt(result['sigma'])} (normalised; bound {fmt(result['sigma_bound'])}); "
-        f"mean {fmt(result['sigma_intensity_mean'])} (intensity units)"
+        f"mean {fmt(result['sigma_intensity_mean'])} ({units} units)"
     )
     fits = (("", nlf), (" (from the images alone)", result["noise_level_function_direct"]))
     for how, fit in fits:
@@ -339,6 +341,7 @@ def estimate_sigma(run_dir, inputs, device, plot, as_json, **options):
                 f"noise level function{how}: variance = a * intensity + b^2 with a {fit['a']:.4g}, "
                 f"b {fit['b']:.4g} (intensity units; {len(fit['intensity'])} bins)"
             )
+    nlf = nlf or result["noise_level_function_direct"]  # a stabilised run has no network fit
     if plot and nlf is not None:
         from .plotting import plot_noise_level
 
