@@ -93,3 +93,13 @@ def test_a_stabilised_run_predicts_in_the_images_units_and_reloads_the_same(tmp_
     est = estimate_sigma(pg, run, batches=1)
     assert est["vst"] == {"a": tc.vst_a, "b": tc.vst_b} and est["noise_level_function"] is None
     assert est["noise_level_function_direct"]["a"] == pytest.approx(tc.vst_a, rel=0.2)
+
+
+def test_the_fit_reads_a_bounded_sample_of_many_images():
+    from noise2info.data import variance
+
+    many = [np.zeros((1, 64, 64))] * 1000
+    picked = variance._spread(many, budget=64 * 64 * 10)
+    assert len(picked) == 10 and variance._spread(many[:5], budget=64 * 64 * 10) == many[:5]
+    vol = np.zeros((1, 40, 2000, 30))
+    assert variance._centre(vol).shape == (1, 16, 1024, 30)
