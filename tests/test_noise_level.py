@@ -49,3 +49,16 @@ def test_volumes_and_channel_axis_are_read_plane_by_plane():
 def test_bad_input_says_what_is_wrong(images, kwargs, message):
     with pytest.raises(ValueError, match=message):
         direct_noise_level_function(images, **kwargs)
+
+
+def test_bins_without_measurable_noise_are_left_out_quietly():
+    import warnings
+
+    rng = np.random.default_rng(0)
+    y = np.zeros((64, 64))
+    y[20:40, 20:40] = 1
+    x = y * (rng.random(y.shape) > 0.25)  # pepper noise: the black ground has none
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no divide-by-zero on the way
+        fit = direct_noise_level_function([x[None]])
+    assert all(s > 0 for s in fit["sigma"]) and fit["a"] is None

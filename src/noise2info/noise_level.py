@@ -80,8 +80,10 @@ def direct_noise_level_function(images, bins: int = 16, flat: float = 0.5) -> di
             continue
         keep = edge[inside] <= np.quantile(edge[inside], flat)
         var = float(np.mean(detail[inside][keep] ** 2))
+        if not var > 0:  # no noise measurable here (clipped or constant): no weight to give it
+            continue
         intensity.append(float(level[inside][keep].mean()))
         sigma.append(float(np.sqrt(var)))
-        weight.append(keep.sum() / max(var, 1e-300) ** 2)  # a variance's error grows with it
+        weight.append(keep.sum() / var**2)  # a variance's error grows with it
     a, b = fit_line(np.array(intensity), np.array(sigma) ** 2, np.array(weight))
     return {"intensity": intensity, "sigma": sigma, "a": a, "b": b}
