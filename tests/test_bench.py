@@ -153,6 +153,10 @@ def test_report_helpers():
     assert "(default, fine-tuned) vs noise2self-D (fine-tuned): -0.10 dB (target +0.2 dB: not met)" in text
     assert "(default, fine-tuned) vs supervised: +0.90 dB (target -0.5 dB: met)" in text
     assert "(default) vs noise2self-D (fine-tuned)" not in text  # scratch is judged against scratch
+    case["sigma_images"] = 0.507
+    assert "sigma from the training images alone: 0.5070 vs sigma_n 0.5000 (+1.4 %, within 3 %)" in "\n".join(
+        verdicts(case)
+    )
 
 
 def test_data_bsd68_command(shared_data, tmp_path):

@@ -96,10 +96,11 @@ def test_a_stabilised_run_predicts_in_the_images_units_and_reloads_the_same(tmp_
 
 
 def test_the_fit_reads_a_bounded_sample_of_many_images():
-    from noise2info.data import variance
+    from noise2info.noise_level import centre, spread
 
     many = [np.zeros((1, 64, 64))] * 1000
-    picked = variance._spread(many, budget=64 * 64 * 10)
-    assert len(picked) == 10 and variance._spread(many[:5], budget=64 * 64 * 10) == many[:5]
+    picked = spread(many, budget=64 * 64 * 10)
+    assert len(picked) == 10 and picked[0] == 0 and picked[-1] == 999
+    assert spread(many[:5], budget=64 * 64 * 10) == [0, 1, 2, 3, 4]
     vol = np.zeros((1, 40, 2000, 30))
-    assert variance._centre(vol).shape == (1, 16, 1024, 30)
+    assert centre(vol).shape == (1, 16, 1024, 30)

@@ -20,7 +20,7 @@ from .data.variance import Stabilised
 from .errors import ConfigError, ImageError, ModelFileError
 from .masking import Masker
 from .models import UNet
-from .noise_level import direct_noise_level_function
+from .noise_level import direct_noise_level_function, direct_noise_std
 from .prediction import denoise
 from .readout import ReadoutStatistics, collect_readout, noise_level_function
 from .run import CHECKPOINT, Run, holds_run, load_run, save_config, save_run
@@ -269,11 +269,14 @@ def estimate_sigma(
     Returns
     -------
     dict
-        ``sigma``: the noise readout (:mod:`noise2info.readout`) in normalised units (each
-        image scaled to zero mean and unit std) over all images together; ``sigma_bound``:
-        Algorithm 1's upper bound sigma* on the same patches; ``per_image``: for each image
-        its name, both in normalised units and, in the image's own intensity units, the
-        readout times the image's std (mean over channels); ``sigma_intensity_mean``: the
+        ``sigma``: the noise std measured on the images themselves
+        (:func:`noise2info.noise_level.direct_noise_std`; the readout where they are too
+        small) in normalised units (each image scaled to zero mean and unit std) over all
+        images together; ``sigma_readout``: the network's noise readout
+        (:mod:`noise2info.readout`); ``sigma_bound``: Algorithm 1's upper bound sigma* on the
+        same patches; ``per_image``: for each image its name, the three in normalised units
+        and, in the image's own intensity units, ``sigma`` times the image's std (mean over
+        channels); ``sigma_intensity_mean``: the
         mean of the per-image intensity values; ``noise_level_function`` (one-channel images):
         the noise std per intensity bin in the images' own units and the fitted
         Poisson-Gaussian gain ``a`` and offset ``b`` (variance a * intensity + b^2);
@@ -326,16 +329,26 @@ def estimate_sigma(
     per_image, parts = [], []
     for name, im, (mean, std) in zip(names, images, stats, strict=True):
         readout, bound = run([im], [(mean, std)])
-        s = readout.sigma()
+        r = readout.sigma()
+        s = _or(direct_noise_std([im], [std])["sigma"], r)
         intensity = None if s is None else float(s * std.mean())
-        per_image.append({"image": name, "sigma": s, "sigma_bound": bound, "sigma_intensity": intensity})
+        per_image.append(
+            {
+                "image": name,
+                "sigma": s,
+                "sigma_readout": r,
+                "sigma_bound": bound,
+                "sigma_intensity": intensity,
+            }
+        )
         parts.append((readout, float(mean.mean()), float(std.mean())))
     values = [p["sigma_intensity"] for p in per_image if p["sigma_intensity"] is not None]
     readout, bound = run(images, stats)
     # The noise std against intensity (one channel: its intensity scale is the image's own).
     nlf = noise_level_function(parts) if net.config.channels == 1 and not vst else None
     return {
-        "sigma": readout.sigma(),
+        "sigma": _or(direct_noise_std(images, [std for _, std in stats])["sigma"], readout.sigma()),
+        "sigma_readout": readout.sigma(),
         "sigma_bound": bound,
         "per_image": per_image,
         "sigma_intensity_mean": float(np.mean(values)) if values else None,
@@ -343,6 +356,10 @@ def estimate_sigma(
         "noise_level_function_direct": direct,
         "vst": {"a": vst[0], "b": vst[1]} if vst else None,
     }
+
+
+def _or(value, fallback):
+    return fallback if value is None else value
 
 
 def estimate_sigma_files(run_dir: str | Path, inputs, *, device: str = "auto", **options) -> dict:

@@ -220,7 +220,10 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
     if result.sigma is not None:
         bound = "" if result.sigma_loss is None else f" (the bound sigma_loss: {result.sigma_loss:.4f})"
         domain = " of the stabilised images" if summary["vst"] else ""
-        lines.append(f"noise std{domain} (normalised units): sigma {result.sigma:.4f}{bound}")
+        readout = (
+            "" if result.sigma_readout is None else f"; the network's readout {result.sigma_readout:.4f}"
+        )
+        lines.append(f"noise std{domain} (normalised units): sigma {result.sigma:.4f}{readout}{bound}")
     if summary["vst"]:
         v = summary["vst"]
         lines.insert(
@@ -326,12 +329,13 @@ def estimate_sigma(run_dir, inputs, device, plot, as_json, **options):
     # A run trained on stabilised images reads the noise of f(X), whose std should be about 1.
     units = "stabilised" if result["vst"] else "intensity"
     lines = [
-        f"{e['image']}: sigma {fmt(e['sigma'])} (normalised; bound {fmt(e['sigma_bound'])}), "
-        f"{fmt(e['sigma_intensity'])} ({units})"
+        f"{e['image']}: sigma {fmt(e['sigma'])} (normalised; network readout {fmt(e['sigma_readout'])}, "
+        f"bound {fmt(e['sigma_bound'])}), {fmt(e['sigma_intensity'])} ({units})"
         for e in result["per_image"]
     ]
     lines.append(
-        f"all images: sigma {fmt(result['sigma'])} (normalised; bound {fmt(result['sigma_bound'])}); "
+        f"all images: sigma {fmt(result['sigma'])} (normalised; network readout "
+        f"{fmt(result['sigma_readout'])}, bound {fmt(result['sigma_bound'])}); "
         f"mean {fmt(result['sigma_intensity_mean'])} ({units} units)"
     )
     fits = (("", nlf), (" (from the images alone)", result["noise_level_function_direct"]))
@@ -371,6 +375,8 @@ def demo(out_dir, steps, seed, device, as_json, quiet):
             f"(noise std {s['sigma_true_01'] * 255:.0f}/255, hidden from training)",
             f"noise std, normalised units: true sigma_n {s['sigma_true']:.4f}, "
             f"estimated sigma {s['sigma']:.4f} ({s['sigma'] / s['sigma_true'] - 1:+.1%}; "
+            f"the network's readout {s['sigma_readout']:.4f}, "
+            f"{s['sigma_readout'] / s['sigma_true'] - 1:+.1%}; "
             f"the bound sigma_loss {s['sigma_loss']:.4f}, {s['sigma_loss'] / s['sigma_true'] - 1:+.1%})",
             f"PSNR: noisy {s['psnr_noisy']:.2f} dB -> denoised {s['psnr_denoised']:.2f} dB",
             f"time: {s['seconds']:.0f} s; outputs in {Path(out_dir)}/ (before_after.png, curves.png, run/)",

@@ -24,15 +24,142 @@ from scipy.ndimage import uniform_filter
 from .readout import fit_line
 
 
-def _blocks(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Level, diagonal detail and edge energy of each 2x2 block of a 2-D image."""
+def _haar(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per 2x2 block of a 2-D image: its mean, its diagonal detail (z00 - z01 - z10 + z11) / 2
+    and the energy of its two other details (the block's edges)."""
     z = np.asarray(image, np.float64)
     z = z[: z.shape[0] // 2 * 2, : z.shape[1] // 2 * 2]
     a, b, c, d = z[0::2, 0::2], z[0::2, 1::2], z[1::2, 0::2], z[1::2, 1::2]
-    level = uniform_filter((a + b + c + d) / 4, 3)
-    detail = (a - b - c + d) / 2
-    edge = uniform_filter(((a + b - c - d) / 2) ** 2 + ((a - b + c - d) / 2) ** 2, 3)
-    return level.ravel(), detail.ravel(), edge.ravel()
+    return (a + b + c + d) / 4, (a - b - c + d) / 2, ((a + b - c - d) / 2) ** 2 + ((a - b + c - d) / 2) ** 2
+
+
+def _blocks(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Level, diagonal detail and edge energy of each 2x2 block, level and edges smoothed
+    over 3x3 blocks."""
+    mean, detail, edge = _haar(image)
+    return uniform_filter(mean, 3).ravel(), detail.ravel(), uniform_filter(edge, 3).ravel()
+
+
+def _planes_of(images) -> list[np.ndarray]:
+    """The 2-D planes (at least 8 x 8) of one-channel images, in float64."""
+    planes = []
+    for im in images:
+        arr = np.asarray(im)
+        if arr.ndim > 2 and arr.shape[0] != 1:
+            raise ValueError(f"one-channel images only; got shape {arr.shape}")
+        arr = arr.reshape(-1, *arr.shape[-2:])
+        planes += [p for p in arr if min(p.shape) >= 8]
+    return planes
+
+
+def spread(images, budget: int = 2**24) -> list[int]:
+    """Indices of evenly spaced images whose :func:`centre` windows hold about ``budget``
+    pixels in all (every image when they fit), so an estimate over tens of thousands of
+    files reads a bounded sample."""
+    sizes = [int(np.prod([min(n, 1024) for n in im.shape[-2:]])) * _planes(im) for im in images]
+    if sum(sizes) <= budget:
+        return list(range(len(images)))
+    keep = max(1, round(len(images) * budget / sum(sizes)))
+    return sorted({int(i) for i in np.linspace(0, len(images) - 1, keep).round()})
+
+
+def _planes(image, planes: int = 16) -> int:
+    return int(np.prod([min(n, planes) for n in image.shape[1:-2]]))
+
+
+def centre(image, side: int = 1024, planes: int = 16) -> np.ndarray:
+    """A centre window of a ``(C, *spatial)`` image, lazy or not (at most side^2 pixels a
+    plane, ``planes`` planes), read as float64."""
+    key = [slice(None)]
+    for i, n in enumerate(image.shape[1:]):
+        keep = side if i >= image.ndim - 3 else planes
+        start = max(0, (n - keep) // 2)
+        key.append(slice(start, start + min(n, keep)))
+    return np.asarray(image[tuple(key)], np.float64)
+
+
+def _without_centre(x: np.ndarray) -> np.ndarray:
+    """Sum over each element's 3x3 neighbours, itself left out."""
+    return uniform_filter(x, 3, mode="mirror") * 9 - x
+
+
+def plane_noise_variance(plane: np.ndarray, bins: int = 8, flat: float = 0.1) -> tuple[float, int] | None:
+    """The noise variance of one 2-D plane and the blocks it rests on (None: too small).
+
+    Blocks are binned by their neighbours' level and, in each bin, the ``flat`` fraction
+    whose 8 neighbour blocks hold the least detail energy are kept; the variance is the mean
+    square diagonal detail of those, averaged over the bins (equal counts). Judging a block
+    by its neighbours, not its own pixels, keeps the choice independent of its own noise, so
+    heavy- or light-tailed noise is not biased (a block's own edge energy would pick blocks
+    with small noise); binning by level keeps signal-dependent noise from being read at the
+    dark, quiet end only.
+    """
+    mean, detail, edge = _haar(plane)
+    if min(detail.shape) < 3:
+        return None
+    energy = _without_centre(edge + detail**2)[1:-1, 1:-1].ravel()
+    level = _without_centre(mean)[1:-1, 1:-1].ravel()
+    detail = detail[1:-1, 1:-1].ravel()
+    bins = max(1, min(bins, detail.size // 200))  # at least ~20 blocks kept a bin
+    edges = np.quantile(level, np.linspace(0, 1, bins + 1)[1:-1])
+    which = np.searchsorted(edges, level, side="right")
+    var = []
+    for i in range(bins):
+        inside = which == i
+        if inside.sum() < 10:
+            continue
+        e = energy[inside]
+        var.append(float(np.mean(detail[inside][e <= np.quantile(e, flat)] ** 2)))
+    return (float(np.mean(var)), int(detail.size)) if var else None
+
+
+def direct_noise_std(images, stds=None) -> dict:
+    """The noise std of pixel-independent noise from the noisy images alone, no network.
+
+    Parameters
+    ----------
+    images : list of array-like
+        ``(C, *spatial)`` images (NumPy arrays or lazy views); every 2-D plane of every
+        channel is measured (:func:`plane_noise_variance`), on at most about 16 Mpx in all
+        (:func:`spread`, :func:`centre`).
+    stds : list of array-like, optional
+        Each image's per-channel std (:func:`noise2info.data.channel_stats`); computed from
+        the windows read when not given.
+
+    Returns
+    -------
+    dict
+        ``sigma``: in normalised units (each image and channel divided by its std), pooled
+        over pixels as an rms, like the paper's sigma_n (None without a plane of 8 x 8 or
+        more); ``per_image``: each image read, its normalised and intensity-unit std (None
+        where it could not be measured); ``images_read``: how many images were read.
+    """
+    per_image, num, den = [], 0.0, 0
+    chosen = spread(images)
+    for i in chosen:
+        window = centre(images[i])
+        flat = window.reshape(window.shape[0], -1)
+        std = np.asarray(stds[i], np.float64).ravel() if stds is not None else flat.std(axis=1)
+        var, count = [], []  # normalised, per channel with a measurable plane
+        for c in range(window.shape[0]):
+            found = [plane_noise_variance(p) for p in window[c].reshape(-1, *window.shape[-2:])]
+            found = [f for f in found if f is not None]
+            if found and std[c] > 0:
+                n = [f[1] for f in found]
+                var.append(np.average([f[0] for f in found], weights=n) / std[c] ** 2)
+                count.append(sum(n))
+        sigma = float(np.sqrt(np.average(var, weights=count))) if var else None
+        scale = float(np.mean(std))  # intensity units: the normalised std times the image's std
+        per_image.append(
+            {"index": i, "sigma": sigma, "sigma_intensity": None if sigma is None else sigma * scale}
+        )
+        num += float(np.dot(var, count))
+        den += sum(count)
+    return {
+        "sigma": float(np.sqrt(num / den)) if den else None,
+        "per_image": per_image,
+        "images_read": len(chosen),
+    }
 
 
 def direct_noise_level_function(images, bins: int = 16, flat: float = 0.5) -> dict:
@@ -61,13 +188,7 @@ def direct_noise_level_function(images, bins: int = 16, flat: float = 0.5) -> di
     """
     if not 0 < flat <= 1 or bins < 1:
         raise ValueError(f"need bins >= 1 and 0 < flat <= 1, got bins={bins}, flat={flat}")
-    planes = []
-    for im in images:
-        arr = np.asarray(im)
-        if arr.ndim > 2 and arr.shape[0] != 1:
-            raise ValueError(f"one-channel images only; got shape {arr.shape}")
-        arr = arr.reshape(-1, *arr.shape[-2:])
-        planes += [p for p in arr if min(p.shape) >= 8]
+    planes = _planes_of(images)
     if not planes:
         raise ValueError("no image of at least 8 x 8 pixels")
     level, detail, edge = (np.concatenate(v) for v in zip(*(_blocks(p) for p in planes), strict=True))

@@ -33,6 +33,7 @@ from .io import check_samples
 from .masking import Masker
 from .models import UNet, build_model
 from .models.pretrained import load_pretrained, resolve_init
+from .noise_level import direct_noise_std
 from .objectives import make_batch
 from .readout import noise_readout
 from .run import TrainingState, load_checkpoint, save_checkpoint
@@ -85,11 +86,13 @@ class TrainResult:
     """What :func:`train` returns; :func:`noise2info.save_run` writes it.
 
     ``sigma_loss`` is the loss's noise-std weight at the end (Noise2Info's bound; None for
-    methods without one); ``sigma`` is the run's noise-std estimate, the noise readout of the
-    trained F (:mod:`noise2info.readout`, every method): the bound over-counts while F is
-    under-trained (+10-17 % on the short CPU runs of docs/benchmarks.md, "Schedule and masking"
-    and the demo, where the readout is within 3.5 %). ``sigma_readout`` is the same number
-    (kept for scripts written against it). All in normalised units.
+    methods without one); ``sigma`` is the run's noise-std estimate, measured on the training
+    images themselves (:func:`noise2info.noise_level.direct_noise_std`, the readout where the
+    images are too small for it); ``sigma_readout`` the noise readout of the trained F
+    (:mod:`noise2info.readout`, every method). The bound over-counts while F is under-trained
+    (+10-17 % on the short CPU runs of docs/benchmarks.md), the readout is off by 1-12 %, the
+    images' own estimate by at most 3.2 % on the sets measured there ("Noise readout"). All
+    in normalised units (of the stabilised images under ``vst`` 'gat').
     """
 
     model: UNet
@@ -202,6 +205,7 @@ class Trainer:
             stats = [channel_stats(im) for im in images]
         self.config, tc = config, config.training
         self.fingerprint = data_fingerprint(images, stats)
+        self.images, self.stats = images, stats  # as the network sees them
 
         torch.manual_seed(s_init)
         model = build_model(config.model)
@@ -236,7 +240,8 @@ class Trainer:
         self.mc_generator = torch.Generator().manual_seed(s_mc)
         self.probe_generator = torch.Generator().manual_seed(s_probe)
         self.train_probe_generator = torch.Generator().manual_seed(s_train_probe)
-        self._sigma: float | None = None  # the final noise readout, set at the end of run()
+        self._sigma: float | None = None  # the run's noise std, set at the end of run()
+        self._readout: float | None = None  # the final noise readout of F
         self.optimiser = torch.optim.Adam(self.model.parameters(), lr=tc.lr)
         self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimiser, tc.lr_decay_every, gamma=0.5)
         self.history = History()
@@ -251,7 +256,7 @@ class Trainer:
 
     @property
     def sigma(self) -> float | None:
-        """The run's noise-std estimate: the final noise readout (None until :meth:`run` has
+        """The run's noise-std estimate, from the images themselves (None until :meth:`run` has
         finished)."""
         return self._sigma
 
@@ -491,7 +496,11 @@ class Trainer:
         if self.world > 1:  # one F on every rank: BN running statistics as on rank 0
             for buffer in self.model.buffers():
                 dist.broadcast(buffer, 0)
-        self._sigma = self.readout()
+        self._readout = self.readout()
+        # The run's sigma: from the images themselves, which at CPU budgets is closer to the
+        # truth than any readout of a not fully trained F (docs/benchmarks.md, "Noise readout").
+        direct = direct_noise_std(self.images, [std for _, std in self.stats])["sigma"]
+        self._sigma = direct if direct is not None else self._readout
         # The plain layout again: the trained model predicts exactly as the saved one reloaded.
         self.model.to(memory_format=torch.contiguous_format).eval()
         return TrainResult(
@@ -501,7 +510,7 @@ class Trainer:
             self.sigma_loss,
             self.sigma,
             time.perf_counter() - t0,
-            sigma_readout=self._sigma,
+            sigma_readout=self._readout,
         )
 
     def _log_record(self) -> None:

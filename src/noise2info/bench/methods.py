@@ -79,7 +79,7 @@ class Outcome:
     sigma_loss: float | None = None
     history: dict | None = None
     note: str = ""
-    sigma: float | None = None  # the noise readout of the trained network
+    sigma: float | None = None  # the noise readout of the trained network (sigma_readout)
 
 
 def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
@@ -108,7 +108,13 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
     tc = result.config.training
     note = f"stabilised: vst gat, a={tc.vst_a:.4g}, b={tc.vst_b:.4g}" if tc.vst == "gat" else ""
     return Outcome(
-        preds, result.seconds, per_image, result.sigma_loss, result.history.to_dict(), note, result.sigma
+        preds,
+        result.seconds,
+        per_image,
+        result.sigma_loss,
+        result.history.to_dict(),
+        note,
+        result.sigma_readout,
     )
 
 

@@ -11,6 +11,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..errors import ConfigError
+from ..noise_level import direct_noise_std
 from .budgets import BUDGETS
 from .methods import METHODS, run_method
 from .metrics import mean_scores
@@ -81,6 +82,8 @@ def run_suite(
             "sigma_n_train": case.sigma_n_train,
             "psnr_peak": "255 on 0..255" if case.peak is not None else "max(Y) per image",
             "noisy": noisy,
+            # The noise std from the training images alone (what a run reports as sigma).
+            "sigma_images": direct_noise_std([x[None] for x in case.train_noisy])["sigma"],
             "methods": [],
         }
         results["cases"].append(entry)

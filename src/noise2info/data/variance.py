@@ -115,9 +115,9 @@ def fit_stabiliser(images) -> tuple[float, float, float] | None:
         (:func:`noise2info.noise_level.direct_noise_level_function`) and the share of a *
         intensity in the variance at the mean intensity; None when no line can be fitted.
     """
-    from ..noise_level import direct_noise_level_function
+    from ..noise_level import centre, direct_noise_level_function, spread
 
-    windows = [_centre(im) for im in _spread(images)]
+    windows = [centre(images[i]) for i in spread(images)]
     try:
         fit = direct_noise_level_function(windows)
     except ValueError:  # no image large enough to fit on
@@ -137,11 +137,10 @@ def _each_image_fits(windows: list[np.ndarray], a: float, b: float, factor: floa
     """Whether every image's own noise variance (mean square diagonal detail of its flatter
     half of blocks) is within ``factor`` of the line's at its level: one gain and offset
     cannot serve images in different units (8-bit beside [0, 1] floats, say)."""
-    from ..noise_level import _blocks
+    from ..noise_level import _blocks, _planes_of
 
     for w in windows:
-        planes = w.reshape(-1, *w.shape[-2:])
-        parts = [_blocks(p) for p in planes if min(p.shape) >= 8]
+        parts = [_blocks(p) for p in _planes_of([w])]
         if not parts:
             continue
         level, detail, edge = (np.concatenate(v) for v in zip(*parts, strict=True))
@@ -150,28 +149,3 @@ def _each_image_fits(windows: list[np.ndarray], a: float, b: float, factor: floa
         if not (line / factor <= own <= line * factor):
             return False
     return True
-
-
-def _spread(images, budget: int = 2**24) -> list:
-    """Evenly spaced images whose centre windows hold about ``budget`` pixels in all (every
-    image when they fit), so fitting tens of thousands of files reads a bounded sample."""
-    sizes = [int(np.prod([min(n, 1024) for n in im.shape[-2:]])) * _planes(im) for im in images]
-    if sum(sizes) <= budget:
-        return list(images)
-    keep = max(1, round(len(images) * budget / sum(sizes)))
-    return [images[i] for i in np.linspace(0, len(images) - 1, keep).round().astype(int)]
-
-
-def _planes(image, planes: int = 16) -> int:
-    return int(np.prod([min(n, planes) for n in image.shape[1:-2]]))
-
-
-def _centre(image, side: int = 1024, planes: int = 16) -> np.ndarray:
-    """A centre window of a lazy image (at most side^2 pixels a plane, ``planes`` planes),
-    so a fit reads a bounded part of a huge stack."""
-    key = [slice(None)]
-    for i, n in enumerate(image.shape[1:]):
-        keep = side if i >= image.ndim - 3 else planes
-        start = max(0, (n - keep) // 2)
-        key.append(slice(start, start + min(n, keep)))
-    return np.asarray(image[tuple(key)], np.float64)
