@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 
-import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
@@ -23,7 +22,7 @@ class PatchBatches(IterableDataset):
     def __init__(self, sampler: PatchSampler, batch_size: int, start: int = 0):
         self.sampler, self.batch_size, self.start = sampler, batch_size, start
 
-    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    def __iter__(self) -> Iterator[tuple]:
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info is not None else (0, 1)
         step = self.start + worker
@@ -39,14 +38,13 @@ def _ignore_interrupts(_worker_id: int) -> None:
 
 
 def _as_tensors(batch):
-    noisy, clean = batch
-    return torch.from_numpy(noisy), None if clean is None else torch.from_numpy(clean)
+    return tuple(None if a is None else torch.from_numpy(a) for a in batch)
 
 
 def training_batches(
     sampler: PatchSampler, batch_size: int, start: int = 0, *, workers: int = 0, pin_memory: bool = False
 ) -> Iterator:
-    """Endless ``(noisy, clean)`` batches from step ``start`` on.
+    """Endless ``(noisy, clean, levels)`` batches from step ``start`` on (:meth:`PatchSampler.sample`).
 
     Parameters
     ----------
