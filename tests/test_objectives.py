@@ -70,21 +70,3 @@ def test_noise2same_gradient_finite_when_passes_agree():
     b.masked = b.noisy.clone()  # inv == 0: sqrt must not give NaN gradients
     Noise2Same()(model, b)["loss"].backward()
     assert all(torch.isfinite(p.grad).all() for p in model.parameters())
-
-
-def test_sure_with_the_images_noise_level_uses_it_and_trains():
-    from helpers import noisy_set, tiny_config
-    from noise2info import train
-    from noise2info.objectives.base import Batch
-    from noise2info.objectives.sure import Sure
-
-    x = torch.randn(2, 1, 16, 16)
-    batch = Batch(noisy=x, probe=torch.ones_like(x), noise_std=torch.tensor([0.5, 1.0]))
-    identity = torch.nn.Identity()  # div = 1: SURE = 0 - s^2 + 2 s^2 = s^2 per patch
-    assert Sure("images")(identity, batch)["loss"].item() == pytest.approx((0.25 + 1.0) / 2, rel=1e-4)
-    with pytest.raises(ValueError, match="readout' or 'images"):
-        Sure("oracle")
-    _, noisy = noisy_set(std=0.2)
-    result = train(noisy, tiny_config(steps=8, refine_sigma="images", refine_after=4), progress=False)
-    assert result.config.method.refine_sigma == "images"
-    assert np.isfinite([r["loss"] for r in result.history.steps]).all()

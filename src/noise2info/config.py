@@ -158,11 +158,6 @@ class Noise2InfoMethod(MethodConfig):
     refine_after: int | None = Field(
         None, ge=0, description="steps of the first stage before the second (default: half the steps)"
     )
-    refine_sigma: Literal["readout", "images"] = Field(
-        "readout",
-        description="the second stage's noise level: readout (each patch's, from the network) or "
-        "images (each image's, measured on it)",
-    )
 
     def build_objective(self):
         from .objectives.base import SigmaSchedule
@@ -170,7 +165,7 @@ class Noise2InfoMethod(MethodConfig):
 
         last = self.refine_after if self.refine == "sure" else None
         schedule = SigmaSchedule(self.k_t, self.k_u, self.k_mc, self.first_round, last)
-        return Noise2Info(schedule, refine_after=last, refine_sigma=self.refine_sigma)
+        return Noise2Info(schedule, refine_after=last)
 
     def resolve(self, training: TrainingConfig) -> Noise2InfoMethod:
         k_t, k_u, first = sigma_schedule(

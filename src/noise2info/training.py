@@ -129,21 +129,6 @@ def _set_generator_state(g: torch.Generator, text: str) -> None:
     g.set_state(torch.frombuffer(bytearray(base64.b64decode(text)), dtype=torch.uint8).clone())
 
 
-def image_noise_levels(images: list, stats: list) -> list[float]:
-    """Each image's noise std in normalised units, measured on it
-    (:func:`noise2info.noise_level.direct_noise_std`); the pooled value for an image too
-    small to measure or not read (a sample of a very large set)."""
-    found = direct_noise_std(images, [std for _, std in stats])
-    pooled = found["sigma"]
-    if pooled is None:
-        raise ConfigError("refine_sigma images: the images are too small to measure their noise; use readout")
-    levels = [pooled] * len(images)
-    for entry in found["per_image"]:
-        if entry["sigma"] is not None:
-            levels[entry["index"]] = entry["sigma"]
-    return levels
-
-
 def resolve_vst(config: Config, images: list, supervised: bool = False) -> tuple[Config, list, bool]:
     """``config`` with ``vst`` 'auto' made 'gat' or 'none' and a missing gain / offset fitted
     from the noisy images, and the images as the network sees them (generalized Anscombe
@@ -240,8 +225,7 @@ class Trainer:
             ids = [self.device] if self.device.type == "cuda" else None
             self.net = DistributedDataParallel(self.net, device_ids=ids)
         targets = clean if self.objective.needs_clean else None
-        levels = image_noise_levels(images, stats) if self.objective.needs_noise_level else None
-        self.sampler = PatchSampler(images, tc.patch_size, s_patch, tc.augment, targets, stats, levels)
+        self.sampler = PatchSampler(images, tc.patch_size, s_patch, tc.augment, targets, stats)
         self.workers = workers
         self._batches = None  # the training stream, started at the first step
         masking = config.masking
@@ -297,14 +281,11 @@ class Trainer:
         objective = self.objective.stage(self.steps_done + 1)
         if objective is not self.objective.stage(self.steps_done) and self._n_running:
             self._log_record()  # a new stage logs other terms: close the record of the last
-        noisy, clean, levels = next(self._batches)
         batch = make_batch(
-            noisy,
-            clean,
+            *next(self._batches),
             self.masker if objective.needs_mask else None,
             self.device,
             self.train_probe_generator if objective.needs_probe else None,
-            levels if objective.needs_noise_level else None,
         )
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.amp):
             terms = objective(self.net, batch)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
@@ -22,7 +23,7 @@ class PatchBatches(IterableDataset):
     def __init__(self, sampler: PatchSampler, batch_size: int, start: int = 0):
         self.sampler, self.batch_size, self.start = sampler, batch_size, start
 
-    def __iter__(self) -> Iterator[tuple]:
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info is not None else (0, 1)
         step = self.start + worker
@@ -38,13 +39,14 @@ def _ignore_interrupts(_worker_id: int) -> None:
 
 
 def _as_tensors(batch):
-    return tuple(None if a is None else torch.from_numpy(a) for a in batch)
+    noisy, clean = batch
+    return torch.from_numpy(noisy), None if clean is None else torch.from_numpy(clean)
 
 
 def training_batches(
     sampler: PatchSampler, batch_size: int, start: int = 0, *, workers: int = 0, pin_memory: bool = False
 ) -> Iterator:
-    """Endless ``(noisy, clean, levels)`` batches from step ``start`` on (:meth:`PatchSampler.sample`).
+    """Endless ``(noisy, clean)`` batches from step ``start`` on.
 
     Parameters
     ----------

@@ -51,19 +51,14 @@ class PatchSampler:
         normalised with their input's statistics, so both are in the same units.
     stats : list of (mean, std), optional
         Each image's :func:`channel_stats`; computed here if not given.
-    levels : list of float, optional
-        Each image's noise std in normalised units, handed out with its patches.
     """
 
-    def __init__(
-        self, images, patch_size: int, seed=0, augment: bool = True, targets=None, stats=None, levels=None
-    ):
+    def __init__(self, images, patch_size: int, seed=0, augment: bool = True, targets=None, stats=None):
         if not images:
             raise ImageError("no images to sample patches from")
         self.stats = list(stats) if stats is not None else [channel_stats(im) for im in images]
         self.images = [_pad_to(im, patch_size) for im in images]
         self.targets = None if targets is None else [_pad_to(t, patch_size) for t in targets]
-        self.levels = None if levels is None else np.asarray(levels, np.float32)
         self.patch_size = patch_size
         self.augment = augment
         self.seed = int(seed)
@@ -72,7 +67,7 @@ class PatchSampler:
         sizes = np.array([np.prod(im.shape[1:], dtype=np.float64) for im in self.images])
         self.weights = sizes / sizes.sum()
 
-    def _one(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None, int]:
+    def _one(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
         i = rng.choice(len(self.images), p=self.weights)
         img, (mean, std) = self.images[i], self.stats[i]
         starts = [rng.integers(0, s - self.patch_size + 1) for s in img.shape[1:]]
@@ -83,19 +78,17 @@ class PatchSampler:
             k, flip = int(rng.integers(4)), bool(rng.integers(2))
             patch = dihedral(patch, k, flip)
             target = None if target is None else dihedral(target, k, flip)
-        return patch, target, i
+        return patch, target
 
-    def sample(self, batch_size: int, step: int | None = None):
-        """Return ``(noisy, clean, levels)``: arrays of shape ``(B, C, *patch)``, clean None
-        without targets, and each patch's image noise level ``(B,)`` (None without levels).
+    def sample(self, batch_size: int, step: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return ``(noisy, clean)`` arrays of shape ``(B, C, *patch)``; clean may be None.
 
         Without ``step`` batches follow one another from the sampler's own stream. With it,
         the batch depends on ``(seed, step)`` alone: any process can draw it (DataLoader
         workers) and a resumed run draws the same batches as an uninterrupted one.
         """
         rng = self.rng if step is None else np.random.default_rng([self.seed, step])
-        drawn = [self._one(rng) for _ in range(batch_size)]
-        noisy = np.stack([p for p, _, _ in drawn])
-        clean = None if self.targets is None else np.stack([t for _, t, _ in drawn])
-        levels = None if self.levels is None else self.levels[[i for _, _, i in drawn]]
-        return noisy, clean, levels
+        pairs = [self._one(rng) for _ in range(batch_size)]
+        noisy = np.stack([p for p, _ in pairs])
+        clean = None if self.targets is None else np.stack([t for _, t in pairs])
+        return noisy, clean

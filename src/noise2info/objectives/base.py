@@ -22,9 +22,7 @@ class Batch:
 
     ``noisy`` is X, ``masked`` is X with the pixels in ``mask`` (J) replaced (None for an
     objective without masks), ``clean`` is Y when it is known (supervised benchmarks only),
-    ``probe`` white unit-variance noise of X's shape for an objective that probes F;
-    ``noise_std`` each patch's noise std ``(B,)``, measured on its image, for an objective
-    that weights by it.
+    ``probe`` white unit-variance noise of X's shape for an objective that probes F.
     """
 
     noisy: torch.Tensor
@@ -32,7 +30,6 @@ class Batch:
     mask: torch.Tensor | None = None
     clean: torch.Tensor | None = None
     probe: torch.Tensor | None = None
-    noise_std: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -66,18 +63,16 @@ def to_device(array, device: torch.device) -> torch.Tensor:
     return t.to(device)
 
 
-def make_batch(noisy, clean, masker, device: torch.device, probe_generator=None, noise_std=None) -> Batch:
+def make_batch(noisy, clean, masker, device: torch.device, probe_generator=None) -> Batch:
     """A :class:`Batch` on ``device``; masked by ``masker`` (a :class:`~noise2info.masking.Masker`)
-    unless it is None, with a white probe drawn from ``probe_generator`` if one is given and
-    each patch's ``noise_std`` if given."""
+    unless it is None, with a white probe drawn from ``probe_generator`` if one is given."""
     x = to_device(noisy, device)
     y = None if clean is None else to_device(clean, device)
     masked, mask = masker(x) if masker is not None else (None, None)
     probe = None
     if probe_generator is not None:
         probe = torch.randn(tuple(x.shape), generator=probe_generator).to(x.device, x.dtype)
-    level = None if noise_std is None else to_device(noise_std, device)
-    return Batch(noisy=x, masked=masked, mask=mask, clean=y, probe=probe, noise_std=level)
+    return Batch(noisy=x, masked=masked, mask=mask, clean=y, probe=probe)
 
 
 def predict_fp32(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -96,8 +91,6 @@ class Objective:
         Batches must carry a masked copy of the input.
     needs_probe : bool
         Batches must carry a white probe (``Batch.probe``).
-    needs_noise_level : bool
-        Batches must carry each patch's noise std (``Batch.noise_std``).
     sigma_schedule : SigmaSchedule or None
         When set, the trainer runs sigma rounds on this schedule and lowers ``sigma_loss``.
     sigma_loss : float or None
@@ -107,7 +100,6 @@ class Objective:
     needs_clean: bool = False
     needs_mask: bool = True
     needs_probe: bool = False
-    needs_noise_level: bool = False
     sigma_schedule: SigmaSchedule | None = None
     sigma_loss: float | None = None
 

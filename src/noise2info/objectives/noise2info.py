@@ -18,15 +18,11 @@ class Noise2Info(Noise2Same):
     """loss = L_in + 2 * sigma_loss * L_ex with sigma_loss = min(1, sigma* of every round so far);
     after ``refine_after`` steps (when given) the second stage's SURE."""
 
-    def __init__(
-        self, schedule: SigmaSchedule, refine_after: int | None = None, refine_sigma: str = "readout"
-    ):
+    def __init__(self, schedule: SigmaSchedule, refine_after: int | None = None):
         super().__init__(sigma_loss=1.0)
         self.sigma_schedule = schedule
         self.refine_after = refine_after
-        self.refiner = Sure(refine_sigma) if refine_after is not None else None
-        # The batches carry noise levels from the start when the second stage will want them.
-        self.needs_noise_level = self.refiner is not None and self.refiner.needs_noise_level
+        self.refiner = Sure() if refine_after is not None else None
 
     def stage(self, step: int) -> Objective:
         if self.refiner is not None and step > self.refine_after:

@@ -32,16 +32,10 @@ SURE_STEP = 1e-3  # eps, normalised units: the network is piecewise linear, fp32
 
 class Sure(Objective):
     """loss = mean over patches of mean (F(X) - X)^2 - s_p^2 + 2 s_p^2 div_p, s_p each
-    patch's noise readout (no gradient through it), or with ``sigma='images'`` the noise std
-    measured on the patch's image (``batch.noise_std``). Needs ``batch.probe``."""
+    patch's noise readout (no gradient through it). Needs ``batch.probe``."""
 
     needs_mask = False
     needs_probe = True
-
-    def __init__(self, sigma: str = "readout"):
-        if sigma not in ("readout", "images"):
-            raise ValueError(f"sigma must be 'readout' or 'images', not {sigma!r}")
-        self.needs_noise_level = sigma == "images"
 
     def __call__(self, model: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:
         x, b = batch.noisy, batch.probe
@@ -51,12 +45,9 @@ class Sure(Objective):
             f_b = model(x + SURE_STEP * b).float()
         div = (b * (f_b - f_x)).flatten(1).mean(1) / SURE_STEP
         L_in = ((f_x - x) ** 2).flatten(1).mean(1)
-        if self.needs_noise_level:
-            s2 = batch.noise_std.to(x.dtype).square()
-        else:
-            with torch.no_grad():
-                removed = patch_quantiles(haar_detail((x - f_x).double()).abs())
-                response = patch_quantiles(haar_detail((b - (f_b - f_x) / SURE_STEP).double()).abs())
-                s2 = (removed / response.clamp(min=1e-12)).square().to(x.dtype)  # no host sync
+        with torch.no_grad():
+            removed = patch_quantiles(haar_detail((x - f_x).double()).abs())
+            response = patch_quantiles(haar_detail((b - (f_b - f_x) / SURE_STEP).double()).abs())
+            s2 = (removed / response.clamp(min=1e-12)).square().to(x.dtype)  # no host sync
         sure = L_in - s2 + 2 * s2 * div
         return {"loss": sure.mean(), "L_in": L_in.mean(), "div": div.mean(), "sigma_patch": s2.sqrt().mean()}
