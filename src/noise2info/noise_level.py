@@ -208,3 +208,19 @@ def direct_noise_level_function(images, bins: int = 16, flat: float = 0.5) -> di
         weight.append(keep.sum() / var**2)  # a variance's error grows with it
     a, b = fit_line(np.array(intensity), np.array(sigma) ** 2, np.array(weight))
     return {"intensity": intensity, "sigma": sigma, "a": a, "b": b}
+
+
+def line_fits_each(windows: list[np.ndarray], a: float, b: float, factor: float = 10.0) -> bool:
+    """Whether every image's own noise variance (mean square diagonal detail of its flatter
+    half of blocks) is within ``factor`` of the line's at its level: one gain and offset
+    cannot serve images in different units (8-bit beside [0, 1] floats, say)."""
+    for w in windows:
+        parts = [_blocks(p) for p in _planes_of([w])]
+        if not parts:
+            continue
+        level, detail, edge = (np.concatenate(v) for v in zip(*parts, strict=True))
+        flat = edge <= np.median(edge)
+        own, line = np.mean(detail[flat] ** 2), a * np.mean(level[flat]) + b * b
+        if not (line / factor <= own <= line * factor):
+            return False
+    return True

@@ -115,7 +115,7 @@ def fit_stabiliser(images) -> tuple[float, float, float] | None:
         (:func:`noise2info.noise_level.direct_noise_level_function`) and the share of a *
         intensity in the variance at the mean intensity; None when no line can be fitted.
     """
-    from ..noise_level import centre, direct_noise_level_function, spread
+    from ..noise_level import centre, direct_noise_level_function, line_fits_each, spread
 
     windows = [centre(images[i]) for i in spread(images)]
     try:
@@ -127,25 +127,7 @@ def fit_stabiliser(images) -> tuple[float, float, float] | None:
     a, b = float(fit["a"]), float(fit["b"])
     if not a * min(fit["intensity"]) + b * b > 0:  # negative inside the data: not counts
         return None
-    if not _each_image_fits(windows, a, b):
+    if not line_fits_each(windows, a, b):
         return None
     mean = float(np.mean(fit["intensity"]))  # bins hold equal block counts
     return a, b, a * mean / (a * mean + b * b)
-
-
-def _each_image_fits(windows: list[np.ndarray], a: float, b: float, factor: float = 10.0) -> bool:
-    """Whether every image's own noise variance (mean square diagonal detail of its flatter
-    half of blocks) is within ``factor`` of the line's at its level: one gain and offset
-    cannot serve images in different units (8-bit beside [0, 1] floats, say)."""
-    from ..noise_level import _blocks, _planes_of
-
-    for w in windows:
-        parts = [_blocks(p) for p in _planes_of([w])]
-        if not parts:
-            continue
-        level, detail, edge = (np.concatenate(v) for v in zip(*parts, strict=True))
-        flat = edge <= np.median(edge)
-        own, line = np.mean(detail[flat] ** 2), a * np.mean(level[flat]) + b * b
-        if not (line / factor <= own <= line * factor):
-            return False
-    return True
