@@ -326,11 +326,13 @@ def estimate_sigma(
     if vst:  # the network reads the transformed images: its noise level is that of f(X)
         images = [Stabilised(im, *vst) for im in images]
     stats = _stats(images, names)
+    measured = direct_noise_std(images, [std for _, std in stats])  # every image, one pass
+    own = {e["index"]: e["sigma"] for e in measured["per_image"]}
     per_image, parts = [], []
-    for name, im, (mean, std) in zip(names, images, stats, strict=True):
+    for i, (name, im, (mean, std)) in enumerate(zip(names, images, stats, strict=True)):
         readout, bound = run([im], [(mean, std)])
         r = readout.sigma()
-        s = _or(direct_noise_std([im], [std])["sigma"], r)
+        s = _or(own.get(i), r)
         intensity = None if s is None else float(s * std.mean())
         per_image.append(
             {
@@ -347,7 +349,7 @@ def estimate_sigma(
     # The noise std against intensity (one channel: its intensity scale is the image's own).
     nlf = noise_level_function(parts) if net.config.channels == 1 and not vst else None
     return {
-        "sigma": _or(direct_noise_std(images, [std for _, std in stats])["sigma"], readout.sigma()),
+        "sigma": _or(measured["sigma"], readout.sigma()),
         "sigma_readout": readout.sigma(),
         "sigma_bound": bound,
         "per_image": per_image,

@@ -189,7 +189,6 @@ class Trainer:
             raise ConfigError(f"method {config.method.name} needs clean images")
         if workers < 0:
             raise ConfigError(f"workers must be 0 or more, not {workers}")
-        self.config = config
         self.rank, self.world = rank_and_world()
         self.device = resolve_device(device) if self.world == 1 else _rank_device(device)
         s_init, s_patch, s_mask, s_est_patch, s_est_mask, s_mc, s_probe, s_train_probe = _seeds(
