@@ -3,7 +3,9 @@ import pytest
 
 from helpers import small_model
 from noise2info import ImageError
-from noise2info.models import receptive_radius
+import torch
+
+from noise2info.models import inference_model, receptive_radius
 from noise2info.prediction import denoise, plan_tiles
 
 
@@ -25,6 +27,21 @@ def test_plan_tiles_covers_every_pixel_once_in_order(size, tile, margin):
 def test_plan_tiles_rejects_too_small_tiles():
     with pytest.raises(ValueError, match="twice the overlap"):
         plan_tiles(100, 16, 8)
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_inference_model_predicts_as_the_model_and_leaves_it_alone(dims):
+    model = small_model(dims=dims, depth=1, base_features=8, channels=2)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    net = inference_model(model)
+    x = torch.randn(2, 2, *(16,) * dims)
+    with torch.no_grad():
+        want, got = model(x), net(x)
+    assert torch.allclose(want, got, atol=1e-5 * want.abs().max().item())
+    assert sum(isinstance(m, torch.nn.BatchNorm2d | torch.nn.BatchNorm3d) for m in net.modules()) < sum(
+        isinstance(m, torch.nn.BatchNorm2d | torch.nn.BatchNorm3d) for m in model.modules()
+    )
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
 
 
 def test_tiled_equals_untiled():

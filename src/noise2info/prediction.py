@@ -17,7 +17,7 @@ from .data.patches import dihedral, undo_dihedral
 from .data.variance import Stabilised, inverse_generalized_anscombe
 from .errors import ConfigError
 from .io import cast_to, check_samples
-from .models import receptive_radius
+from .models import inference_model, receptive_radius
 from .runtime import flush_denormals
 
 # Largest input (pixels / voxels) predicted in one piece when no tile size is given.
@@ -68,7 +68,7 @@ def _read_padded(image, window: list[tuple[int, int]], pads: list[tuple[int, int
     return np.pad(block, [(0, 0), *extra], mode="symmetric") if any(map(sum, extra)) else np.asarray(block)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def _predict(model: nn.Module, x: np.ndarray, tta: bool) -> np.ndarray:
     """The network on one normalised ``(C, *spatial)`` tile; with ``tta`` the mean of the
     8 rotations / flips of the last two axes."""
@@ -106,7 +106,7 @@ def denoise(
     Parameters
     ----------
     model : UNet
-        A trained network (put in eval mode here); its config gives dims and depth. One
+        A trained network (predicts through an eval-mode copy); its config gives dims and depth. One
         trained with ``vst`` 'gat' carries the gain and offset (``model.vst``): the image is
         transformed before the network and the result mapped back.
     image : array-like
@@ -134,7 +134,7 @@ def denoise(
     """
     cfg = model.config
     check_samples([image], cfg.dims, cfg.channels, names=[name])
-    model.eval()
+    net = inference_model(model)  # benchmarks/prediction_speed.py
     m = cfg.multiple
     vst = getattr(model, "vst", None)  # trained on generalized-Anscombe-transformed images
     source = Stabilised(image, *vst) if vst else image
@@ -164,7 +164,7 @@ def denoise(
     for pieces in itertools.product(*plans):
         window = [(s, s + min(tile or n, n)) for (s, _, _), n in zip(pieces, padded, strict=True)]
         x = normalise(_read_padded(source, window, pads), mean, std)[0]
-        pred = _predict(model, x, tta)
+        pred = _predict(net, x, tta)
         # Keep the tile's centre, less the padding: image coordinates [a - lo, b - lo).
         keep, dst = [slice(None)], [slice(None)]
         for (s, a, b), (lo, _), n in zip(pieces, pads, spatial, strict=True):

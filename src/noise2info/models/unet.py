@@ -8,8 +8,11 @@ Wang, Di, Chen, Ng, "Noise2Info", ICCV 2023 (reference set-up in method.md).
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from ..config import ModelConfig
 
@@ -99,6 +102,25 @@ class UNet(nn.Module):
 def build_model(config: ModelConfig) -> UNet:
     """Build the U-Net described by ``config`` (weights initialised from torch's RNG)."""
     return UNet(config)
+
+
+def inference_model(model: UNet) -> UNet:
+    """A copy of ``model`` for prediction: eval mode, each residual block's middle batch norm
+    folded into the convolution before it, and 2-D models in channels_last (oneDNN's fast
+    layout on CPUs, tensor cores' on GPUs).
+
+    The output equals ``model.eval()(x)`` up to float rounding; ``model`` itself is untouched.
+    The first batch norm of a block acts on the residual stream before a ReLU, so it stays.
+    """
+    net = copy.deepcopy(model).eval()
+    for block in net.modules():
+        if isinstance(block, ResBlock):
+            body = block.body
+            body[2] = fuse_conv_bn_eval(body[2], body[3])
+            body[3] = nn.Identity()
+    if net.config.dims == 2:
+        net = net.to(memory_format=torch.channels_last)
+    return net
 
 
 def receptive_radius(config: ModelConfig) -> int:
