@@ -66,7 +66,8 @@ def main() -> None:
             "inference copy alone": partial(_forward, inference_model(model), x),
         }
         if a.compile:
-            runs["inference copy, torch.compile"] = partial(_forward, torch.compile(inference_model(model)), x)
+            compiled = torch.compile(inference_model(model))
+            runs["inference copy, torch.compile"] = partial(_forward, compiled, x)
         for how, fn in runs.items():
             s = seconds(fn)
             rate = f"{mpx / s:.3f} | {fpp * a.size**2 / s / 1e9:.1f}"

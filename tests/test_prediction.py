@@ -1,10 +1,9 @@
 import numpy as np
 import pytest
+import torch
 
 from helpers import small_model
 from noise2info import ImageError
-import torch
-
 from noise2info.models import inference_model, receptive_radius
 from noise2info.prediction import denoise, plan_tiles
 
