@@ -1,6 +1,7 @@
 #!/bin/bash
-# Issue 10's BSD68 rerun at the cpu budget (batch 16), the methods its Done-means names plus the
-# fine-tuned default and supervised rows (equal starting points). Run from the repository root with the package installed; hours on 2 cores.
+# Issue 10's BSD68 rerun at the cpu budget (batch 16): the methods its Done-means names plus
+# the fine-tuned default and supervised rows (equal starting points).
+# Run from the repository root with the package installed; hours on 2 cores.
 # Each finished method is kept in $OUT/partial.json, so running this again after an
 # interruption goes on with the rest (bench --resume).
 set -euo pipefail
