@@ -115,7 +115,8 @@ def main() -> None:
         for name, runs in results.items():
             if runs:
                 stage = "masked two-pass" if objective == "noise2same" else "SURE"
-                print(f"| {name} | {stage} | {runs[0][0]:.3f} | {runs[1][0]:.3f} | {runs[0][1]:.1f} |", flush=True)
+                (t1, warm), (t2, _) = runs
+                print(f"| {name} | {stage} | {t1:.3f} | {t2:.3f} | {warm:.1f} |", flush=True)
 
 
 if __name__ == "__main__":
