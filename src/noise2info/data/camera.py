@@ -1,0 +1,166 @@
+"""A camera-like noise pipeline: the real-sim test bed (issue 11).
+
+Real camera noise is not independent from pixel to pixel: it is drawn on a Bayer mosaic, then
+demosaicing interpolates it over neighbours, the tone curve bends it and JPEG smears it over
+8 x 8 blocks; scientific cameras add row and column patterns. :class:`CameraPipeline` makes
+such noise from clean images, seeded, and keeps the clean reference that the same pipeline
+gives without noise (what averaging many frames of a scene approximates), so PSNR can be
+computed.
+
+Images are ``(C, H, W)`` floats in [0, 1]: sRGB colour (C = 3) through a mosaic, or grey
+(C = 1) on a monochrome sensor.
+
+References
+----------
+Brooks et al., "Unprocessing images for learned raw denoising", CVPR 2019 (the pipeline's
+steps). Malvar, He, Cutler, "High-quality linear interpolation for demosaicing of
+Bayer-patterned color images", ICASSP 2004 (bilinear as their baseline).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy.ndimage import convolve
+
+from ..errors import ConfigError
+
+
+def srgb_to_linear(x: np.ndarray) -> np.ndarray:
+    """The sRGB tone curve undone (IEC 61966-2-1), values in [0, 1]."""
+    x = np.clip(x, 0.0, 1.0)
+    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(x: np.ndarray) -> np.ndarray:
+    """The sRGB tone curve, values in [0, 1]."""
+    x = np.clip(x, 0.0, 1.0)
+    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * x ** (1 / 2.4) - 0.055)
+
+
+def bayer_masks(shape: tuple[int, int]) -> np.ndarray:
+    """``(3, H, W)`` booleans: where an RGGB mosaic samples red, green and blue."""
+    rows, cols = np.indices(shape)
+    r = (rows % 2 == 0) & (cols % 2 == 0)
+    b = (rows % 2 == 1) & (cols % 2 == 1)
+    return np.stack([r, ~(r | b), b])
+
+
+def mosaic(rgb: np.ndarray) -> np.ndarray:
+    """The ``(H, W)`` RGGB mosaic of a ``(3, H, W)`` image: one colour per pixel."""
+    return np.sum(rgb * bayer_masks(rgb.shape[1:]), axis=0)
+
+
+def demosaic_bilinear(raw: np.ndarray) -> np.ndarray:
+    """``(3, H, W)`` from an ``(H, W)`` RGGB mosaic by bilinear interpolation of each colour
+    (normalised convolution, so image edges are handled too); sampled values are kept."""
+    box = np.array([[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]])
+    cross = np.array([[0.0, 0.25, 0.0], [0.25, 1.0, 0.25], [0.0, 0.25, 0.0]])  # green's neighbours
+    out = []
+    for m, kernel in zip(bayer_masks(raw.shape), (box, cross, box), strict=True):
+        weight = convolve(m.astype(np.float64), kernel, mode="mirror")
+        out.append(convolve(raw * m, kernel, mode="mirror") / weight)
+    return np.stack(out)
+
+
+def jpeg_roundtrip(image: np.ndarray, quality: int) -> np.ndarray:
+    """``image`` (``(C, H, W)`` in [0, 1]) saved as an 8-bit JPEG of ``quality`` and read back."""
+    u8 = np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
+    pil = Image.fromarray(u8[0] if u8.shape[0] == 1 else np.moveaxis(u8, 0, -1))
+    buffer = io.BytesIO()
+    pil.save(buffer, format="JPEG", quality=int(quality))
+    back = np.asarray(Image.open(buffer), dtype=np.float64) / 255
+    return back[None] if back.ndim == 2 else np.moveaxis(back, -1, 0)
+
+
+@dataclass(frozen=True)
+class CameraPipeline:
+    """Clean image -> raw -> noise -> demosaic -> colour and tone -> (JPEG).
+
+    Parameters
+    ----------
+    a : float
+        Gain of the shot noise in raw units: raw counts are Poisson(raw / a) * a.
+    b : float
+        Std of the read noise, raw units.
+    row_std, col_std : float
+        Std of a per-row / per-column offset (line noise, scan stripes, sCMOS column pattern),
+        raw units.
+    jpeg : int or None
+        JPEG quality the output is saved with (None: lossless, 8-bit rounding only when
+        ``quantise``).
+    white_balance : tuple of 3 floats
+        Gains applied to red, green, blue after demosaicing; the raw image is the clean one
+        divided by them (a sensor sees less red and blue than a display shows).
+    tone : bool
+        Apply the sRGB tone curve (the clean image is taken as sRGB and linearised first);
+        False for a linear scientific camera.
+    quantise : bool
+        Round the output to 8 bits (as a saved PNG would be).
+    """
+
+    a: float = 0.01
+    b: float = 0.005
+    row_std: float = 0.0
+    col_std: float = 0.0
+    jpeg: int | None = None
+    white_balance: tuple[float, float, float] = (2.0, 1.0, 1.6)
+    tone: bool = True
+    quantise: bool = True
+
+    def __post_init__(self):
+        for name in ("a", "b", "row_std", "col_std"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"camera {name} must be >= 0, not {getattr(self, name)}")
+        if self.jpeg is not None and not 1 <= self.jpeg <= 100:
+            raise ConfigError(f"camera jpeg quality must be in 1..100, not {self.jpeg}")
+
+    def _raw(self, clean: np.ndarray) -> np.ndarray:
+        linear = srgb_to_linear(clean) if self.tone else np.clip(clean, 0, 1)
+        if clean.shape[0] == 3:
+            return mosaic(linear / np.asarray(self.white_balance)[:, None, None])
+        return linear[0]
+
+    def _develop(self, raw: np.ndarray, colour: bool) -> np.ndarray:
+        if colour:
+            image = demosaic_bilinear(raw) * np.asarray(self.white_balance)[:, None, None]
+        else:
+            image = raw[None]
+        image = np.clip(image, 0.0, 1.0)
+        return linear_to_srgb(image) if self.tone else image
+
+    def _noise(self, raw: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        noisy = self.a * rng.poisson(np.clip(raw, 0, None) / self.a) if self.a > 0 else raw.copy()
+        noisy = noisy + rng.normal(0.0, self.b, raw.shape)
+        noisy += rng.normal(0.0, self.row_std, (raw.shape[0], 1)) if self.row_std else 0.0
+        noisy += rng.normal(0.0, self.col_std, (1, raw.shape[1])) if self.col_std else 0.0
+        return noisy
+
+    def apply(self, clean: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """``(reference, noisy)`` for one clean ``(C, H, W)`` image (C = 1 or 3) in [0, 1].
+
+        The reference is the pipeline without noise, rounding or JPEG; the noisy image went
+        through all of it, so its noise is spatially correlated wherever the pipeline says.
+        """
+        clean = np.asarray(clean, dtype=np.float64)
+        if clean.ndim != 3 or clean.shape[0] not in (1, 3):
+            raise ConfigError(f"camera pipeline needs a (C, H, W) image with C = 1 or 3, got {clean.shape}")
+        colour = clean.shape[0] == 3
+        raw = self._raw(clean)
+        reference = self._develop(raw, colour)
+        noisy = self._develop(self._noise(raw, rng), colour)
+        if self.jpeg is not None:
+            noisy = jpeg_roundtrip(noisy, self.jpeg)
+        elif self.quantise:
+            noisy = np.round(noisy * 255) / 255
+        return reference, noisy
+
+    def describe(self) -> str:
+        parts = [f"camera a = {self.a:g}, b = {self.b:g}"]
+        parts += [f"row std {self.row_std:g}"] if self.row_std else []
+        parts += [f"column std {self.col_std:g}"] if self.col_std else []
+        parts += [f"JPEG q{self.jpeg}"] if self.jpeg is not None else []
+        return ", ".join(parts)

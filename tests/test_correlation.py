@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+from skimage import data
+
+from helpers import smooth_image
+from noise2info.correlation import CORRELATED, noise_correlation
+from noise2info.data.camera import CameraPipeline, demosaic_bilinear, mosaic
+
+
+def colour_images():
+    return [np.moveaxis(data.astronaut()[:256, :256] / 255.0, -1, 0), np.moveaxis(data.coffee()[:256, :256] / 255.0, -1, 0)]
+
+
+@pytest.mark.parametrize("std", [0.05, 0.2])
+def test_white_noise_reads_uncorrelated(std):
+    rng = np.random.default_rng(0)
+    images = [smooth_image((128, 128), seed=s)[None] + rng.normal(0, std, (1, 128, 128)) for s in range(3)]
+    found = noise_correlation(images)
+    assert not found["correlated"] and found["max"] < 0.1
+    assert all(abs(v) < 0.1 for v in found["lags"].values())
+
+
+def test_demosaiced_camera_noise_reads_correlated():
+    rng = np.random.default_rng(1)
+    pipeline = CameraPipeline(a=0.002, b=0.002)
+    pairs = [pipeline.apply(c, rng) for c in colour_images()]
+    found = noise_correlation([noisy for _, noisy in pairs])
+    assert found["correlated"] and found["max"] >= CORRELATED
+    # The readout matches the correlation of the true noise, measured the same way.
+    truth = noise_correlation([noisy - ref for ref, noisy in pairs])
+    assert found["lags"]["0,1"] == pytest.approx(truth["lags"]["0,1"], abs=0.05)
+
+
+def test_row_noise_is_correlated_along_rows_only():
+    rng = np.random.default_rng(2)
+    pipeline = CameraPipeline(a=0.002, row_std=0.03, tone=False)
+    noisy = [pipeline.apply(smooth_image((128, 128), seed=s)[None], rng)[1] for s in range(3)]
+    lags = noise_correlation(noisy)["lags"]
+    assert lags["0,1"] > 0.3 and abs(lags["1,0"]) < 0.15
+
+
+def test_too_small_images_give_no_estimate():
+    found = noise_correlation([np.zeros((1, 12, 12))])
+    assert found["max"] is None and not found["correlated"] and found["blocks"] == 0
+
+
+def test_bilinear_demosaic_keeps_a_flat_colour_and_the_sampled_values():
+    flat = np.ones((3, 16, 16)) * np.array([0.2, 0.5, 0.7])[:, None, None]
+    assert np.allclose(demosaic_bilinear(mosaic(flat)), flat)
+    rgb = np.random.default_rng(3).random((3, 16, 16))
+    raw = mosaic(rgb)
+    back = demosaic_bilinear(raw)
+    assert np.allclose(mosaic(back), raw)  # every sampled value is kept where it was sampled
+
+
+def test_camera_pipeline_reference_is_the_noise_free_path_and_seeded():
+    clean = colour_images()[0]
+    quiet = CameraPipeline(a=0.0, b=0.0, quantise=False)
+    ref, noisy = quiet.apply(clean, np.random.default_rng(0))
+    assert np.allclose(ref, noisy)
+    a = CameraPipeline(jpeg=90).apply(clean, np.random.default_rng(5))
+    b = CameraPipeline(jpeg=90).apply(clean, np.random.default_rng(5))
+    assert np.array_equal(a[1], b[1]) and a[1].shape == clean.shape
+    assert 0 <= a[1].min() and a[1].max() <= 1
