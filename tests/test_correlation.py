@@ -8,7 +8,7 @@ from noise2info.data.camera import CameraPipeline, demosaic_bilinear, mosaic
 
 
 def colour_images():
-    return [np.moveaxis(data.astronaut()[:256, :256] / 255.0, -1, 0), np.moveaxis(data.coffee()[:256, :256] / 255.0, -1, 0)]
+    return [np.moveaxis(im()[:256, :256] / 255.0, -1, 0) for im in (data.astronaut, data.coffee)]
 
 
 @pytest.mark.parametrize("std", [0.05, 0.2])

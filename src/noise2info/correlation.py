@@ -96,7 +96,7 @@ def noise_correlation(images) -> dict:
         blocks the estimate rests on. Correlations are None without a block to measure.
     """
     sums = {lag: 0.0 for lag in LAGS}
-    var_sum, count = 0.0, 0
+    count = 0
     for i in spread(images):
         window = centre(images[i])
         for plane in window.reshape(-1, *window.shape[-2:]):
@@ -109,12 +109,12 @@ def noise_correlation(images) -> dict:
             if var > 0:
                 for lag in LAGS:
                     sums[lag] += n * products[lag] / var
-                var_sum += n
                 count += n
     if count == 0:
-        return {"lags": {f"{dy},{dx}": None for dy, dx in LAGS}, "max": None, "correlated": False, "blocks": 0}
+        lags = {f"{dy},{dx}": None for dy, dx in LAGS}
+        return {"lags": lags, "max": None, "correlated": False, "blocks": 0}
     white = _white_expectation()
-    lags = {lag: sums[lag] / var_sum - white[lag] for lag in LAGS}
+    lags = {lag: sums[lag] / count - white[lag] for lag in LAGS}
     top = max(lags.values())
     return {
         "lags": {f"{dy},{dx}": round(v, 4) for (dy, dx), v in lags.items()},
