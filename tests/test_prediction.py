@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -30,13 +32,14 @@ def test_plan_tiles_rejects_too_small_tiles():
 
 @pytest.mark.parametrize("dims", [2, 3])
 def test_inference_model_predicts_as_the_model_and_leaves_it_alone(dims):
-    model = small_model(dims=dims, depth=1, base_features=8, channels=2)
+    model = small_model(dims=dims, depth=1, base_features=8, channels=2).train()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     net = inference_model(model)
     x = torch.randn(2, 2, *(16,) * dims)
     with torch.no_grad():
-        want, got = model(x), net(x)
+        want, got, again = copy.deepcopy(model).eval()(x), net(x), inference_model(net)(x)
     assert torch.allclose(want, got, atol=1e-5 * want.abs().max().item())
+    assert torch.allclose(got, again) and model.training
     assert sum(isinstance(m, torch.nn.BatchNorm2d | torch.nn.BatchNorm3d) for m in net.modules()) < sum(
         isinstance(m, torch.nn.BatchNorm2d | torch.nn.BatchNorm3d) for m in model.modules()
     )

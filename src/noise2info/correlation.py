@@ -4,10 +4,12 @@ Blind-spot and Noise2Same training assume noise independent from pixel to pixel;
 pipelines (demosaicing, JPEG, in-camera denoising) and scientific cameras (line and column
 patterns) break that, and a network then learns to copy the noise. This measures the noise's
 autocorrelation at short lags where the image is flattest: each 8 x 8 block less its
-least-squares plane, blocks judged flat by their 8 neighbours (so the choice does not depend
-on the block's own noise), lag products pooled over the kept blocks. For white noise the
-plane fit alone gives a known small negative correlation; it is subtracted, so white noise
-reads about 0 at every lag.
+least-squares plane, blocks judged flat by the 16 blocks around them that share no row or
+column with them, so the choice depends neither on the block's own noise nor on row or
+column patterns; lag products pooled over the kept blocks. For white noise the plane fit
+alone gives a known small negative correlation; it is subtracted, so white noise reads about
+0 at every lag. For correlated noise the plane fit bends the values a little (lags the noise
+does not correlate read slightly negative, -0.1 at most for strong row noise).
 """
 
 from __future__ import annotations
@@ -15,17 +17,18 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from scipy.ndimage import uniform_filter
 
 from .noise_level import centre, spread
 
 BLOCK = 8
 LAGS = ((0, 1), (1, 0), (1, 1), (1, -1), (0, 2), (2, 0))
 # Correlation above which the noise is treated as correlated (docs/benchmarks.md, "Noise
-# correlation"): white noise read at most 0.23 (BSD68 at noise std 2/255, where what is left
-# of the signal in the flattest blocks dominates), demosaiced camera noise 0.50-0.58.
-CORRELATED = 0.3
+# correlation"): white noise read at most 0.28 (BSD68 at noise std 2/255, where what is left
+# of the signal in the flattest blocks dominates; 0.15 at 5/255), demosaiced camera noise
+# 0.50-0.61.
+CORRELATED = 0.4
 FLAT = 0.02  # share of blocks kept: the flattest, least touched by signal
+_OFF_AXIS = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3) if dy and dx]
 
 
 @functools.cache
@@ -40,7 +43,7 @@ def _residual_operator(side: int = BLOCK) -> np.ndarray:
 def _lag_pairs(dy: int, dx: int, side: int = BLOCK) -> tuple[np.ndarray, np.ndarray]:
     """Flat indices (i, j) of the pixel pairs at lag (dy, dx) inside one block."""
     y, x = np.indices((side, side))
-    ok = (y + dy < side) & (x + dx >= 0) & (x + dx < side)
+    ok = (y + dy >= 0) & (y + dy < side) & (x + dx >= 0) & (x + dx < side)
     i = (y * side + x)[ok]
     return i, i + dy * side + dx
 
@@ -60,17 +63,26 @@ def _white_expectation() -> dict[tuple[int, int], float]:
 def plane_correlation(plane: np.ndarray, flat: float = FLAT) -> tuple[dict, float, int] | None:
     """``(products, variance, blocks)`` of one 2-D plane: per lag the mean lag product of
     the plane-fit residuals of the kept (flattest) blocks, their mean square, and how many
-    blocks were kept. None when the plane holds fewer than 3 x 3 blocks."""
+    blocks were kept. None when the plane holds fewer than 5 x 5 blocks."""
     z = np.asarray(plane, np.float64)
     ny, nx = z.shape[0] // BLOCK, z.shape[1] // BLOCK
-    if ny < 3 or nx < 3:
+    if ny < 5 or nx < 5:
         return None
     blocks = z[: ny * BLOCK, : nx * BLOCK].reshape(ny, BLOCK, nx, BLOCK).swapaxes(1, 2)
     residual = blocks.reshape(ny, nx, -1) @ _residual_operator().T  # symmetric operator
-    energy = np.mean(residual**2, axis=-1)
-    neighbours = (uniform_filter(energy, 3, mode="mirror") * 9 - energy)[1:-1, 1:-1].ravel()
-    residual = residual[1:-1, 1:-1].reshape(-1, BLOCK * BLOCK)
-    kept = residual[np.argsort(neighbours, kind="stable")[: max(16, round(flat * neighbours.size))]]
+    e = np.mean(residual**2, axis=-1)
+    # The 16 blocks of the 5 x 5 around each block that share neither its rows nor columns.
+    h, w = e.shape[0] - 4, e.shape[1] - 4
+    neighbours = sum(e[2 + dy : 2 + dy + h, 2 + dx : 2 + dx + w] for dy, dx in _OFF_AXIS).ravel()
+    residual = residual[2:-2, 2:-2].reshape(-1, BLOCK * BLOCK)
+    alive = e[2:-2, 2:-2].ravel() > 0  # padding and saturated areas carry no noise
+    neighbours, residual = neighbours[alive], residual[alive]
+    if len(residual) == 0:
+        return None
+    # 2 % of the blocks, at least 16 but never more than a tenth: a small plane's
+    # textured blocks would read as correlation.
+    n_keep = max(round(flat * len(residual)), min(16, -(-len(residual) // 10)))
+    kept = residual[np.argsort(neighbours, kind="stable")[:n_keep]]
     products = {}
     for lag in LAGS:
         i, j = _lag_pairs(*lag)
@@ -91,8 +103,9 @@ def noise_correlation(images) -> dict:
     -------
     dict
         ``lags``: ``{"dy,dx": correlation}`` for the lags in :data:`LAGS` (about 0 for white
-        noise; 1 means neighbours carry the same noise); ``max``: the largest of them;
-        ``correlated``: whether ``max`` reaches :data:`CORRELATED`; ``blocks``: how many
+        noise; 1 means neighbours carry the same noise, negative values come from sharpening);
+        ``max``: the one of largest magnitude, with its sign; ``correlated``: whether its
+        magnitude reaches :data:`CORRELATED`; ``blocks``: how many
         blocks the estimate rests on. Correlations are None without a block to measure.
     """
     sums = {lag: 0.0 for lag in LAGS}
@@ -115,10 +128,10 @@ def noise_correlation(images) -> dict:
         return {"lags": lags, "max": None, "correlated": False, "blocks": 0}
     white = _white_expectation()
     lags = {lag: sums[lag] / count - white[lag] for lag in LAGS}
-    top = max(lags.values())
+    top = max(lags.values(), key=abs)
     return {
         "lags": {f"{dy},{dx}": round(v, 4) for (dy, dx), v in lags.items()},
         "max": round(top, 4),
-        "correlated": bool(top >= CORRELATED),
+        "correlated": bool(abs(top) >= CORRELATED),
         "blocks": count,
     }

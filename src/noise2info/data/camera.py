@@ -4,8 +4,9 @@ Real camera noise is not independent from pixel to pixel: it is drawn on a Bayer
 demosaicing interpolates it over neighbours, the tone curve bends it and JPEG smears it over
 8 x 8 blocks; scientific cameras add row and column patterns. :class:`CameraPipeline` makes
 such noise from clean images, seeded, and keeps the clean reference that the same pipeline
-gives without noise (what averaging many frames of a scene approximates), so PSNR can be
-computed.
+gives without noise, so PSNR can be computed. (The mean of many noisy frames is not quite
+that reference: the noise is clipped at 0 and 1 and bent by the tone curve, which lifts the
+darkest and lowers the brightest values.)
 
 Images are ``(C, H, W)`` floats in [0, 1]: sRGB colour (C = 3) through a mosaic, or grey
 (C = 1) on a monochrome sensor.
@@ -71,7 +72,7 @@ def jpeg_roundtrip(image: np.ndarray, quality: int) -> np.ndarray:
     u8 = np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
     pil = Image.fromarray(u8[0] if u8.shape[0] == 1 else np.moveaxis(u8, 0, -1))
     buffer = io.BytesIO()
-    pil.save(buffer, format="JPEG", quality=int(quality))
+    pil.save(buffer, format="JPEG", quality=quality)  # colour: Pillow's 4:2:0 chroma, as cameras
     back = np.asarray(Image.open(buffer), dtype=np.float64) / 255
     return back[None] if back.ndim == 2 else np.moveaxis(back, -1, 0)
 
@@ -115,8 +116,12 @@ class CameraPipeline:
         for name in ("a", "b", "row_std", "col_std"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"camera {name} must be >= 0, not {getattr(self, name)}")
-        if self.jpeg is not None and not 1 <= self.jpeg <= 100:
-            raise ConfigError(f"camera jpeg quality must be in 1..100, not {self.jpeg}")
+        if self.jpeg is not None and not (
+            isinstance(self.jpeg, int) and not isinstance(self.jpeg, bool) and 1 <= self.jpeg <= 100
+        ):
+            raise ConfigError(f"camera jpeg quality must be an integer in 1..100, not {self.jpeg!r}")
+        if len(self.white_balance) != 3 or not all(g > 0 for g in self.white_balance):
+            raise ConfigError(f"camera white_balance must be 3 gains > 0, not {self.white_balance}")
 
     def _raw(self, clean: np.ndarray) -> np.ndarray:
         linear = srgb_to_linear(clean) if self.tone else np.clip(clean, 0, 1)
@@ -149,6 +154,10 @@ class CameraPipeline:
         if clean.ndim != 3 or clean.shape[0] not in (1, 3):
             raise ConfigError(f"camera pipeline needs a (C, H, W) image with C = 1 or 3, got {clean.shape}")
         colour = clean.shape[0] == 3
+        if colour and min(clean.shape[1:]) < 2:
+            raise ConfigError(f"a Bayer mosaic needs at least 2 x 2 pixels, got {clean.shape[1:]}")
+        if not np.isfinite(clean).all():
+            raise ConfigError("camera pipeline: the clean image holds NaN or Inf")
         raw = self._raw(clean)
         reference = self._develop(raw, colour)
         noisy = self._develop(self._noise(raw, rng), colour)
@@ -163,4 +172,7 @@ class CameraPipeline:
         parts += [f"row std {self.row_std:g}"] if self.row_std else []
         parts += [f"column std {self.col_std:g}"] if self.col_std else []
         parts += [f"JPEG q{self.jpeg}"] if self.jpeg is not None else []
+        parts += [] if self.tone else ["linear"]
+        parts += [] if self.quantise or self.jpeg is not None else ["float output"]
+        parts += [f"white balance {self.white_balance}"] if self.white_balance != (2.0, 1.0, 1.6) else []
         return ", ".join(parts)

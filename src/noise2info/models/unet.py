@@ -114,8 +114,8 @@ def inference_model(model: UNet) -> UNet:
     """
     net = copy.deepcopy(model).eval()
     for block in net.modules():
-        if isinstance(block, ResBlock):
-            body = block.body
+        if isinstance(block, ResBlock) and isinstance(block.body[3], nn.modules.batchnorm._BatchNorm):
+            body = block.body  # not folded yet (a copy of a copy is folded once)
             body[2] = fuse_conv_bn_eval(body[2], body[3])
             body[3] = nn.Identity()
     if net.config.dims == 2:
