@@ -12,14 +12,20 @@ import numpy as np
 import torch
 from torch import nn
 
+from .config import MaskingConfig
 from .data import channel_stats, denormalise, normalise
 from .data.patches import dihedral, undo_dihedral
 from .data.variance import Stabilised, inverse_generalized_anscombe
 from .errors import ConfigError
 from .io import cast_to, check_samples
+from .masking import Masker
 from .models import inference_model, receptive_radius
+from .noise_level import direct_noise_std
 from .runtime import flush_denormals
 
+# Masks per tile for the error bound: enough for about 4096 masked pixels (inv to a few %),
+# at most 16 extra passes.
+BOUND_MASKED, BOUND_DRAWS = 4096, 16
 # Largest input (pixels / voxels) predicted in one piece when no tile size is given.
 AUTO_TILE_LIMIT = {2: 1024 * 1024, 3: 128**3}
 AUTO_TILE = {2: 512, 3: 96}
@@ -85,6 +91,46 @@ def _predict(model: nn.Module, x: np.ndarray, tta: bool) -> np.ndarray:
     return acc / 8
 
 
+@torch.inference_mode()
+def _bound_sums(net: nn.Module, x: np.ndarray, f_x: np.ndarray, keep: tuple, masker: Masker, draws: int):
+    """Sums over the kept region of one tile: ``(sum (F(X) - X)^2, pixels, sum over masked
+    pixels of (F(X) - F(X_Jc))^2, masked pixels)`` for ``draws`` masks."""
+    device = next(net.parameters()).device
+    xt = torch.from_numpy(np.ascontiguousarray(x))[None].to(device)
+    ft = torch.from_numpy(np.ascontiguousarray(f_x))[None].to(device)
+    region = (slice(None), *keep)  # keep indexes (C, *spatial); a batch axis in front
+    sq = float(((ft - xt)[(slice(None), *region)] ** 2).sum())
+    pixels = int(ft[(slice(None), *region)].numel())
+    inv_sum, masked = 0.0, 0
+    for _ in range(draws):
+        x_jc, mask = masker(xt)
+        diff = ((ft - net(x_jc).float()) ** 2)[(slice(None), *region)]
+        m = mask[(slice(None), *region)]
+        inv_sum += float(diff[m].sum())
+        masked += int(m.sum())
+    return sq, pixels, inv_sum, masked
+
+
+def error_bound(l_in: float, inv: float, sigma: float) -> float:
+    """Noise2Same's upper bound on the denoiser's own error, no clean image needed:
+    mse(F(X), Y) <= L_in + 2 sigma sqrt(inv) - sigma^2, for zero-mean noise of std sigma
+    independent from pixel to pixel (method.md, Eq. 1; all in normalised units).
+
+    References
+    ----------
+    Xie, Wang, Ji, "Noise2Same", NeurIPS 2020, Theorem 2.
+    """
+    return l_in + 2.0 * sigma * math.sqrt(max(inv, 0.0)) - sigma**2
+
+
+def expected_gain_db(mse_bound: float, sigma: float) -> float:
+    """The PSNR gain that :func:`error_bound` guarantees: 10 log10(sigma^2 / bound), the noisy
+    input's mse being sigma^2 (capped at 60 dB where the bound reaches 0)."""
+    if mse_bound <= 0:
+        return 60.0
+    return min(60.0, 10.0 * math.log10(sigma**2 / mse_bound))
+
+
 @flush_denormals()
 def denoise(
     model: nn.Module,
@@ -95,7 +141,10 @@ def denoise(
     tta: bool = False,
     out=None,
     name: str = "image",
-) -> np.ndarray:
+    return_bound: bool = False,
+    sigma: float | None = None,
+    seed: int = 0,
+):
     """Denoise one ``(C, *spatial)`` image with a trained network, tile by tile.
 
     Each tile is read, normalised with the whole image's statistics, padded at the image
@@ -125,12 +174,26 @@ def denoise(
         Integer outputs get rounded, clipped values.
     name : str
         The image's name in error messages.
+    return_bound : bool
+        Also return what the network is expected to gain on this image, from Noise2Same's
+        bound (:func:`error_bound`), with extra masked passes (the training masks, enough
+        draws for about 4096 masked pixels a tile). It bounds the network without TTA.
+    sigma : float, optional
+        The image's noise std in normalised units for the bound; by default measured on the
+        image (:func:`noise2info.noise_level.direct_noise_std`).
+    seed : int
+        Seed of the bound's masks.
 
     Returns
     -------
     np.ndarray or array-like
         ``out`` if given, else the denoised image as float64; same shape and units as
         ``image``.
+    bound : dict
+        With ``return_bound``: ``sigma``, ``L_in``, ``inv``, ``mse_bound`` (normalised units)
+        and ``gain_db``, the PSNR gain over the noisy image that the bound guarantees (the
+        true gain is at least about this when the noise is pixel-independent; negative: the
+        output may be worse than the input).
     """
     cfg = model.config
     check_samples([image], cfg.dims, cfg.channels, names=[name])
@@ -160,6 +223,11 @@ def denoise(
         out = np.empty(image.shape, dtype=np.float64)
     cast = np.dtype(out.dtype).kind != "f"
 
+    if return_bound:
+        if sigma is None:
+            sigma = direct_noise_std([source])["sigma"]
+        masker = Masker(MaskingConfig(replacement="donut"), torch.Generator().manual_seed(seed))
+        sums = np.zeros(4)
     plans = [plan_tiles(n, tile or n, margin) for n in padded]
     for pieces in itertools.product(*plans):
         window = [(s, s + min(tile or n, n)) for (s, _, _), n in zip(pieces, padded, strict=True)]
@@ -171,8 +239,25 @@ def denoise(
             a, b = max(a, lo), min(b, lo + n)
             keep.append(slice(a - s, b - s))
             dst.append(slice(a - lo, b - lo))
+        if return_bound and sigma is not None:
+            plain = _predict(net, x, False) if tta else pred
+            per_draw = masker.config.percent / 100 * math.prod(x.shape)
+            draws = min(BOUND_DRAWS, max(1, math.ceil(BOUND_MASKED / per_draw)))
+            sums += _bound_sums(net, x, plain, tuple(keep[1:]), masker, draws)
         values = denormalise(pred[tuple(keep)], mean, std)
         if vst:
             values = inverse_generalized_anscombe(values, *vst)
         out[tuple(dst)] = cast_to(values, out.dtype) if cast else values
-    return out
+    if not return_bound:
+        return out
+    if sigma is None or sums[1] == 0 or sums[3] == 0:  # no noise level, nothing masked
+        return out, {"sigma": sigma, "L_in": None, "inv": None, "mse_bound": None, "gain_db": None}
+    l_in, inv = sums[0] / sums[1], sums[2] / sums[3]
+    bound = error_bound(l_in, inv, sigma)
+    return out, {
+        "sigma": float(sigma),
+        "L_in": float(l_in),
+        "inv": float(inv),
+        "mse_bound": float(bound),
+        "gain_db": round(expected_gain_db(bound, sigma), 2),
+    }
