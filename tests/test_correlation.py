@@ -76,3 +76,18 @@ def test_black_borders_and_sharpened_noise():
     sharpened = convolve1d(white, [-1.0, 3.0, -1.0], axis=2)  # lag-1 correlation -6/11
     found = noise_correlation([smooth_image((256, 256))[None] + sharpened])
     assert found["correlated"] and found["max"] < 0
+
+
+def test_pd_roundtrip_and_it_breaks_neighbour_correlation():
+    from noise2info.data.shuffle import pd_down, pd_up
+
+    image = np.random.default_rng(6).random((3, 12, 18))
+    subs = pd_down(image, 3)
+    assert subs.shape == (9, 3, 4, 6) and np.array_equal(subs[4], image[:, 1::3, 1::3])
+    assert np.array_equal(pd_up(subs, 3), image)
+    rng = np.random.default_rng(7)
+    ref, noisy = CameraPipeline(a=0.002, b=0.002).apply(colour_images()[0], rng)
+    noise = noisy - ref + 0.5  # the noise alone: sub-images of a photo are mostly texture
+    # Bilinear demosaicing spreads noise over 2 pixels for red and blue: stride 3 clears it.
+    strides = {s: abs(noise_correlation(list(pd_down(noise, s)))["max"]) for s in (1, 2, 3)}
+    assert strides[1] > CORRELATED and strides[2] < 0.3 and strides[3] < 0.05
