@@ -206,5 +206,10 @@ def test_an_interrupted_suite_resumes_without_training_again(tmp_path, monkeypat
     assert [r["method"] for r in res["cases"][0]["methods"]] == chosen and res["resumed"] == 1
     assert res["cases"][0]["methods"][0] == saved["cases"][0]["methods"][0]
     assert not (tmp_path / "partial.json").exists() and (tmp_path / "results.json").is_file()
+    # A finished run takes more methods: only the new one trains.
+    more = runner.run_suite(
+        "fake", out_dir=tmp_path, methods=[*chosen, "BM3D (estimated sigma)"], resume=True, progress=False
+    )
+    assert calls[-1] == "BM3D (estimated sigma)" and calls.count("NLM") == 1 and more["resumed"] == 3
     with pytest.raises(ConfigError, match="nothing to resume"):
-        runner.run_suite("fake", out_dir=tmp_path, methods=chosen, resume=True, progress=False)
+        runner.run_suite("fake", out_dir=tmp_path / "new", methods=chosen, resume=True, progress=False)

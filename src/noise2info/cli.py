@@ -476,7 +476,9 @@ def data_bsd68(out_dir, data_root, std, seed):
 @click.option("--method", "methods", multiple=True, help="Run only these methods (repeatable).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
-    "--resume", is_flag=True, help="Reuse the methods an interrupted run finished in --out (partial.json)."
+    "--resume",
+    is_flag=True,
+    help="Reuse the methods a run saved in --out: an interrupted one's, or a finished one's to add methods.",
 )
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True)

@@ -35,7 +35,8 @@ def run_suite(
 
     With ``out_dir``, every finished method is saved at once to ``out_dir/partial.json``, so
     an interrupted run loses at most the method it was on; ``resume=True`` reuses the rows
-    saved there by a run of the same suite, budget and seed instead of training them again.
+    saved there by a run of the same suite, budget and seed instead of training them again
+    (a finished run's results.json too, so methods can be added to it).
 
     Returns the results as a dict (the same content as ``results.json``).
     """
@@ -137,10 +138,13 @@ def _save_partial(results: dict, out: Path) -> None:
 
 
 def _saved_rows(out: Path, suite: str, budget: str, seed: int) -> dict[tuple[str, str], dict]:
-    """The rows an interrupted run of the same suite, budget and seed saved in ``out``."""
+    """The rows a run of the same suite, budget and seed saved in ``out``: an interrupted
+    one's (partial.json) or, when it finished, its results.json (to add methods to it)."""
     path = out / _PARTIAL
     if not path.is_file():
-        raise ConfigError(f"{path}: nothing to resume (no interrupted run saved there)")
+        path = out / "results.json"
+    if not path.is_file():
+        raise ConfigError(f"{out}: nothing to resume (no partial.json or results.json there)")
     try:
         saved = json.loads(path.read_text())
     except json.JSONDecodeError as e:
