@@ -21,6 +21,7 @@ from .io import cast_to, check_samples
 from .masking import Masker
 from .models import inference_model, receptive_radius
 from .noise_level import direct_noise_std
+from .objectives.noise2same import reconstruction_and_invariance
 from .runtime import flush_denormals
 
 # Masks per tile for the error bound: enough for about 4096 masked pixels (inv to a few %),
@@ -98,16 +99,17 @@ def _bound_sums(net: nn.Module, x: np.ndarray, f_x: np.ndarray, keep: tuple, mas
     device = next(net.parameters()).device
     xt = torch.from_numpy(np.ascontiguousarray(x))[None].to(device)
     ft = torch.from_numpy(np.ascontiguousarray(f_x))[None].to(device)
-    region = (slice(None), *keep)  # keep indexes (C, *spatial); a batch axis in front
-    sq = float(((ft - xt)[(slice(None), *region)] ** 2).sum())
-    pixels = int(ft[(slice(None), *region)].numel())
-    inv_sum, masked = 0.0, 0
+    crop = (slice(None), slice(None), *keep)  # the kept region, batch and channel axes whole
+    sq = pixels = inv_sum = masked = 0.0
     for _ in range(draws):
         x_jc, mask = masker(xt)
-        diff = ((ft - net(x_jc).float()) ** 2)[(slice(None), *region)]
-        m = mask[(slice(None), *region)]
-        inv_sum += float(diff[m].sum())
-        masked += int(m.sum())
+        # The objective's own L_in and inv on the kept region, back to sums so tiles pool.
+        l_in, inv = reconstruction_and_invariance(ft[crop], net(x_jc).float()[crop], xt[crop], mask[crop])
+        n_masked = int(mask[crop].sum())
+        inv_sum += float(inv) * n_masked
+        masked += n_masked
+    n = ft[crop].numel()
+    sq, pixels = float(l_in) * n, n
     return sq, pixels, inv_sum, masked
 
 
