@@ -1,11 +1,12 @@
 #!/bin/bash
 # Issue 10's BSD68 rerun at the cpu budget (batch 16): the methods its Done-means names plus
 # the fine-tuned rows of the default and its peers (equal starting points).
+# OUT=DIR writes elsewhere (benchmarks/drop_rows.py seeds DIR with the rows to keep).
 # Run from the repository root with the package installed; hours on 2 cores.
 # Each finished method is kept in $OUT/partial.json, so running this again after an
 # interruption goes on with the rest (bench --resume); on a finished run it adds methods.
 set -euo pipefail
-OUT=benchmarks/results/bsd68-cpu-b16
+OUT=${OUT:-benchmarks/results/bsd68-cpu-b16}
 RESUME=()
 [ -f "$OUT/partial.json" ] || [ -f "$OUT/results.json" ] && RESUME=(--resume)
 exec noise2info bench bsd68 --budget cpu --out "$OUT" --data ../shared/data "${RESUME[@]}" \

@@ -48,9 +48,9 @@ def test_resume_equals_uninterrupted(tmp_path, stop_at):
 
 def test_resume_in_the_second_stage_equals_uninterrupted(tmp_path):
     _, noisy = noisy_set(std=0.3)
-    assert _cfg().method.refine_after == 12
-    full = Trainer(noisy, _cfg()).run(progress=False)
-    first = Trainer(noisy, _cfg())
+    assert _cfg(refine="sure").method.refine_after == 12
+    full = Trainer(noisy, _cfg(refine="sure")).run(progress=False)
+    first = Trainer(noisy, _cfg(refine="sure"))
     ckpt = tmp_path / "checkpoint.safetensors"
     step = first.step
 
@@ -63,7 +63,7 @@ def test_resume_in_the_second_stage_equals_uninterrupted(tmp_path):
     first.step = step_then_stop
     with pytest.raises(TrainingInterrupted, match="step 17"):
         first.run(progress=False, checkpoint=ckpt)
-    second = Trainer(noisy, _cfg())
+    second = Trainer(noisy, _cfg(refine="sure"))
     second.resume(ckpt)
     resumed = second.run(progress=False)
     for k, v in full.model.state_dict().items():

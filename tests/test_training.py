@@ -43,7 +43,7 @@ def test_the_first_sigma_round_comes_before_k_t():
 
 def test_the_second_stage_trains_sure_after_refine_after_and_stops_the_rounds():
     _, noisy = noisy_set(std=0.3)
-    result = train(noisy, _cfg(steps=40, refine_after=20, log_every=5), progress=False)
+    result = train(noisy, _cfg(steps=40, refine="sure", refine_after=20, log_every=5), progress=False)
     assert [r["step"] for r in result.history.sigma_rounds] == [10, 20]
     assert result.config.method.build_objective().sigma_schedule.rounds(40) == 2  # none after 20
     steps = result.history.steps
@@ -53,7 +53,8 @@ def test_the_second_stage_trains_sure_after_refine_after_and_stops_the_rounds():
     assert all({"div", "sigma_patch"} <= set(r) and "L_ex" not in r for r in second)
     # each patch's readout sits near the true normalised noise std (about 0.3 / 0.33 here)
     assert 0.3 < np.mean([r["sigma_patch"] for r in second]) < 1.5
-    assert _cfg(steps=40).method.refine_after == 20  # half the steps by default
+    assert _cfg(steps=40, refine="sure").method.refine_after == 20  # half the steps by default
+    assert _cfg(steps=40).method.refine_after is None  # the default, posterior, has no stage
     assert _cfg(steps=40, refine="none").method.refine_after is None
 
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ConfigError
 
-CONFIG_VERSION = 5
+CONFIG_VERSION = 6
 MIN_ESTIMATION_PATCHES = 256
 FIRST_ROUND_MIN = 10  # training steps before the first sigma round, at the least
 DEFAULT_PRESET = "cpu"
@@ -129,6 +129,12 @@ class MethodConfig(_Strict):
     def build_objective(self):
         raise NotImplementedError
 
+    @property
+    def posterior(self) -> bool:
+        """Whether prediction weighs the network against the noisy pixel by their variances
+        (:mod:`noise2info.posterior`); only for a network trained with a blind spot."""
+        return False
+
     def resolve(self, training: TrainingConfig) -> MethodConfig:
         """Fill defaults that depend on the run (a copy); most methods have none."""
         return self
@@ -151,13 +157,19 @@ class Noise2InfoMethod(MethodConfig):
         None, ge=1, description="training steps before the first sigma round (default: 2 % of steps)"
     )
     k_mc: int = Field(10, ge=1, description="Monte-Carlo draws for E_l")
-    refine: Literal["sure", "none"] = Field(
-        "sure",
-        description="second stage: sure (SURE with each patch's noise readout) or none (the paper)",
+    refine: Literal["posterior", "sure", "none"] = Field(
+        "posterior",
+        description="what follows Algorithm 2: posterior (prediction weighs the network against "
+        "each noisy pixel with the estimated noise std), sure (a second training stage: SURE "
+        "with each patch's noise readout) or none (the paper)",
     )
     refine_after: int | None = Field(
         None, ge=0, description="steps of the first stage before the second (default: half the steps)"
     )
+
+    @property
+    def posterior(self) -> bool:
+        return self.refine == "posterior"
 
     def build_objective(self):
         from .objectives.base import SigmaSchedule
@@ -290,6 +302,8 @@ class Config(_Strict):
             data = _upgrade_v3(data)
         if data.get("version") == 4:
             data = _upgrade_v4(data)
+        if data.get("version") == 5:
+            data = _upgrade_v5(data)
         return data
 
     @model_validator(mode="after")
@@ -370,6 +384,16 @@ def _upgrade_v4(data: dict) -> dict:
     data = json.loads(json.dumps(data))
     data.setdefault("training", {}).setdefault("vst", "none")
     data["version"] = 5
+    return data
+
+
+def _upgrade_v5(data: dict) -> dict:
+    """Version 5's Noise2Info default was the SURE second stage, with no posterior step."""
+    data = json.loads(json.dumps(data))
+    method = data.get("method", {})
+    if method.get("name", "noise2info") == "noise2info":
+        method.setdefault("refine", "sure")
+    data["version"] = 6
     return data
 
 

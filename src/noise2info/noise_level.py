@@ -132,7 +132,8 @@ def direct_noise_std(images, stds=None) -> dict:
         ``sigma``: in normalised units (each image and channel divided by its std), pooled
         over pixels as an rms, like the paper's sigma_n (None without a plane of 8 x 8 or
         more); ``per_image``: each image read, its normalised and intensity-unit std (None
-        where it could not be measured); ``images_read``: how many images were read.
+        where it could not be measured) and each channel's normalised std
+        (``sigma_channels``); ``images_read``: how many images were read.
     """
     per_image, num, den = [], 0.0, 0
     chosen = spread(images)
@@ -141,17 +142,25 @@ def direct_noise_std(images, stds=None) -> dict:
         flat = window.reshape(window.shape[0], -1)
         std = np.asarray(stds[i], np.float64).ravel() if stds is not None else flat.std(axis=1)
         var, count = [], []  # normalised, per channel with a measurable plane
+        channels = []  # each channel's normalised std, None where it has no measurable plane
         for c in range(window.shape[0]):
             found = [plane_noise_variance(p) for p in window[c].reshape(-1, *window.shape[-2:])]
             found = [f for f in found if f is not None]
+            channels.append(None)
             if found and std[c] > 0:
                 n = [f[1] for f in found]
                 var.append(np.average([f[0] for f in found], weights=n) / std[c] ** 2)
                 count.append(sum(n))
+                channels[-1] = float(np.sqrt(var[-1]))
         sigma = float(np.sqrt(np.average(var, weights=count))) if var else None
         scale = float(np.mean(std))  # intensity units: the normalised std times the image's std
         per_image.append(
-            {"index": i, "sigma": sigma, "sigma_intensity": None if sigma is None else sigma * scale}
+            {
+                "index": i,
+                "sigma": sigma,
+                "sigma_intensity": None if sigma is None else sigma * scale,
+                "sigma_channels": channels,
+            }
         )
         num += float(np.dot(var, count))
         den += sum(count)

@@ -22,6 +22,7 @@ from .masking import Masker
 from .models import inference_model, receptive_radius
 from .noise_level import direct_noise_std
 from .objectives.noise2same import reconstruction_and_invariance
+from .posterior import posterior_mean, posterior_radius
 from .runtime import flush_denormals
 
 # Masks per tile for the error bound: enough for about 4096 masked pixels (inv to a few %),
@@ -146,6 +147,7 @@ def denoise(
     return_bound: bool = False,
     sigma: float | None = None,
     seed: int = 0,
+    posterior: bool | None = None,
 ):
     """Denoise one ``(C, *spatial)`` image with a trained network, tile by tile.
 
@@ -179,12 +181,19 @@ def denoise(
     return_bound : bool
         Also return what the network is expected to gain on this image, from Noise2Same's
         bound (:func:`error_bound`), with extra masked passes (the training masks, enough
-        draws for about 4096 masked pixels a tile). It bounds the network without TTA.
+        draws for about 4096 masked pixels a tile). It bounds the network itself, without TTA
+        or the posterior step.
     sigma : float, optional
-        The image's noise std in normalised units for the bound; by default measured on the
-        image (:func:`noise2info.noise_level.direct_noise_std`).
+        The image's noise std in normalised units for the bound and the posterior step; by
+        default measured on the image, channel by channel
+        (:func:`noise2info.noise_level.direct_noise_std`).
     seed : int
         Seed of the bound's masks.
+    posterior : bool, optional
+        Weigh the network's prediction against each noisy pixel by their variances
+        (:func:`noise2info.posterior.posterior_mean`, with the noise std measured on the
+        image). By default what the model was trained for (``model.posterior``: the default
+        Noise2Info pipeline); an image whose noise cannot be measured is predicted without it.
 
     Returns
     -------
@@ -211,7 +220,23 @@ def denoise(
         pads.append((total // 2, total - total // 2))
     padded = [s + lo + hi for s, (lo, hi) in zip(spatial, pads, strict=True)]
 
-    margin = _round_up(overlap if overlap is not None else receptive_radius(cfg), m)
+    use_posterior = bool(getattr(model, "posterior", False) if posterior is None else posterior)
+    sigmas = None  # per channel, normalised units: the posterior step's and the bound's
+    if use_posterior or return_bound:
+        if sigma is not None:
+            sigmas = [float(sigma)] * cfg.channels
+        else:
+            found = direct_noise_std([source], stds=[std])
+            if found["sigma"] is not None:
+                own = found["per_image"][0]["sigma_channels"]
+                sigmas = [found["sigma"] if s is None else s for s in own]
+                sigma = found["sigma"]
+    use_posterior = use_posterior and sigmas is not None
+
+    margin = overlap if overlap is not None else receptive_radius(cfg)
+    if use_posterior and overlap is None:  # the step reads a window around each prediction
+        margin += posterior_radius()
+    margin = _round_up(margin, m)
     if tile is None and math.prod(padded) > AUTO_TILE_LIMIT[cfg.dims]:
         tile = max(AUTO_TILE[cfg.dims], 4 * margin)
     if tile is not None:
@@ -226,15 +251,14 @@ def denoise(
     cast = np.dtype(out.dtype).kind != "f"
 
     if return_bound:
-        if sigma is None:
-            sigma = direct_noise_std([source])["sigma"]
         masker = Masker(MaskingConfig(replacement="donut"), torch.Generator().manual_seed(seed))
         sums = np.zeros(4)
     plans = [plan_tiles(n, tile or n, margin) for n in padded]
     for pieces in itertools.product(*plans):
         window = [(s, s + min(tile or n, n)) for (s, _, _), n in zip(pieces, padded, strict=True)]
         x = normalise(_read_padded(source, window, pads), mean, std)[0]
-        pred = _predict(net, x, tta)
+        raw = _predict(net, x, tta)
+        pred = posterior_mean(x, raw, sigmas) if use_posterior else raw
         # Keep the tile's centre, less the padding: image coordinates [a - lo, b - lo).
         keep, dst = [slice(None)], [slice(None)]
         for (s, a, b), (lo, _), n in zip(pieces, pads, spatial, strict=True):
@@ -242,7 +266,7 @@ def denoise(
             keep.append(slice(a - s, b - s))
             dst.append(slice(a - lo, b - lo))
         if return_bound and sigma is not None:
-            plain = _predict(net, x, False) if tta else pred
+            plain = _predict(net, x, False) if tta else raw
             per_draw = masker.config.percent / 100 * math.prod(x.shape)
             draws = min(BOUND_DRAWS, max(1, math.ceil(BOUND_MASKED / per_draw)))
             sums += _bound_sums(net, x, plain, tuple(keep[1:]), masker, draws)

@@ -113,6 +113,7 @@ def load_model(run_dir: str | Path, device: str | torch.device = "cpu") -> tuple
         raise ModelFileError(f"{run_dir / WEIGHTS}: weights do not match config.json ({reason})") from None
     tc = config.training
     model.vst = (tc.vst_a, tc.vst_b) if tc.vst == "gat" else None  # denoise() applies it
+    model.posterior = config.method.posterior  # and the posterior step, where trained for it
     device = resolve_device(device) if isinstance(device, str) else device
     return model.to(device).eval(), config
 

@@ -213,6 +213,7 @@ class Trainer:
         self.model = model.to(self.device).train()
         # The transform travels with the network, so denoise() applies and inverts it.
         self.model.vst = (tc.vst_a, tc.vst_b) if tc.vst == "gat" else None
+        self.model.posterior = config.method.posterior  # so is the posterior step
         # Several processes: DistributedDataParallel averages the gradients (each rank trains
         # on its own patches); estimation and checkpoints use the plain module.
         cuda = self.device.type == "cuda"

@@ -1,0 +1,115 @@
+"""The posterior step: a blend of the network's prediction and the noisy pixel."""
+
+import json
+
+import numpy as np
+import pytest
+from scipy.ndimage import gaussian_filter
+
+from helpers import small_model, tiny_config
+from noise2info.config import Config
+from noise2info.models import receptive_radius
+from noise2info.posterior import posterior_mean, posterior_radius
+from noise2info.prediction import denoise
+
+
+def _texture(shape=(96, 96), seed=0):
+    """Smooth regions beside fine texture: a blurred prior misses the texture."""
+    rng = np.random.default_rng(seed)
+    smooth = gaussian_filter(rng.normal(size=shape), 8) * 20
+    texture = np.zeros(shape)
+    texture[:, shape[1] // 2 :] = rng.normal(size=(shape[0], shape[1] - shape[1] // 2))
+    return (smooth + texture)[None]
+
+
+def test_posterior_beats_both_the_prior_and_the_noisy_image():
+    rng = np.random.default_rng(1)
+    clean = _texture()
+    sigma = 0.5
+    noisy = clean + rng.normal(0, sigma, clean.shape)
+    prior = gaussian_filter(clean, (0, 1.5, 1.5))  # good on the smooth half, blind to the texture
+    post = posterior_mean(noisy, prior, sigma)
+
+    def mse(a):
+        return float(np.mean((a - clean) ** 2))
+
+    assert mse(post) < 0.8 * min(mse(prior), mse(noisy))
+    # a blend, pixel by pixel: between the prior and the noisy value
+    lo, hi = np.minimum(prior, noisy), np.maximum(prior, noisy)
+    assert np.all(post >= lo - 1e-12) and np.all(post <= hi + 1e-12)
+
+
+def test_posterior_keeps_a_perfect_prior_and_follows_sigma():
+    rng = np.random.default_rng(2)
+    clean = _texture()
+    noisy = clean + rng.normal(0, 0.5, clean.shape)
+    near = posterior_mean(noisy, clean, 0.5)
+    assert np.mean((near - clean) ** 2) < 0.1 * 0.25  # most of the noise stays out
+    # sigma 0 trusts the noisy pixel, a huge sigma the prior
+    assert np.allclose(posterior_mean(noisy, clean, 0.0), noisy)
+    assert np.allclose(posterior_mean(noisy, clean, 1e6), clean)
+
+
+def test_posterior_takes_one_sigma_per_channel():
+    rng = np.random.default_rng(3)
+    clean = np.concatenate([_texture(seed=0), _texture(seed=1)])
+    noisy = clean + rng.normal(0, 1, clean.shape) * np.array([0.2, 2.0])[:, None, None]
+    both = posterior_mean(noisy, np.zeros_like(noisy), [0.2, 2.0])
+    assert np.allclose(both[0], posterior_mean(noisy[:1], np.zeros_like(noisy[:1]), 0.2)[0])
+    assert np.allclose(both[1], posterior_mean(noisy[1:], np.zeros_like(noisy[1:]), 2.0)[0])
+
+
+@pytest.mark.parametrize("kwargs,match", [({"width": 0}, "width"), ({"sigma": float("nan")}, "finite")])
+def test_posterior_rejects_bad_settings(kwargs, match):
+    x = np.zeros((1, 8, 8))
+    with pytest.raises(ValueError, match=match):
+        posterior_mean(x, x, **{"sigma": 1.0, **kwargs})
+    with pytest.raises(ValueError, match="shape"):
+        posterior_mean(x, x[:, :4], 1.0)
+
+
+def test_denoise_with_the_posterior_step_tiles_exactly():
+    model = small_model()
+    rng = np.random.default_rng(0)
+    image = rng.normal(size=(1, 260, 230)) * 20 + 100
+    whole = denoise(model, image, posterior=True)
+    margin = receptive_radius(model.config) + posterior_radius()
+    tiled = denoise(model, image, tile=2 * margin + 40, posterior=True)
+    assert np.abs(whole - tiled).max() < 1e-2  # intensity units, image std 20
+    plain = denoise(model, image, posterior=False)
+    assert np.abs(whole - plain).max() > 1.0  # the step changes the result
+
+
+def test_denoise_follows_what_the_model_was_trained_for():
+    model = small_model()
+    rng = np.random.default_rng(0)
+    image = rng.normal(size=(1, 64, 64)) * 20 + 100
+    model.posterior = True
+    assert np.array_equal(denoise(model, image), denoise(model, image, posterior=True))
+    model.posterior = False
+    assert np.array_equal(denoise(model, image), denoise(model, image, posterior=False))
+
+
+def test_the_default_method_predicts_with_the_posterior_step_and_old_runs_do_not():
+    assert tiny_config().method.posterior
+    assert not tiny_config(refine="sure").method.posterior
+    assert not tiny_config(refine="none").method.posterior
+    assert not tiny_config(method="noise2self").method.posterior
+    old = json.loads(tiny_config(refine="sure").model_dump_json())
+    old["version"] = 5
+    del old["method"]["refine"]
+    assert Config.model_validate(old).method.refine == "sure"  # version 5's default
+
+
+def test_a_trained_and_a_reloaded_model_carry_the_choice(tmp_path):
+    from helpers import noisy_set
+    from noise2info import load_run, save_run, train
+
+    _, noisy = noisy_set()
+    result = train(noisy, tiny_config(), progress=False)
+    assert result.model.posterior
+    save_run(result, tmp_path / "run")
+    assert load_run(tmp_path / "run").model.posterior
+    other = train(noisy, tiny_config(refine="none"), progress=False)
+    save_run(other, tmp_path / "paper")
+    assert not other.model.posterior and not load_run(tmp_path / "paper").model.posterior
