@@ -41,7 +41,7 @@ def test_train_writes_run_and_json_summary(run_dir):
     for name in ("model.safetensors", "config.json", "history.json", "curves.png"):
         assert (out / name).is_file()
     history = json.loads((out / "history.json").read_text())
-    assert [r["step"] for r in history["sigma_rounds"]] == [3]  # then the second stage
+    assert [r["step"] for r in history["sigma_rounds"]] == [3, 6]  # Algorithm 2 throughout
     # the summary reports the run's own estimate: 1 lowered to each round's sigma* when smaller
     expected = 1.0
     for r in history["sigma_rounds"]:

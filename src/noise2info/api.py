@@ -162,9 +162,17 @@ def train_files(
 
 
 def denoise_array(
-    model: UNet, arr, *, tile: int | None = None, tta: bool = False, out=None, name: str = "image"
+    model: UNet,
+    arr,
+    *,
+    tile: int | None = None,
+    tta: bool = False,
+    out=None,
+    name: str = "image",
+    posterior: bool | None = None,
 ):
     """Denoise a stored array (any layout :func:`io.sample_views` reads); same shape and dtype.
+    ``posterior`` as in :func:`~noise2info.prediction.denoise` (default: the model's choice).
 
     ``arr`` may be lazy (memory-mapped, Zarr) and ``out`` a writable array of the same shape
     (e.g. :func:`io.write_into`'s): then one tile at a time is in memory.
@@ -174,7 +182,7 @@ def denoise_array(
     if out is None:
         out = np.empty(arr.shape, arr.dtype)
     for sample, target in zip(samples, io.sample_views(out, model.config.dims), strict=True):
-        denoise(model, sample, tile=tile, tta=tta, out=target, name=name)
+        denoise(model, sample, tile=tile, tta=tta, out=target, name=name, posterior=posterior)
     return out
 
 
@@ -197,6 +205,7 @@ def denoise_files(
     device: str = "auto",
     progress: bool = True,
     overwrite: bool = False,
+    posterior: bool | None = None,
 ) -> Denoised:
     """Denoise files into ``out_dir``, one output per input with the same name and format.
 
@@ -222,7 +231,7 @@ def denoise_files(
         chunks = getattr(arr, "chunks", None) if p.suffix.lower() == ".zarr" else None
 
         def fill(out, arr=arr, name=p.name):
-            denoise_array(model, arr, tile=tile, tta=tta, out=out, name=name)
+            denoise_array(model, arr, tile=tile, tta=tta, out=out, name=name, posterior=posterior)
 
         try:
             io.write_into(out_dir / p.name, tuple(arr.shape), arr.dtype, fill, chunks=chunks)

@@ -285,16 +285,30 @@ def _spawn_ranks(nproc: int, inputs, run_dir, config: Config, opts: dict) -> Non
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
 @click.option("--tile", type=int, default=None, help="Tile side for large images (default: automatic).")
 @click.option("--tta", is_flag=True, help="Average the 8 rotations / flips.")
+@click.option(
+    "--posterior/--no-posterior",
+    default=None,
+    help="Weigh the network's prediction against each noisy pixel with the noise std measured "
+    "on the image (default: as the run was trained; on for the default noise2info pipeline).",
+)
 @click.option("--overwrite", is_flag=True, help="Redo outputs that already exist (default: skip them).")
 @click.option("--device", default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True)
 @friendly_errors
-def denoise(run_dir, inputs, out_dir, tile, tta, overwrite, device, as_json, quiet):
+def denoise(run_dir, inputs, out_dir, tile, tta, posterior, overwrite, device, as_json, quiet):
     """Denoise INPUT... with the model in RUN_DIR into --out (same names, formats, dtypes).
     Outputs already in --out are complete (written atomically) and skipped unless --overwrite."""
     done = api.denoise_files(
-        run_dir, inputs, out_dir, tile=tile, tta=tta, device=device, progress=not quiet, overwrite=overwrite
+        run_dir,
+        inputs,
+        out_dir,
+        tile=tile,
+        tta=tta,
+        device=device,
+        progress=not quiet,
+        overwrite=overwrite,
+        posterior=posterior,
     )
     lines = [f"wrote {len(done.written)} image(s) to {out_dir}"]
     if done.skipped:

@@ -239,6 +239,8 @@ def denoise(
     margin = _round_up(margin, m)
     if tile is None and math.prod(padded) > AUTO_TILE_LIMIT[cfg.dims]:
         tile = max(AUTO_TILE[cfg.dims], 4 * margin)
+    if tile is not None and tile >= max(padded):
+        tile = None  # one tile holds the whole image
     if tile is not None:
         tile = _round_up(tile, m)
         if tile <= 2 * margin:
