@@ -1,6 +1,7 @@
-"""Copy a finished bench report's results.json into a new folder without some methods' rows,
-so that ``noise2info bench ... --resume`` into that folder retrains only those methods and
-keeps the others' rows (their code and settings unchanged).
+"""Copy a bench report's results.json (or an unfinished run's partial.json) into a new
+folder without some methods' rows, so that ``noise2info bench ... --resume`` into that
+folder retrains only those methods and keeps the others' rows (their code and settings
+unchanged).
 
     python benchmarks/drop_rows.py benchmarks/results/bsd68-cpu-b16 \
         benchmarks/results/bsd68-cpu-posterior "noise2info (default)" "noise2info (default, fine-tuned)"
@@ -19,7 +20,10 @@ def main() -> None:
     ap.add_argument("dest", type=Path)
     ap.add_argument("methods", nargs="+")
     args = ap.parse_args()
-    report = json.loads((args.source / "results.json").read_text())
+    source = args.source / "results.json"
+    if not source.is_file():  # an unfinished run: the rows it saved so far
+        source = args.source / "partial.json"
+    report = json.loads(source.read_text())
     for case in report["cases"]:
         case["methods"] = [r for r in case["methods"] if r["method"] not in args.methods]
     args.dest.mkdir(parents=True, exist_ok=False)

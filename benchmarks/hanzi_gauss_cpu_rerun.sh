@@ -5,7 +5,7 @@
 # Each finished method is kept in $OUT/partial.json, so running this again after an
 # interruption goes on with the rest (bench --resume); on a finished run it adds methods.
 set -euo pipefail
-OUT=benchmarks/results/hanzi-gauss-cpu-b16
+OUT=${OUT:-benchmarks/results/hanzi-gauss-cpu-b16}  # OUT=DIR: elsewhere (benchmarks/drop_rows.py)
 RESUME=()
 [ -f "$OUT/partial.json" ] || [ -f "$OUT/results.json" ] && RESUME=(--resume)
 exec noise2info bench hanzi-gauss --budget cpu --out "$OUT" --font ../shared/fonts/wqy-microhei.ttc "${RESUME[@]}" \

@@ -57,10 +57,10 @@ def network(net, x: np.ndarray, grid: int = 0) -> np.ndarray:
     return out[0, :, :h, :w].double().numpy()
 
 
-def with_tta(net, x: np.ndarray, grid: int = 0) -> np.ndarray:
+def with_tta(net, x: np.ndarray) -> np.ndarray:
     acc = 0.0
     for k, flip in [(k, f) for f in (False, True) for k in range(4)]:
-        acc = acc + undo_dihedral(network(net, np.ascontiguousarray(dihedral(x, k, flip)), grid), k, flip)
+        acc = acc + undo_dihedral(network(net, np.ascontiguousarray(dihedral(x, k, flip))), k, flip)
     return acc / 8
 
 
@@ -98,7 +98,7 @@ def main() -> None:
             x = ((z - mean) / std)[None]
             sigma = direct_noise_std([x])["sigma"]
             true = NOISE_STD / std
-            f, f_tta, j, j_tta = network(net, x), with_tta(net, x), network(net, x, 3), with_tta(net, x, 3)
+            f, f_tta, j = network(net, x), with_tta(net, x), network(net, x, 3)
             candidates = {
                 "plain": f,
                 "posterior (the default)": posterior_mean(x, f, sigma),
@@ -110,7 +110,6 @@ def main() -> None:
                 "posterior + TTA": posterior_mean(x, f_tta, sigma),
                 "J-invariant": j,
                 "J-invariant, posterior": posterior_mean(x, j, sigma),
-                "J-invariant + TTA, posterior": posterior_mean(x, j_tta, sigma),
             }
             for key, pred in candidates.items():
                 out = np.clip(pred[0] * std + mean, 0, 1)
