@@ -38,6 +38,7 @@ def run_dir(data):
 def test_train_writes_run_and_json_summary(run_dir):
     out, summary = run_dir
     assert {"sigma_loss", "sigma", "steps", "seconds"} <= set(summary)
+    assert summary["posterior"] is True  # the default pipeline predicts with the posterior step
     for name in ("model.safetensors", "config.json", "history.json", "curves.png"):
         assert (out / name).is_file()
     history = json.loads((out / "history.json").read_text())

@@ -210,6 +210,7 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         "processes": rank_and_world()[1],
         "time_budget": opts["time_budget"],
         "vst": _vst(result.config),
+        "posterior": result.config.method.posterior,
     }
     fitted = "" if opts["time_budget"] is None else f" (the steps that fit in {opts['time_budget']:.0f} s)"
     start = " from the shipped starting point" if result.config.training.init == "pretrained" else ""
@@ -230,6 +231,11 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
             1,
             f"signal-dependent noise (variance = {v['a']:.4g} * intensity + {v['b']:.4g}^2): trained on "
             "generalized-Anscombe-stabilised images; denoise maps back (--vst none to switch off)",
+        )
+    if summary["posterior"]:
+        lines.append(
+            "denoise weighs the network against each noisy pixel with the noise std it measures "
+            "on the image (the posterior step; --no-posterior to switch off)"
         )
     lines.append(f"wrote {run_dir}/{', '.join(run.RUN_FILES)}")
     _emit(summary, opts["as_json"], lines)
