@@ -29,7 +29,8 @@ class Method:
 
 
 METHODS = [
-    # The default pipeline: donut masking, early first round, the SURE second stage, variance
+    # The default pipeline: donut masking, early first round, Algorithm 2 throughout and the
+    # posterior step at prediction, variance
     # stabilisation where the noise grows with intensity; from random weights like every
     # other row, and fine-tuned from the shipped starting point (where the budget's network
     # has one), reported apart. The other rows train on the images as they are.
