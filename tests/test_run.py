@@ -8,6 +8,7 @@ import torch
 
 from helpers import noisy_set, tiny_config
 from noise2info import ModelFileError, load_run, save_run, train
+from noise2info.config import CONFIG_VERSION
 from noise2info.prediction import denoise
 from noise2info.run import load_config, load_model
 
@@ -25,8 +26,8 @@ def test_run_directory_contents(run_dir):
     d, result, _ = run_dir
     assert {p.name for p in d.iterdir()} >= {"model.safetensors", "config.json", "history.json", "curves.png"}
     history = json.loads((d / "history.json").read_text())
-    assert [r["step"] for r in history["steps"]] == [2, 3, 4, 6]  # 3: the first stage ends
-    assert [r["step"] for r in history["sigma_rounds"]] == [3]  # then the second stage
+    assert [r["step"] for r in history["steps"]] == [2, 4, 6]
+    assert [r["step"] for r in history["sigma_rounds"]] == [3, 6]  # Algorithm 2 throughout
     assert all({"sigma_star", "sigma_loss"} <= set(r) for r in history["sigma_rounds"])
     assert history["sigma_loss"] == result.sigma_loss == history["sigma_rounds"][-1]["sigma_loss"]
     assert history["sigma"] == result.sigma
@@ -61,7 +62,10 @@ def test_a_version_1_run_folder_still_loads(run_dir, tmp_path):
     run = load_run(tmp_path, device="cpu")
     assert run.config.method.name == "noise2info" and run.config.masking == result.config.masking
     assert run.history == {"steps": [], "sigma_rounds": []} and run.sigma is None
-    np.testing.assert_array_equal(denoise(run.model, noisy[0]), denoise(result.model, noisy[0]))
+    assert not run.model.posterior  # version 1 predicted with the network alone
+    np.testing.assert_array_equal(
+        denoise(run.model, noisy[0]), denoise(result.model, noisy[0], posterior=False)
+    )
 
 
 def test_a_version_2_config_keeps_its_first_round_at_k_t(run_dir, tmp_path):
@@ -72,7 +76,7 @@ def test_a_version_2_config_keeps_its_first_round_at_k_t(run_dir, tmp_path):
     old["method"]["k_t"] = 4
     (tmp_path / "config.json").write_text(json.dumps(old))
     cfg = load_config(tmp_path)
-    assert cfg.version == 5 and cfg.method.first_round == 4  # rounds at 4, 8, ... as it ran
+    assert cfg.version == CONFIG_VERSION and cfg.method.first_round == 4  # rounds at 4, 8, ... as it ran
     assert cfg.training.init == "random"  # versions before 4 started from random weights
 
 
@@ -84,7 +88,7 @@ def test_a_version_3_config_started_from_random_weights(run_dir, tmp_path):
     del old["training"]["init"]
     (tmp_path / "config.json").write_text(json.dumps(old))
     cfg = load_config(tmp_path)
-    assert cfg.version == 5 and cfg.training.init == "random"
+    assert cfg.version == CONFIG_VERSION and cfg.training.init == "random"
 
 
 def test_a_version_4_config_trained_without_variance_stabilisation(run_dir, tmp_path):
@@ -95,7 +99,7 @@ def test_a_version_4_config_trained_without_variance_stabilisation(run_dir, tmp_
         del old["training"][key]
     (tmp_path / "config.json").write_text(json.dumps(old))
     cfg = load_config(tmp_path)
-    assert cfg.version == 5 and cfg.training.vst == "none"
+    assert cfg.version == CONFIG_VERSION and cfg.training.vst == "none"
 
 
 def test_truncated_weights_are_refused(run_dir, tmp_path):

@@ -108,7 +108,7 @@ def test_3d_and_colour_training_runs():
     cfg3 = Config.model_validate(
         {
             "model": {"dims": 3, "channels": 1, "depth": 1, "base_features": 4},
-            "method": {"name": "noise2info", "k_t": 1, "k_u": 1},
+            "method": {"name": "noise2info", "k_t": 1, "k_u": 1, "refine": "sure"},
             "training": {"steps": 3, "batch_size": 2, "patch_size": 8},
         }
     )
@@ -174,8 +174,10 @@ def test_schedule_is_resolved_once_into_numbers_following_the_paper_ratios():
     assert make_config(steps=1500, k_t=7, k_u=5).method.k_t == 7
     assert make_config(steps=1500, k_t=7, first_round=3).method.first_round == 3
     again = Config.model_validate_json(small.model_dump_json())
-    vst = {"training": {"vst_a", "vst_b"}}  # fitted from the data when training starts
-    assert again == small and "null" not in small.model_dump_json(exclude=vst)
+    # vst_a / vst_b are fitted from the data when training starts; refine_after is None
+    # for the default (no second stage)
+    unset = {"training": {"vst_a", "vst_b"}, "method": {"refine_after"}}
+    assert again == small and "null" not in small.model_dump_json(exclude=unset)
     with pytest.raises(ConfigError, match="multiple of"):
         make_config(preset="paper", patch_size=62)
 
