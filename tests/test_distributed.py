@@ -74,7 +74,7 @@ def test_train_with_two_processes_on_cpu(tmp_path):
         "--out",
         str(tmp_path / "run"),
     ]
-    cmd += [*tiny_train_args(steps=8, k_t=2, nproc=2), "--json"]  # rounds, then SURE from step 5
+    cmd += [*tiny_train_args(steps=8, k_t=2, nproc=2, refine="sure"), "--json"]  # rounds, then SURE from 5
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
