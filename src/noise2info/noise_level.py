@@ -146,12 +146,13 @@ def direct_noise_std(images, stds=None) -> dict:
         for c in range(window.shape[0]):
             found = [plane_noise_variance(p) for p in window[c].reshape(-1, *window.shape[-2:])]
             found = [f for f in found if f is not None]
-            channels.append(None)
+            own = None
             if found and std[c] > 0:
                 n = [f[1] for f in found]
                 var.append(np.average([f[0] for f in found], weights=n) / std[c] ** 2)
                 count.append(sum(n))
-                channels[-1] = float(np.sqrt(var[-1]))
+                own = float(np.sqrt(var[-1]))
+            channels.append(own)
         sigma = float(np.sqrt(np.average(var, weights=count))) if var else None
         scale = float(np.mean(std))  # intensity units: the normalised std times the image's std
         per_image.append(
