@@ -167,7 +167,7 @@ def main() -> None:
         t.load_state(state)
         objective = objectives[name]()
         if objective is not None:
-            t.objective, t.schedule = objective, None
+            t.objective = objective  # its own: no sigma rounds (sigma_schedule None)
         train_until(t, args.steps)
         p = psnr(t.model)
         print(

@@ -68,7 +68,7 @@ def main() -> None:
         if name == "noise2self-D":
             t.objective = Then(BlindSpot(), Sure(), switch)
         elif name == "none":
-            t.objective, t.schedule = Then(Sure(), Sure(), 0), None
+            t.objective = Then(Sure(), Sure(), 0)  # no sigma rounds: Objective.sigma_schedule is None
             t.masker = None
         t0 = time.perf_counter()
         while t.steps_done < args.steps:

@@ -38,11 +38,16 @@ def run_dir(data):
 def test_train_writes_run_and_json_summary(run_dir):
     out, summary = run_dir
     assert {"sigma_loss", "sigma", "steps", "seconds"} <= set(summary)
-    assert summary["posterior"] is True  # the default pipeline predicts with the posterior step
+    # the default (refine auto) chose at half the steps, and prediction follows the choice
+    choice = summary["refine"]["choice"]
+    assert summary["refine"]["step"] == 3 and choice in ("posterior", "sure")
+    assert summary["posterior"] is (choice == "posterior")
     for name in ("model.safetensors", "config.json", "history.json", "curves.png"):
         assert (out / name).is_file()
     history = json.loads((out / "history.json").read_text())
-    assert [r["step"] for r in history["sigma_rounds"]] == [3, 6]  # Algorithm 2 throughout
+    assert history["refine"] == summary["refine"]
+    # Algorithm 2 throughout, or its rounds up to the SURE stage
+    assert [r["step"] for r in history["sigma_rounds"]] == ([3, 6] if choice == "posterior" else [3])
     # the summary reports the run's own estimate: 1 lowered to each round's sigma* when smaller
     expected = 1.0
     for r in history["sigma_rounds"]:

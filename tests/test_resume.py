@@ -46,29 +46,34 @@ def test_resume_equals_uninterrupted(tmp_path, stop_at):
     assert resumed.sigma_loss == full.sigma_loss
 
 
-def test_resume_in_the_second_stage_equals_uninterrupted(tmp_path):
+@pytest.mark.parametrize(("refine", "stop_at"), [("sure", 17), ("auto", 17), ("auto", 12)])
+def test_resume_in_the_second_stage_equals_uninterrupted(tmp_path, monkeypatch, refine, stop_at):
+    from noise2info import training
+
+    monkeypatch.setattr(training, "POSTERIOR_MIN_GAIN_DB", float("inf"))  # auto: the SURE stage
     _, noisy = noisy_set(std=0.3)
-    assert _cfg(refine="sure").method.refine_after == 12
-    full = Trainer(noisy, _cfg(refine="sure")).run(progress=False)
-    first = Trainer(noisy, _cfg(refine="sure"))
+    assert _cfg(refine=refine).method.refine_after == 12
+    full = Trainer(noisy, _cfg(refine=refine)).run(progress=False)
+    first = Trainer(noisy, _cfg(refine=refine))
     ckpt = tmp_path / "checkpoint.safetensors"
     step = first.step
 
-    def step_then_stop():  # stop at step 17, in the second stage (SURE, its own probes)
+    def step_then_stop():  # stop in the second stage (SURE, its own probes), or just before it
         values = step()
-        if first.steps_done == 17:
+        if first.steps_done == stop_at:
             first.request_stop()
         return values
 
     first.step = step_then_stop
-    with pytest.raises(TrainingInterrupted, match="step 17"):
+    with pytest.raises(TrainingInterrupted, match=f"step {stop_at}"):
         first.run(progress=False, checkpoint=ckpt)
-    second = Trainer(noisy, _cfg(refine="sure"))
+    second = Trainer(noisy, _cfg(refine=refine))
     second.resume(ckpt)
     resumed = second.run(progress=False)
     for k, v in full.model.state_dict().items():
         assert torch.equal(v, resumed.model.state_dict()[k]), k
     assert resumed.history.to_dict() == full.history.to_dict()
+    assert resumed.config == full.config
 
 
 def test_resume_refuses_other_config_data_or_processes_before_restoring_anything(tmp_path):

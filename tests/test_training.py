@@ -54,8 +54,45 @@ def test_the_second_stage_trains_sure_after_refine_after_and_stops_the_rounds():
     # each patch's readout sits near the true normalised noise std (about 0.3 / 0.33 here)
     assert 0.3 < np.mean([r["sigma_patch"] for r in second]) < 1.5
     assert _cfg(steps=40, refine="sure").method.refine_after == 20  # half the steps by default
-    assert _cfg(steps=40).method.refine_after is None  # the default, posterior, has no stage
+    assert _cfg(steps=40).method.refine_after == 20  # auto chooses there
+    assert _cfg(steps=40, refine="posterior").method.refine_after is None  # no stage
     assert _cfg(steps=40, refine="none").method.refine_after is None
+
+
+@pytest.mark.parametrize(("threshold", "choice"), [(-np.inf, "posterior"), (np.inf, "sure")])
+def test_refine_auto_chooses_at_refine_after_by_the_estimated_gain(monkeypatch, tmp_path, threshold, choice):
+    from noise2info import load_run, save_run
+    from noise2info import training
+
+    monkeypatch.setattr(training, "POSTERIOR_MIN_GAIN_DB", threshold)
+    _, noisy = noisy_set(std=0.3)
+    result = train(noisy, _cfg(steps=40, refine_after=20, log_every=5), progress=False)
+    record = result.history.refine
+    assert record["step"] == 20 and record["choice"] == choice
+    assert record["risk_network"] > 0 and record["risk_posterior"] > 0 and record["gain_db"] is not None
+    # saved as what was trained, so prediction and a reload follow the choice
+    assert result.config.method.refine == choice and result.model.posterior == (choice == "posterior")
+    save_run(result, tmp_path / "run")
+    run = load_run(tmp_path / "run")
+    assert run.model.posterior == (choice == "posterior") and run.history["refine"]["choice"] == choice
+    rounds = [r["step"] for r in result.history.sigma_rounds]
+    second = [r for r in result.history.steps if r["step"] > 20]
+    if choice == "sure":  # the SURE stage, with no sigma rounds after the choice
+        assert rounds == [10, 20] and all("div" in r for r in second)
+    else:  # Algorithm 2 goes on
+        assert rounds == [10, 20, 30, 40] and all("L_ex" in r for r in second)
+
+
+def test_the_risk_estimate_sees_what_the_posterior_step_gains_on_a_half_trained_network():
+    from noise2info.training import Trainer
+
+    _, noisy = noisy_set(std=0.5)
+    trainer = Trainer(noisy, _cfg(steps=40, refine="posterior"))
+    for _ in range(20):
+        trainer.step()
+    gain = trainer.posterior_gain()
+    # an under-trained blind-spot network loses detail the noisy pixel still holds
+    assert gain["risk_posterior"] < gain["risk_network"] and gain["gain_db"] > 0
 
 
 def test_fit_to_time_derives_the_schedule_for_the_steps_that_fit():

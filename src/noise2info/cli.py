@@ -211,6 +211,7 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         "time_budget": opts["time_budget"],
         "vst": _vst(result.config),
         "posterior": result.config.method.posterior,
+        "refine": result.history.refine,  # refine auto: the estimate and the choice
     }
     fitted = "" if opts["time_budget"] is None else f" (the steps that fit in {opts['time_budget']:.0f} s)"
     start = " from the shipped starting point" if result.config.training.init == "pretrained" else ""
@@ -231,6 +232,16 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
             1,
             f"signal-dependent noise (variance = {v['a']:.4g} * intensity + {v['b']:.4g}^2): trained on "
             "generalized-Anscombe-stabilised images; denoise maps back (--vst none to switch off)",
+        )
+    if summary["refine"]:
+        r = summary["refine"]
+        gain = "unknown" if r["gain_db"] is None else f"{r['gain_db']:+.2f} dB"
+        then = {"sure": "trained the SURE stage after it", "posterior": "kept Algorithm 2"}.get(
+            r["choice"], ""
+        )
+        lines.append(
+            f"refine auto: at step {r['step']} the posterior step was estimated to gain {gain}; "
+            f"chose {r['choice']}" + (f" ({then})" if then else "")
         )
     if summary["posterior"]:
         lines.append(

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ConfigError
 
-CONFIG_VERSION = 6
+CONFIG_VERSION = 7
 MIN_ESTIMATION_PATCHES = 256
 FIRST_ROUND_MIN = 10  # training steps before the first sigma round, at the least
 DEFAULT_PRESET = "cpu"
@@ -157,14 +157,17 @@ class Noise2InfoMethod(MethodConfig):
         None, ge=1, description="training steps before the first sigma round (default: 2 % of steps)"
     )
     k_mc: int = Field(10, ge=1, description="Monte-Carlo draws for E_l")
-    refine: Literal["posterior", "sure", "none"] = Field(
-        "posterior",
+    refine: Literal["auto", "posterior", "sure", "none"] = Field(
+        "auto",
         description="what follows Algorithm 2: posterior (prediction weighs the network against "
         "each noisy pixel with the estimated noise std), sure (a second training stage: SURE "
-        "with each patch's noise readout) or none (the paper)",
+        "with each patch's noise readout), auto (at refine_after, posterior where its estimated "
+        "gain is at least POSTERIOR_MIN_GAIN_DB, else sure) or none (the paper)",
     )
     refine_after: int | None = Field(
-        None, ge=0, description="steps of the first stage before the second (default: half the steps)"
+        None,
+        ge=0,
+        description="steps before the second stage, or before auto chooses (default: half the steps)",
     )
 
     @property
@@ -175,16 +178,16 @@ class Noise2InfoMethod(MethodConfig):
         from .objectives.base import SigmaSchedule
         from .objectives.noise2info import Noise2Info
 
-        last = self.refine_after if self.refine == "sure" else None
-        schedule = SigmaSchedule(self.k_t, self.k_u, self.k_mc, self.first_round, last)
-        return Noise2Info(schedule, refine_after=last)
+        schedule = SigmaSchedule(self.k_t, self.k_u, self.k_mc, self.first_round)
+        # "auto": the trainer decides at refine_after (Trainer.choose_refinement).
+        return Noise2Info(schedule, refine_after=self.refine_after if self.refine == "sure" else None)
 
     def resolve(self, training: TrainingConfig) -> Noise2InfoMethod:
         k_t, k_u, first = sigma_schedule(
             training.steps, training.batch_size, self.k_t, self.k_u, self.first_round
         )
         after = self.refine_after
-        if self.refine == "sure" and after is None:
+        if self.refine in ("sure", "auto") and after is None:
             after = training.steps // 2  # measured: docs/benchmarks.md, "Second stage"
         return self.model_copy(update={"k_t": k_t, "k_u": k_u, "first_round": first, "refine_after": after})
 
@@ -304,6 +307,8 @@ class Config(_Strict):
             data = _upgrade_v4(data)
         if data.get("version") == 5:
             data = _upgrade_v5(data)
+        if data.get("version") == 6:
+            data = _upgrade_v6(data)
         return data
 
     @model_validator(mode="after")
@@ -394,6 +399,16 @@ def _upgrade_v5(data: dict) -> dict:
     if method.get("name", "noise2info") == "noise2info":
         method.setdefault("refine", "sure")
     data["version"] = 6
+    return data
+
+
+def _upgrade_v6(data: dict) -> dict:
+    """Version 6's Noise2Info default was the posterior step, chosen without measuring."""
+    data = json.loads(json.dumps(data))
+    method = data.get("method", {})
+    if method.get("name", "noise2info") == "noise2info":
+        method.setdefault("refine", "posterior")
+    data["version"] = 7
     return data
 
 

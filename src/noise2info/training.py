@@ -35,12 +35,18 @@ from .models import UNet, build_model
 from .models.pretrained import load_pretrained, resolve_init
 from .noise_level import direct_noise_std
 from .objectives import make_batch
-from .readout import noise_readout
+from .posterior import posterior_risk
+from .readout import PROBE_STEP, haar_detail, noise_readout, patch_quantiles
 from .run import TrainingState, load_checkpoint, save_checkpoint
 from .runtime import all_ranks_agree, flush_denormals, rank_and_world, resolve_device
 from .sigma import estimation_batches, sigma_round
 
 log = logging.getLogger("noise2info")
+
+# refine "auto" keeps Algorithm 2 and predicts with the posterior step where the step is
+# estimated to gain at least this much on the half-trained F, and trains the SURE stage
+# otherwise (measured: docs/benchmarks.md, "Posterior step or SURE stage").
+POSTERIOR_MIN_GAIN_DB = 0.5
 
 
 class TrainingError(RuntimeError):
@@ -76,9 +82,11 @@ class History:
 
     steps: list[dict] = field(default_factory=list)
     sigma_rounds: list[dict] = field(default_factory=list)
+    refine: dict | None = None  # refine "auto": what was chosen, when, on which estimate
 
     def to_dict(self) -> dict:
-        return {"steps": self.steps, "sigma_rounds": self.sigma_rounds}
+        out = {"steps": self.steps, "sigma_rounds": self.sigma_rounds}
+        return out if self.refine is None else {**out, "refine": self.refine}
 
 
 @dataclass
@@ -234,7 +242,6 @@ class Trainer:
         )
         # Estimation draws its own patches, masks and Monte-Carlo samples: it never shifts the
         # training stream, so methods compared at one seed see the same training batches.
-        self.schedule = self.objective.sigma_schedule
         self.est_sampler = PatchSampler(images, tc.patch_size, s_est_patch, tc.augment, stats=stats)
         self.est_masker = Masker(masking or MaskingConfig(), torch.Generator().manual_seed(s_est_mask))
         self.mc_generator = torch.Generator().manual_seed(s_mc)
@@ -249,6 +256,11 @@ class Trainer:
         self._running: dict[str, float] = {}  # loss terms summed since the last log record
         self._n_running = 0
         self._stop_requested = False
+
+    @property
+    def schedule(self):
+        """The objective's sigma rounds (None for a method without them)."""
+        return self.objective.sigma_schedule
 
     @property
     def sigma_loss(self) -> float | None:
@@ -278,6 +290,8 @@ class Trainer:
                 workers=self.workers,
                 pin_memory=self.device.type == "cuda",
             )
+        if self._refine_pending() and self.steps_done >= self.config.method.refine_after:
+            self.choose_refinement()
         objective = self.objective.stage(self.steps_done + 1)
         if objective is not self.objective.stage(self.steps_done) and self._n_running:
             self._log_record()  # a new stage logs other terms: close the record of the last
@@ -342,6 +356,77 @@ class Trainer:
         }
         self.history.sigma_rounds.append(record)
         return record
+
+    @torch.no_grad()
+    def posterior_gain(self) -> dict:
+        """What the posterior step would gain on F now: the SURE estimates of the error of F
+        and of the step (:func:`noise2info.posterior.posterior_risk`) summed over fresh
+        estimation patches, each with its own noise readout; all ranks' patches together.
+
+        Returns ``{"step", "risk_network", "risk_posterior", "gain_db"}``, the gain
+        10 log10(risk_network / risk_posterior) (None where a risk is not positive).
+        """
+        b = self.config.training.batch_size
+        count = _readout_batches(self.schedule, b)
+        batches = estimation_batches(self.est_sampler, None, b, count, self.device)
+        was_training = self.model.training
+        self.model.eval()
+        sums = torch.zeros(2, dtype=torch.float64)
+        try:
+            for batch in batches:
+                x = batch.noisy
+                f_x = self.model(x).float()
+                z = torch.randn(tuple(x.shape), generator=self.probe_generator).to(x.device, x.dtype)
+                jz = (self.model(x + PROBE_STEP * z).float() - f_x) / PROBE_STEP
+                # Each patch's noise std, read as the SURE stage reads it (objectives/sure.py).
+                removed = patch_quantiles(haar_detail((x - f_x).double()).abs())
+                response = patch_quantiles(haar_detail((z - jz).double()).abs())
+                sigmas = (removed / response.clamp(min=1e-12)).cpu().numpy()
+                xs, fs, zs, js = (t.double().cpu().numpy() for t in (x, f_x, z, jz))
+                for i, s in enumerate(sigmas):
+                    risks = posterior_risk(xs[i], fs[i], s, zs[i], js[i])
+                    sums += torch.tensor(risks, dtype=torch.float64)
+        finally:
+            self.model.train(was_training)
+        if self.world > 1:
+            sums = sums.to(self.device)
+            dist.all_reduce(sums)
+            sums = sums.cpu()
+        network, step = (float(v) for v in sums)
+        gain = 10 * math.log10(network / step) if network > 0 and step > 0 else None
+        return {"step": self.steps_done, "risk_network": network, "risk_posterior": step, "gain_db": gain}
+
+    def _refine_pending(self) -> bool:
+        return getattr(self.config.method, "refine", None) == "auto" and self.history.refine is None
+
+    def choose_refinement(self, final: bool = False) -> dict:
+        """refine "auto": the posterior step where :meth:`posterior_gain` is at least
+        POSTERIOR_MIN_GAIN_DB, else the SURE stage from the next step on; at the end of a run
+        (``final``, no stage left to train) the step where it gains at all, else nothing.
+        The choice is kept in the history, so a resumed run makes the same one."""
+        record = self.posterior_gain()
+        gain = record["gain_db"]
+        if gain is not None and gain >= POSTERIOR_MIN_GAIN_DB:
+            choice = "posterior"
+        elif final:
+            choice = "posterior" if gain is not None and gain > 0 else "none"
+        else:
+            choice = "sure"
+        self.history.refine = {**record, "choice": choice}
+        self._apply_refinement()
+        log.info(
+            "step %d: the posterior step's estimated gain is %s; refine: %s",
+            self.steps_done,
+            "unknown" if gain is None else f"{gain:+.2f} dB",
+            choice,
+        )
+        return self.history.refine
+
+    def _apply_refinement(self) -> None:
+        record = self.history.refine
+        if record["choice"] == "sure":
+            self.objective.refine_with_sure(record["step"])
+        self.model.posterior = record["choice"] == "posterior"
 
     def request_stop(self) -> None:
         """Ask :meth:`run` to stop after the current step (safe to call from a signal handler)."""
@@ -427,6 +512,8 @@ class Trainer:
         if meta["sigma_loss"] is not None:
             self.objective.sigma_loss = meta["sigma_loss"]
         self.history = History(**meta["history"])
+        if self.history.refine is not None:  # refine "auto" had chosen: the same stage again
+            self._apply_refinement()
         self._running, self._n_running = meta["running"], meta["n_running"]
         self.steps_done = meta["steps_done"]
         self._batches = None  # the stream restarts at steps_done (batch t depends on t alone)
@@ -496,6 +583,8 @@ class Trainer:
         if self.world > 1:  # one F on every rank: BN running statistics as on rank 0
             for buffer in self.model.buffers():
                 dist.broadcast(buffer, 0)
+        if self._refine_pending():  # refine_after >= steps: choose for prediction alone
+            self.choose_refinement(final=True)
         self._readout = self.readout()
         # The run's sigma: from the images themselves, which at CPU budgets is closer to the
         # truth than any readout of a not fully trained F (docs/benchmarks.md, "Noise readout").
@@ -503,9 +592,13 @@ class Trainer:
         self._sigma = direct if direct is not None else self._readout
         # The plain layout again: the trained model predicts exactly as the saved one reloaded.
         self.model.to(memory_format=torch.contiguous_format).eval()
+        config = self.config
+        if self.history.refine is not None:  # saved as what was trained: "auto" resolved
+            method = config.method.model_copy(update={"refine": self.history.refine["choice"]})
+            config = config.model_copy(update={"method": method})
         return TrainResult(
             self.model,
-            self.config,
+            config,
             self.history,
             self.sigma_loss,
             self.sigma,
@@ -582,7 +675,7 @@ def fit_to_time(
     per_step = (time.perf_counter() - t0) / TIMED_STEPS
     t0 = time.perf_counter()
     if trainer.schedule is not None:  # a round of 2 estimation batches
-        trainer.schedule = dataclasses.replace(trainer.schedule, k_u=2)
+        trainer.objective.sigma_schedule = dataclasses.replace(trainer.schedule, k_u=2)
         trainer.sigma_round()
         per_batch = (time.perf_counter() - t0) / 2
     else:  # the final readout alone

@@ -9,6 +9,8 @@ Wang, Di, Chen, Ng, "Noise2Info", ICCV 2023, Algorithm 2.
 
 from __future__ import annotations
 
+import dataclasses
+
 from .base import Objective, SigmaSchedule
 from .noise2same import Noise2Same
 from .sure import Sure
@@ -22,7 +24,15 @@ class Noise2Info(Noise2Same):
         super().__init__(sigma_loss=1.0)
         self.sigma_schedule = schedule
         self.refine_after = refine_after
-        self.refiner = Sure() if refine_after is not None else None
+        self.refiner = None
+        if refine_after is not None:
+            self.refine_with_sure(refine_after)
+
+    def refine_with_sure(self, after: int) -> None:
+        """Train the second stage's SURE from step ``after + 1`` on; the sigma rounds end at
+        ``after`` (SURE reads each patch's noise level itself)."""
+        self.refine_after, self.refiner = after, Sure()
+        self.sigma_schedule = dataclasses.replace(self.sigma_schedule, last_step=after)
 
     def stage(self, step: int) -> Objective:
         if self.refiner is not None and step > self.refine_after:
