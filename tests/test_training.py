@@ -61,8 +61,7 @@ def test_the_second_stage_trains_sure_after_refine_after_and_stops_the_rounds():
 
 @pytest.mark.parametrize(("threshold", "choice"), [(-np.inf, "posterior"), (np.inf, "sure")])
 def test_refine_auto_chooses_at_refine_after_by_the_estimated_gain(monkeypatch, tmp_path, threshold, choice):
-    from noise2info import load_run, save_run
-    from noise2info import training
+    from noise2info import load_run, save_run, training
 
     monkeypatch.setattr(training, "POSTERIOR_MIN_GAIN_DB", threshold)
     _, noisy = noisy_set(std=0.3)
