@@ -44,9 +44,9 @@ def test_streamed_denoise_of_a_tiff_stack_equals_in_memory(tmp_path):
     stack = rng.integers(1000, 3000, size=(2, 150, 170), dtype=np.uint16)
     io.write_image(tmp_path / "in" / "stack.tif", stack)
     (tmp_path / "run").mkdir()
-    save_model(model, make_config(preset="tiny"), tmp_path / "run")
-    # The default method's run: prediction with the posterior step, whose window widens the
-    # tiles' margins (52 pixels here), so tiles of 128.
+    save_model(model, make_config(preset="tiny", refine="posterior"), tmp_path / "run")
+    # A run that chose the posterior step: its window widens the tiles' margins (52 pixels
+    # here), so tiles of 128.
     api.denoise_files(tmp_path / "run", [tmp_path / "in"], tmp_path / "out", tile=128, progress=False)
     out = io.open_image(tmp_path / "out" / "stack.tif")
     assert isinstance(out, np.memmap) and out.dtype == np.uint16  # written by memory map
@@ -66,12 +66,12 @@ def test_zarr_volume_in_zarr_volume_out(tmp_path):
         chunks=(10, 18, 30),
     )
     (tmp_path / "run").mkdir()
-    save_model(model, make_config(preset="tiny", dims=3), tmp_path / "run")
+    save_model(model, make_config(preset="tiny", dims=3, refine="posterior"), tmp_path / "run")
     done = api.denoise_files(tmp_path / "run", [tmp_path / "in"], tmp_path / "out", progress=False)
     assert [p.name for p in done.written] == ["vol.zarr"] and done.skipped == []
     out = io.open_image(tmp_path / "out" / "vol.zarr")
     assert io.is_lazy(out) and out.chunks == (10, 18, 30)  # the input's chunking is kept
-    expected = api.denoise_array(model, vol, posterior=True)  # the default run predicts so
+    expected = api.denoise_array(model, vol, posterior=True)  # as the run chose
     np.testing.assert_allclose(np.asarray(out[...]), expected, atol=1e-4)
 
 

@@ -62,3 +62,57 @@ def test_bins_without_measurable_noise_are_left_out_quietly():
         warnings.simplefilter("error")  # no divide-by-zero on the way
         fit = direct_noise_level_function([x[None]])
     assert all(s > 0 for s in fit["sigma"]) and fit["a"] is None
+
+
+def _small_noisy_images(sigmas, side=64, seed=0):
+    """``(1, side, side)`` smooth scenes of std about 40 with white noise of each std."""
+    rng = np.random.default_rng(seed)
+    return [
+        100 + 40 * _scene(seed + i)[:side, :side][None] + rng.normal(0, s, (1, side, side))
+        for i, s in enumerate(sigmas)
+    ]
+
+
+def test_small_images_read_against_each_other_scatter_less_and_stay_unbiased():
+    from noise2info.noise_level import direct_noise_std, image_noise_stds
+
+    images = _small_noisy_images([5.0] * 60)
+    found = direct_noise_std(images)
+    own = np.array([e["sigma_intensity"] for e in found["per_image"]])
+    stds = [np.asarray(im).std() for im in images]
+    shrunk = np.array([s[0] * std for s, std in zip(image_noise_stds(found), stds, strict=True)])
+    # one 64 x 64 image's reading alone is several % off; read against the others, all but
+    # the odd image of another reading (textured: more than PRIOR_Z errors off) agree
+    assert np.percentile(np.abs(own / np.median(own) - 1), 90) > 0.05
+    assert np.percentile(np.abs(shrunk / np.median(shrunk) - 1), 90) < 0.01
+    assert abs(shrunk.mean() / 5 - 1) < 0.05 and abs(own.mean() / 5 - 1) < 0.05
+
+
+def test_images_of_different_noise_keep_their_own_readings():
+    from noise2info.noise_level import direct_noise_std, image_noise_stds, noise_priors
+
+    images = _small_noisy_images([3.0] * 20 + [9.0] * 20)
+    found = direct_noise_std(images)
+    ((pooled, spread),) = noise_priors(found)
+    assert spread > 0.5 * np.var(np.log([9.0] * 20 + [81.0] * 20))  # the true variances differ
+    stds = [np.asarray(im).std() for im in images]
+    shrunk = np.array([s[0] * std for s, std in zip(image_noise_stds(found), stds, strict=True)])
+    own = np.array([e["sigma_intensity"] for e in found["per_image"]])
+    assert np.allclose(shrunk, own, rtol=0.03)  # each keeps (nearly) its own reading
+    assert np.exp(pooled) == pytest.approx(np.sqrt(9 * 81), rel=0.1)  # a geometric mean
+
+
+def test_a_reading_is_pulled_to_the_prior_unless_it_is_another_noise():
+    from noise2info.noise_level import PRIOR_Z, noise_prior, shrink_noise_variance
+
+    assert noise_prior([np.nan], [0]) is None
+    pooled, spread = noise_prior([1.0, 1.02, 0.98, 1.0], [1_000] * 4)
+    assert np.exp(pooled) == pytest.approx(1.0, rel=0.01) and spread == 0.0  # reading error only
+    prior = (0.0, 0.0)  # variance 1, all alike
+    assert shrink_noise_variance(1.2, 100, prior) == pytest.approx(1.0)  # 0.14 off in log
+    far = np.exp((PRIOR_Z + 0.5) * np.sqrt(2 / 100))
+    assert shrink_noise_variance(far, 100, prior) == far  # another scale / instrument
+    assert shrink_noise_variance(1.2, 100, None) == 1.2
+    # spread = reading error: half way in log (less the reading's -1/k bias)
+    half = shrink_noise_variance(1.2, 100, (0.0, 0.02))
+    assert np.log(half) == pytest.approx((np.log(1.2) + 0.01) / 2)

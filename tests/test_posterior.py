@@ -148,3 +148,20 @@ def test_the_risk_of_a_perfect_blind_prior_is_the_prior_error_and_the_step_is_ch
     assert step < 0.7 * network  # the step recovers texture the prior missed
     with pytest.raises(ValueError, match="differ in shape"):
         posterior_risk(noisy, prior, 0.5, zero[:, :4], zero)
+
+
+def test_prediction_reads_the_image_noise_against_the_training_images():
+    from noise2info.noise_level import direct_noise_std, image_noise_stds
+
+    model = small_model()
+    model.posterior = True
+    rng = np.random.default_rng(1)
+    image = rng.normal(size=(1, 64, 64)) * 20 + 100
+    own = direct_noise_std([image])
+    std = image.std()
+    model.noise_prior = [(np.log(18.0**2), 0.0)]  # the training images' noise: std 18, all alike
+    expected = image_noise_stds(own, model.noise_prior)[0][0]
+    assert expected * std < own["per_image"][0]["sigma_intensity"]  # pulled from ~20 toward 18
+    assert np.allclose(denoise(model, image), denoise(model, image, sigma=expected))
+    model.noise_prior = None  # a run of config version 7 or older: the image's own reading
+    assert np.allclose(denoise(model, image), denoise(model, image, sigma=own["per_image"][0]["sigma"]))

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ConfigError
 
-CONFIG_VERSION = 7
+CONFIG_VERSION = 8
 MIN_ESTIMATION_PATCHES = 256
 FIRST_ROUND_MIN = 10  # training steps before the first sigma round, at the least
 DEFAULT_PRESET = "cpu"
@@ -105,6 +105,12 @@ class TrainingConfig(_Strict):
     )
     vst_b: float | None = Field(
         None, ge=0.0, description="offset b of variance = a * intensity + b^2 (default: fitted)"
+    )
+    noise_prior: list[tuple[float, float] | None] | None = Field(
+        None,
+        description="each channel's log noise variance pooled over the training images and its "
+        "spread between them, in intensity units as the network sees them (default: measured "
+        "when training starts); the posterior step reads each image's noise against it",
     )
 
     @model_validator(mode="after")
@@ -309,6 +315,8 @@ class Config(_Strict):
             data = _upgrade_v5(data)
         if data.get("version") == 6:
             data = _upgrade_v6(data)
+        if data.get("version") == 7:
+            data = {**data, "version": 8}  # version 8 added training.noise_prior (None: as before)
         return data
 
     @model_validator(mode="after")
@@ -590,7 +598,7 @@ def settings() -> list[Setting]:
 
     for section, cls in (("model", ModelConfig), ("training", TrainingConfig)):
         for field, info in cls.model_fields.items():
-            if field != "channels":  # taken from the data
+            if field not in ("channels", "noise_prior"):  # measured on the data
                 name = next((a for a, w in _ALIASES.items() if w == (section, field)), field)
                 preset = section == "model" and field in PRESETS[DEFAULT_PRESET]
                 add(name, info, {section: "the preset's" if preset else info.default})

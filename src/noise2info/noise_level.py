@@ -83,8 +83,9 @@ def _without_centre(x: np.ndarray) -> np.ndarray:
     return uniform_filter(x, 3, mode="mirror") * 9 - x
 
 
-def plane_noise_variance(plane: np.ndarray, bins: int = 8, flat: float = 0.1) -> tuple[float, int] | None:
-    """The noise variance of one 2-D plane and the blocks it rests on (None: too small).
+def plane_noise_variance(plane: np.ndarray, bins: int = 8, flat: float = 0.1) -> tuple | None:
+    """The noise variance of one 2-D plane, its blocks and the blocks the variance rests on
+    (None: too small).
 
     Blocks are binned by their neighbours' level and, in each bin, the ``flat`` fraction
     whose 8 neighbour blocks hold the least detail energy are kept; the variance is the mean
@@ -103,14 +104,16 @@ def plane_noise_variance(plane: np.ndarray, bins: int = 8, flat: float = 0.1) ->
     bins = max(1, min(bins, detail.size // 200))  # at least ~20 blocks kept a bin
     edges = np.quantile(level, np.linspace(0, 1, bins + 1)[1:-1])
     which = np.searchsorted(edges, level, side="right")
-    var = []
+    var, kept = [], 0
     for i in range(bins):
         inside = which == i
         if inside.sum() < 10:
             continue
         e = energy[inside]
-        var.append(float(np.mean(detail[inside][e <= np.quantile(e, flat)] ** 2)))
-    return (float(np.mean(var)), int(detail.size)) if var else None
+        chosen = detail[inside][e <= np.quantile(e, flat)]
+        var.append(float(np.mean(chosen**2)))
+        kept += chosen.size
+    return (float(np.mean(var)), int(detail.size), kept) if var else None
 
 
 def direct_noise_std(images, stds=None) -> dict:
@@ -132,8 +135,10 @@ def direct_noise_std(images, stds=None) -> dict:
         ``sigma``: in normalised units (each image and channel divided by its std), pooled
         over pixels as an rms, like the paper's sigma_n (None without a plane of 8 x 8 or
         more); ``per_image``: each image read, its normalised and intensity-unit std (None
-        where it could not be measured) and each channel's normalised std
-        (``sigma_channels``); ``images_read``: how many images were read.
+        where it could not be measured), each channel's normalised std (``sigma_channels``),
+        std of intensity (``std_channels``) and the blocks its variance rests on
+        (``kept_channels``, 0 where none; :func:`shrink_noise_variance`);
+        ``images_read``: how many images were read.
     """
     per_image, num, den = [], 0.0, 0
     chosen = spread(images)
@@ -143,6 +148,7 @@ def direct_noise_std(images, stds=None) -> dict:
         std = np.asarray(stds[i], np.float64).ravel() if stds is not None else flat.std(axis=1)
         var, count = [], []  # normalised, per channel with a measurable plane
         channels = []  # each channel's normalised std, None where it has no measurable plane
+        kept = []
         for c in range(window.shape[0]):
             found = [plane_noise_variance(p) for p in window[c].reshape(-1, *window.shape[-2:])]
             found = [f for f in found if f is not None]
@@ -153,6 +159,7 @@ def direct_noise_std(images, stds=None) -> dict:
                 count.append(sum(n))
                 own = float(np.sqrt(var[-1]))
             channels.append(own)
+            kept.append(sum(f[2] for f in found))
         sigma = float(np.sqrt(np.average(var, weights=count))) if var else None
         scale = float(np.mean(std))  # intensity units: the normalised std times the image's std
         per_image.append(
@@ -161,6 +168,8 @@ def direct_noise_std(images, stds=None) -> dict:
                 "sigma": sigma,
                 "sigma_intensity": None if sigma is None else sigma * scale,
                 "sigma_channels": channels,
+                "std_channels": [float(v) for v in std],
+                "kept_channels": kept,
             }
         )
         num += float(np.dot(var, count))
@@ -170,6 +179,126 @@ def direct_noise_std(images, stds=None) -> dict:
         "per_image": per_image,
         "images_read": len(chosen),
     }
+
+
+# A reading further than this many standard errors from the training images' noise is of
+# another noise (another instrument, another scale) and is kept as read.
+PRIOR_Z = 3.0
+
+
+def _log_reading(variance, kept):
+    """log of a variance read as the mean square of ``kept`` Gaussian details, unbiased
+    (E log(chi2_k / k) = -1/k to first order), and its sampling variance 2 / k: the same
+    for any noise level, so readings of different noise compare on one scale."""
+    return np.log(variance) + 1.0 / kept, 2.0 / kept
+
+
+def noise_prior(variance, kept) -> tuple[float, float] | None:
+    """The log noise variance pooled over images and its spread between them (the variance
+    of the images' true log variances; 0 when all differences are reading error).
+
+    Parameters
+    ----------
+    variance : array-like
+        Each image's noise variance in intensity units (NaN where not measured).
+    kept : array-like
+        The blocks each variance rests on (:func:`plane_noise_variance`).
+
+    Returns
+    -------
+    (log_variance, spread) or None
+        None when no image was measured.
+
+    Notes
+    -----
+    The spread is the blocks-weighted variance of the log readings less their weighted
+    sampling variance, 2 / kept each (method of moments, kept >= 0).
+    """
+    v, k = np.asarray(variance, np.float64), np.asarray(kept, np.float64)
+    ok = np.isfinite(v) & (v > 0) & (k > 0)
+    if not ok.any():
+        return None
+    logs, errors = _log_reading(v[ok], k[ok])
+    w = k[ok]
+    pooled = float(np.average(logs, weights=w))
+    spread = np.average((logs - pooled) ** 2, weights=w) - np.average(errors, weights=w)
+    return pooled, float(max(0.0, spread))
+
+
+def shrink_noise_variance(variance: float, kept: int, prior: tuple[float, float] | None) -> float:
+    """One image's noise variance read against the images' ``prior`` (:func:`noise_prior`):
+    pulled toward the pooled variance by how little its own reading can be trusted.
+
+    A small image's reading is noisy (64 x 64 pixels: about 7 % in std), and the posterior
+    step is sensitive to it where the network is already close (docs/benchmarks.md,
+    "Posterior step or SURE stage"); the pooled variance of many images is not.
+
+    Parameters
+    ----------
+    variance : float
+        The image's own reading, intensity units.
+    kept : int
+        The blocks it rests on.
+    prior : (log_variance, spread) or None
+        None: the reading is returned as it is.
+
+    Returns
+    -------
+    float
+        ``exp(m + spread / (spread + e^2) (log variance - m))``, with m the pooled log
+        variance and e^2 = 2 / kept the log reading's sampling variance (the posterior mean
+        of the image's log variance, empirical Bayes); the reading itself when it is more
+        than PRIOR_Z standard deviations from the pooled one (another noise than the
+        training images').
+
+    References
+    ----------
+    Efron, Morris, "Stein's estimation rule and its competitors: an empirical Bayes
+    approach", JASA 1973.
+    """
+    if prior is None or not np.isfinite(variance) or variance <= 0 or kept <= 0:
+        return float(variance)
+    pooled, spread = prior
+    log, error = _log_reading(variance, kept)
+    if abs(log - pooled) > PRIOR_Z * np.sqrt(spread + error):
+        return float(variance)
+    return float(np.exp(pooled + spread / (spread + error) * (log - pooled)))
+
+
+def _variance(entry: dict, channel: int) -> float:
+    """A :func:`direct_noise_std` entry's noise variance of one channel in intensity units."""
+    s = entry["sigma_channels"][channel]
+    return np.nan if s is None else (s * entry["std_channels"][channel]) ** 2
+
+
+def noise_priors(found: dict) -> list[tuple[float, float] | None]:
+    """Each channel's :func:`noise_prior` over the images of a :func:`direct_noise_std` result."""
+    entries = found["per_image"]
+    channels = len(entries[0]["sigma_channels"]) if entries else 0
+    return [
+        noise_prior([_variance(e, c) for e in entries], [e["kept_channels"][c] for e in entries])
+        for c in range(channels)
+    ]
+
+
+def image_noise_stds(found: dict, priors=None) -> list[list[float | None]]:
+    """Each image's per-channel noise std in normalised units from a :func:`direct_noise_std`
+    result, each reading shrunk toward its channel's prior (:func:`shrink_noise_variance`;
+    ``priors``: default :func:`noise_priors` of the images read themselves; a channel's None:
+    as read)."""
+    priors = noise_priors(found) if priors is None else priors
+    out = []
+    for e in found["per_image"]:
+        stds = []
+        for c, scale in enumerate(e["std_channels"]):
+            v = _variance(e, c)
+            if not np.isfinite(v) or scale <= 0:
+                stds.append(None)
+                continue
+            prior = priors[c] if c < len(priors) else None
+            stds.append(float(np.sqrt(shrink_noise_variance(v, e["kept_channels"][c], prior))) / scale)
+        out.append(stds)
+    return out
 
 
 def direct_noise_level_function(images, bins: int = 16, flat: float = 0.5) -> dict:

@@ -20,7 +20,7 @@ from .errors import ConfigError
 from .io import cast_to, check_samples
 from .masking import Masker
 from .models import inference_model, receptive_radius
-from .noise_level import direct_noise_std
+from .noise_level import direct_noise_std, image_noise_stds
 from .objectives.noise2same import reconstruction_and_invariance
 from .posterior import posterior_mean, posterior_radius
 from .runtime import flush_denormals
@@ -186,7 +186,9 @@ def denoise(
     sigma : float, optional
         The image's noise std in normalised units for the bound and the posterior step; by
         default measured on the image, channel by channel
-        (:func:`noise2info.noise_level.direct_noise_std`).
+        (:func:`noise2info.noise_level.direct_noise_std`), and read against the training
+        images' noise where the model carries it (``model.noise_prior``:
+        :func:`noise2info.noise_level.shrink_noise_variance`).
     seed : int
         Seed of the bound's masks.
     posterior : bool, optional
@@ -228,9 +230,12 @@ def denoise(
         else:
             found = direct_noise_std([source], stds=[std])
             if found["sigma"] is not None:
-                own = found["per_image"][0]["sigma_channels"]
+                # Read against the training images' noise: alone, a small image's reading is
+                # too noisy for the posterior step (noise_level.shrink_noise_variance).
+                priors = getattr(model, "noise_prior", None) or [None] * cfg.channels
+                own = image_noise_stds(found, priors)[0]
                 sigmas = [found["sigma"] if s is None else s for s in own]
-                sigma = found["sigma"]
+                sigma = float(np.sqrt(np.mean(np.square(sigmas))))
     use_posterior = use_posterior and sigmas is not None
 
     margin = overlap if overlap is not None else receptive_radius(cfg)

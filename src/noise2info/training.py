@@ -33,10 +33,11 @@ from .io import check_samples
 from .masking import Masker
 from .models import UNet, build_model
 from .models.pretrained import load_pretrained, resolve_init
-from .noise_level import direct_noise_std
+from .noise_level import direct_noise_std, image_noise_stds, noise_priors
 from .objectives import make_batch
+from .objectives.base import to_device
 from .posterior import posterior_risk
-from .readout import PROBE_STEP, haar_detail, noise_readout, patch_quantiles
+from .readout import PROBE_STEP, noise_readout
 from .run import TrainingState, load_checkpoint, save_checkpoint
 from .runtime import all_ranks_agree, flush_denormals, rank_and_world, resolve_device
 from .sigma import estimation_batches, sigma_round
@@ -213,6 +214,12 @@ class Trainer:
         self.config, tc = config, config.training
         self.fingerprint = data_fingerprint(images, stats)
         self.images, self.stats = images, stats  # as the network sees them
+        # Each image's own noise reading, once: the run's sigma at the end, and the prior that
+        # the posterior step reads every image against (noise_level.shrink_noise_variance).
+        self.direct = direct_noise_std(images, [std for _, std in stats])
+        if tc.noise_prior is None:
+            tc = tc.model_copy(update={"noise_prior": noise_priors(self.direct)})
+            self.config = config = config.model_copy(update={"training": tc})
 
         torch.manual_seed(s_init)
         model = build_model(config.model)
@@ -222,6 +229,7 @@ class Trainer:
         # The transform travels with the network, so denoise() applies and inverts it.
         self.model.vst = (tc.vst_a, tc.vst_b) if tc.vst == "gat" else None
         self.model.posterior = config.method.posterior  # so is the posterior step
+        self.model.noise_prior = tc.noise_prior  # and the noise it reads images against
         # Several processes: DistributedDataParallel averages the gradients (each rank trains
         # on its own patches); estimation and checkpoints use the plain module.
         cuda = self.device.type == "cuda"
@@ -357,35 +365,53 @@ class Trainer:
         self.history.sigma_rounds.append(record)
         return record
 
+    def image_sigmas(self) -> np.ndarray:
+        """``(images, C)``: each training image's noise std per channel in normalised units,
+        its own reading shrunk toward the run's prior as prediction reads it; the pooled
+        value for an image not read (or not measurable), NaN where there is none."""
+        priors = self.config.training.noise_prior or []
+        out = np.full((len(self.images), self.config.model.channels), np.nan)
+        for i, (_, std) in enumerate(self.stats):
+            std = np.ravel(std)
+            for c, p in enumerate(priors):
+                if p is not None and std[c] > 0:
+                    out[i, c] = math.exp(p[0] / 2) / std[c]
+        shrunk = image_noise_stds(self.direct, priors or None)
+        for entry, stds in zip(self.direct["per_image"], shrunk, strict=True):
+            for c, s in enumerate(stds):
+                if s is not None:
+                    out[entry["index"], c] = s
+        return out
+
     @torch.no_grad()
     def posterior_gain(self) -> dict:
         """What the posterior step would gain on F now: the SURE estimates of the error of F
         and of the step (:func:`noise2info.posterior.posterior_risk`) summed over fresh
-        estimation patches, each with its own noise readout; all ranks' patches together.
+        estimation patches, each with its image's noise std as prediction reads it
+        (:meth:`image_sigmas`: a per-patch reading is too noisy, docs/benchmarks.md
+        "Posterior step or SURE stage"); all ranks' patches together.
 
         Returns ``{"step", "risk_network", "risk_posterior", "gain_db"}``, the gain
         10 log10(risk_network / risk_posterior) (None where a risk is not positive).
         """
         b = self.config.training.batch_size
         count = _readout_batches(self.schedule, b)
-        batches = estimation_batches(self.est_sampler, None, b, count, self.device)
+        sigmas = self.image_sigmas()
         was_training = self.model.training
         self.model.eval()
         sums = torch.zeros(2, dtype=torch.float64)
         try:
-            for batch in batches:
-                x = batch.noisy
+            for _ in range(count):
+                noisy, _, index = self.est_sampler.sample(b, index=True)
+                x = to_device(noisy, self.device)
                 f_x = self.model(x).float()
                 z = torch.randn(tuple(x.shape), generator=self.probe_generator).to(x.device, x.dtype)
                 jz = (self.model(x + PROBE_STEP * z).float() - f_x) / PROBE_STEP
-                # Each patch's noise std, read as the SURE stage reads it (objectives/sure.py).
-                removed = patch_quantiles(haar_detail((x - f_x).double()).abs())
-                response = patch_quantiles(haar_detail((z - jz).double()).abs())
-                sigmas = (removed / response.clamp(min=1e-12)).cpu().numpy()
                 xs, fs, zs, js = (t.double().cpu().numpy() for t in (x, f_x, z, jz))
-                for i, s in enumerate(sigmas):
-                    risks = posterior_risk(xs[i], fs[i], s, zs[i], js[i])
-                    sums += torch.tensor(risks, dtype=torch.float64)
+                for i, image in enumerate(index):
+                    if np.isfinite(sigmas[image]).all():
+                        risks = posterior_risk(xs[i], fs[i], sigmas[image], zs[i], js[i])
+                        sums += torch.tensor(risks, dtype=torch.float64)
         finally:
             self.model.train(was_training)
         if self.world > 1:
@@ -467,15 +493,15 @@ class Trainer:
         """Refuse a state written with another configuration, other data or another number
         of processes, before anything is restored."""
         meta = state.meta
+        if meta["fingerprint"] != self.fingerprint:  # first: what is measured on them differs too
+            raise ModelFileError(
+                "the checkpoint was trained on different images; resume with the same inputs"
+            )
         diff = config_diff(Config.model_validate(meta["config"]), self.config)
         if diff:
             raise ConfigError(
                 f"the run was trained with other settings ({'; '.join(diff)}); "
                 "resume with the same options or start a new run directory"
-            )
-        if meta["fingerprint"] != self.fingerprint:
-            raise ModelFileError(
-                "the checkpoint was trained on different images; resume with the same inputs"
             )
         if meta["world_size"] != self.world:
             raise ModelFileError(
@@ -588,7 +614,7 @@ class Trainer:
         self._readout = self.readout()
         # The run's sigma: from the images themselves, which at CPU budgets is closer to the
         # truth than any readout of a not fully trained F (docs/benchmarks.md, "Noise readout").
-        direct = direct_noise_std(self.images, [std for _, std in self.stats])["sigma"]
+        direct = self.direct["sigma"]
         self._sigma = direct if direct is not None else self._readout
         # The plain layout again: the trained model predicts exactly as the saved one reloaded.
         self.model.to(memory_format=torch.contiguous_format).eval()

@@ -67,7 +67,7 @@ class PatchSampler:
         sizes = np.array([np.prod(im.shape[1:], dtype=np.float64) for im in self.images])
         self.weights = sizes / sizes.sum()
 
-    def _one(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+    def _one(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None, int]:
         i = rng.choice(len(self.images), p=self.weights)
         img, (mean, std) = self.images[i], self.stats[i]
         starts = [rng.integers(0, s - self.patch_size + 1) for s in img.shape[1:]]
@@ -78,17 +78,18 @@ class PatchSampler:
             k, flip = int(rng.integers(4)), bool(rng.integers(2))
             patch = dihedral(patch, k, flip)
             target = None if target is None else dihedral(target, k, flip)
-        return patch, target
+        return patch, target, int(i)
 
-    def sample(self, batch_size: int, step: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    def sample(self, batch_size: int, step: int | None = None, index: bool = False) -> tuple:
         """Return ``(noisy, clean)`` arrays of shape ``(B, C, *patch)``; clean may be None.
+        With ``index``, also each patch's image index (``(B,)`` integers).
 
         Without ``step`` batches follow one another from the sampler's own stream. With it,
         the batch depends on ``(seed, step)`` alone: any process can draw it (DataLoader
         workers) and a resumed run draws the same batches as an uninterrupted one.
         """
         rng = self.rng if step is None else np.random.default_rng([self.seed, step])
-        pairs = [self._one(rng) for _ in range(batch_size)]
-        noisy = np.stack([p for p, _ in pairs])
-        clean = None if self.targets is None else np.stack([t for _, t in pairs])
-        return noisy, clean
+        drawn = [self._one(rng) for _ in range(batch_size)]
+        noisy = np.stack([p for p, _, _ in drawn])
+        clean = None if self.targets is None else np.stack([t for _, t, _ in drawn])
+        return (noisy, clean, np.array([i for _, _, i in drawn])) if index else (noisy, clean)
