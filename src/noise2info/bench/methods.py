@@ -29,11 +29,11 @@ class Method:
 
 
 METHODS = [
-    # The default pipeline: donut masking, early first round, Algorithm 2 throughout and the
-    # posterior step at prediction, variance
-    # stabilisation where the noise grows with intensity; from random weights like every
-    # other row, and fine-tuned from the shipped starting point (where the budget's network
-    # has one), reported apart. The other rows train on the images as they are.
+    # The default pipeline: donut masking, early first round, Algorithm 2 and then the
+    # posterior step at prediction or the SURE stage, whichever the run estimates better
+    # (refine "auto"), variance stabilisation where the noise grows with intensity; from
+    # random weights like every other row, and fine-tuned from the shipped starting point
+    # (where the budget's network has one), reported apart. The other rows train on the images as they are.
     Method("noise2info (default)", "learned", {"method": "noise2info", "vst": "auto"}),
     Method(
         "noise2info (default, fine-tuned)",
@@ -107,7 +107,12 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
     preds = [denoise(result.model, x[None])[0] for x in case.test_noisy]
     per_image = (time.perf_counter() - t0) / len(preds)
     tc = result.config.training
-    note = f"stabilised: vst gat, a={tc.vst_a:.4g}, b={tc.vst_b:.4g}" if tc.vst == "gat" else ""
+    notes = [f"stabilised: vst gat, a={tc.vst_a:.4g}, b={tc.vst_b:.4g}"] if tc.vst == "gat" else []
+    chosen = result.history.refine  # refine "auto": what it chose, on what estimate
+    if chosen is not None:
+        gain = "unknown" if chosen["gain_db"] is None else f"{chosen['gain_db']:+.2f} dB"
+        notes.append(f"refine auto: {chosen['choice']} (the posterior step: {gain} at step {chosen['step']})")
+    note = "; ".join(notes)
     return Outcome(
         preds,
         result.seconds,
