@@ -14,7 +14,7 @@ _DEFAULT = TrainingConfig()
 class Budget:
     name: str
     preset: str
-    steps: dict[str, int]  # per dataset family: 'bsd', 'hanzi'
+    steps: dict[str, int]  # per dataset family: 'bsd', 'hanzi', 'real'
     batch_size: int
     patch_size: int
     train_images: int | None  # BSD400 images used for training (None: all)
@@ -27,12 +27,31 @@ class Budget:
 
 BUDGETS = {
     # CI smoke test: every suite in well under 3 minutes on 2 cores.
-    "quick": Budget("quick", "tiny", {"bsd": 300, "hanzi": 400}, 4, 32, 8, 4, 200, lr=2e-3, crop=96),
+    "quick": Budget(
+        "quick", "tiny", {"bsd": 300, "hanzi": 400, "real": 200}, 4, 32, 8, 4, 200, lr=2e-3, crop=96
+    ),
     # About an hour per suite on a 2-core CPU (docs/benchmarks.md has the measured times).
     # Batch and patch as the CLI's defaults, so the figures are what a user gets.
     "cpu": Budget(
-        "cpu", "cpu", {"bsd": 2000, "hanzi": 300}, _DEFAULT.batch_size, _DEFAULT.patch_size, None, None, 1000
+        "cpu",
+        "cpu",
+        {"bsd": 2000, "hanzi": 300, "real": 800},
+        _DEFAULT.batch_size,
+        _DEFAULT.patch_size,
+        None,
+        None,
+        1000,
     ),
     # The paper's set-up (method.md): for a GPU.
-    "paper": Budget("paper", "paper", {"bsd": 80_000, "hanzi": 50_000}, 64, 64, None, None, ALL_CHARS, 5000),
+    "paper": Budget(
+        "paper",
+        "paper",
+        {"bsd": 80_000, "hanzi": 50_000, "real": 20_000},
+        64,
+        64,
+        None,
+        None,
+        ALL_CHARS,
+        5000,
+    ),
 }

@@ -83,7 +83,14 @@ class Outcome:
     sigma: float | None = None  # the noise readout of the trained network (sigma_readout)
 
 
+def as_chw(x: np.ndarray) -> np.ndarray:
+    """A suite's image as the trainer takes it: ``(C, H, W)``; grey ``(H, W)`` gains C = 1."""
+    return x[None] if x.ndim == 2 else x
+
+
 def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
+    if m.settings.get("method") == "supervised" and case.trained_on_test:
+        return Outcome([], 0.0, 0.0, note="not run: this suite trains on its test images")
     settings = {"init": "random", "vst": "none", **m.settings}
     if settings.get("sigma") == "oracle":
         settings["sigma"] = case.sigma_n_train
@@ -98,13 +105,20 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
         seed=seed,
         log_every=max(1, budget.steps[case.family] // 200),
     )
-    if cfg.training.init == "pretrained" and find_pretrained(cfg.model) is None:
-        return Outcome([], 0.0, 0.0, note=f"no shipped weights for the {budget.preset} preset")
-    images = [x[None].astype(np.float32) for x in case.train_noisy]
-    clean = [y[None].astype(np.float32) for y in case.train_signal]
+    images = [as_chw(x).astype(np.float32) for x in case.train_noisy]
+    network = cfg.model.model_copy(update={"channels": images[0].shape[0]})
+    cfg = cfg.model_copy(update={"model": network})
+    if cfg.training.init == "pretrained" and find_pretrained(network) is None:
+        return Outcome(
+            [],
+            0.0,
+            0.0,
+            note=f"no shipped weights for the {budget.preset} preset, {network.channels} channel(s)",
+        )
+    clean = [as_chw(y).astype(np.float32) for y in case.train_signal]
     result = train(images, cfg, clean=clean, progress=False)  # used only by methods that need it
     t0 = time.perf_counter()
-    preds = [denoise(result.model, x[None])[0] for x in case.test_noisy]
+    preds = [denoise(result.model, as_chw(x)).reshape(x.shape) for x in case.test_noisy]
     per_image = (time.perf_counter() - t0) / len(preds)
     tc = result.config.training
     notes = [f"stabilised: vst gat, a={tc.vst_a:.4g}, b={tc.vst_b:.4g}"] if tc.vst == "gat" else []
@@ -126,32 +140,48 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
 
 def _largest_patch(case: Case) -> int:
     """Patches no larger than the smallest training image, in multiples of the U-Net's."""
-    smallest = min(min(x.shape) for x in case.train_noisy)
+    smallest = min(min(x.shape[-2:]) for x in case.train_noisy)
     return max(16, smallest // 16 * 16)
 
 
 def run_classical(m: Method, case: Case) -> Outcome:
-    from skimage.restoration import denoise_nl_means, estimate_sigma
+    from skimage.restoration import denoise_nl_means
 
     preds = []
     t0 = time.perf_counter()
     note = ""
     if m.name == "NLM":
         for x in case.test_noisy:
-            s = float(estimate_sigma(x))
-            preds.append(
-                denoise_nl_means(x, h=0.8 * s, sigma=s, patch_size=5, patch_distance=6, fast_mode=True)
-            )
+            s = _blind_sigma(x)
+            colour = x.ndim == 3 and x.shape[0] > 1
+            plane = x if colour else x.reshape(x.shape[-2:])
+            out = denoise_nl_means(
+                plane, h=0.8 * s, sigma=s, patch_size=5, patch_distance=6, fast_mode=True,
+                channel_axis=0 if colour else None,
+            )  # fmt: skip
+            preds.append(out.reshape(x.shape))
     else:
         try:
             import bm3d
         except ImportError:
             return Outcome([], 0.0, 0.0, note="bm3d not installed: pip install 'noise2info[bench]'")
         for x in case.test_noisy:
-            s = case.noise_std if m.sigma == "oracle" else float(estimate_sigma(x))
-            preds.append(bm3d.bm3d(x, sigma_psd=max(s, 1e-6)))
+            s = max(case.noise_std if m.sigma == "oracle" else _blind_sigma(x), 1e-6)
+            if x.ndim == 3 and x.shape[0] == 3:  # colour: BM3D's own colour version (CBM3D)
+                preds.append(np.moveaxis(bm3d.bm3d_rgb(np.moveaxis(x, 0, -1), sigma_psd=s), -1, 0))
+            else:
+                preds.append(bm3d.bm3d(x.reshape(x.shape[-2:]), sigma_psd=s).reshape(x.shape))
         note = "oracle sigma = std of X - Y" if m.sigma == "oracle" else "sigma from skimage estimate_sigma"
     return Outcome(preds, 0.0, (time.perf_counter() - t0) / len(case.test_noisy), note=note)
+
+
+def _blind_sigma(x: np.ndarray) -> float:
+    """scikit-image's noise std of a grey ``(H, W)`` or ``(C, H, W)`` image (channels averaged)."""
+    from skimage.restoration import estimate_sigma
+
+    if x.ndim == 3 and x.shape[0] > 1:
+        return float(estimate_sigma(x, channel_axis=0, average_sigmas=True))
+    return float(estimate_sigma(x.reshape(x.shape[-2:])))
 
 
 def run_method(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:

@@ -16,10 +16,13 @@ def psnr_ssim(
     ``peak`` None takes the clean image's own maximum, max(Y); BSD68 / Set12 use 1 on [0, 1]
     images, the paper's 255 on the 0..255 scale.
     """
+    if clean.ndim == 3 and clean.shape[0] == 1:  # one channel: as a grey image
+        clean, pred = clean[0], pred[0]
     peak = peak or float(clean.max()) or 1.0
     p = np.clip(pred, 0.0, peak) if clip else pred
     psnr = peak_signal_noise_ratio(clean, p, data_range=peak)
-    ssim = structural_similarity(clean, p, data_range=peak)
+    # (C, H, W): SSIM per channel, averaged (scikit-image's convention for colour).
+    ssim = structural_similarity(clean, p, data_range=peak, channel_axis=0 if clean.ndim == 3 else None)
     return float(psnr), float(ssim)
 
 

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from ..errors import ConfigError
 from ..noise_level import direct_noise_std
 from .budgets import BUDGETS
-from .methods import METHODS, run_method
+from .methods import METHODS, as_chw, run_method
 from .metrics import mean_scores
 from .report import write_report
 from .suites import SUITES
@@ -84,7 +84,7 @@ def run_suite(
             "psnr_peak": "255 on 0..255" if case.peak is not None else "max(Y) per image",
             "noisy": noisy,
             # The noise std from the training images alone (what a run reports as sigma).
-            "sigma_images": direct_noise_std([x[None] for x in case.train_noisy])["sigma"],
+            "sigma_images": direct_noise_std([as_chw(x) for x in case.train_noisy])["sigma"],
             "methods": [],
         }
         results["cases"].append(entry)

@@ -176,3 +176,67 @@ class CameraPipeline:
         parts += [] if self.quantise or self.jpeg is not None else ["float output"]
         parts += [f"white balance {self.white_balance}"] if self.white_balance != (2.0, 1.0, 1.6) else []
         return ", ".join(parts)
+
+
+# The real-sim test bed (`noise2info bench real-sim`): kinds of camera, each a pipeline and
+# the images it is applied to. The images ship with scikit-image, so the bed is offline.
+COLOUR_IMAGES = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry")
+GREY_IMAGES = ("cell", "coins", "moon", "camera", "gravel")
+TEST_BED: dict[str, tuple[CameraPipeline, tuple[str, ...]]] = {
+    # A colour camera at high ISO saved losslessly (noisy PSNR about 30 dB).
+    "camera": (CameraPipeline(a=0.004, b=0.002), COLOUR_IMAGES),
+    # A phone: milder noise, JPEG quality 90 (about 32 dB; the noise is smeared over blocks).
+    "phone-jpeg": (CameraPipeline(a=0.001, b=0.001, jpeg=90), COLOUR_IMAGES),
+    # A scientific camera: linear, float, shot and read noise plus row and column patterns.
+    "microscope": (
+        CameraPipeline(a=0.005, b=0.01, row_std=0.02, col_std=0.02, tone=False, quantise=False),
+        GREY_IMAGES,
+    ),
+    # The same sensor without patterns: independent noise, the control (nothing to correct).
+    "sensor": (CameraPipeline(a=0.005, b=0.01, tone=False, quantise=False), GREY_IMAGES),
+}
+
+
+def _clean_image(name: str) -> np.ndarray:
+    from skimage import data
+
+    image = np.asarray(getattr(data, name)(), dtype=np.float64) / 255
+    return image[None] if image.ndim == 2 else np.moveaxis(image, -1, 0)
+
+
+def real_sim_images(kind: str, side: int | None = 256, seed: int = 0) -> tuple[list[str], list, list]:
+    """One kind of the real-sim test bed: ``(names, references, noisy)``.
+
+    Parameters
+    ----------
+    kind : str
+        A key of :data:`TEST_BED`.
+    side : int or None
+        Centre crop of each clean image to at most ``side`` pixels a side before the pipeline
+        (even, so the Bayer pattern is whole); None keeps the whole image.
+    seed : int
+        Seed of the noise; each kind draws from its own stream.
+
+    Returns
+    -------
+    names : list of str
+    references, noisy : lists of ``(C, H, W)`` float arrays in [0, 1]
+        The pipeline without noise and with it (:meth:`CameraPipeline.apply`).
+    """
+    if kind not in TEST_BED:
+        raise ConfigError(f"unknown test-bed kind {kind!r}; choose one of {', '.join(TEST_BED)}")
+    if side is not None and (side < 2 or side % 2):
+        raise ConfigError(f"test-bed crop side must be an even number >= 2, not {side}")
+    pipeline, names = TEST_BED[kind]
+    rng = np.random.default_rng([seed, list(TEST_BED).index(kind)])
+    references, noisy = [], []
+    for name in names:
+        clean = _clean_image(name)
+        if side is not None:
+            h, w = clean.shape[1:]
+            top, left = max(0, (h - side) // 2), max(0, (w - side) // 2)
+            clean = clean[:, top : top + side, left : left + side]
+        ref, x = pipeline.apply(clean, rng)
+        references.append(ref)
+        noisy.append(x)
+    return list(names), references, noisy
