@@ -58,3 +58,78 @@ def test_real_sim_suite_quick(tmp_path):
         if "psnr" in rows["BM3D (estimated sigma)"]:  # the optional bm3d package
             assert rows["BM3D (estimated sigma)"]["psnr"] > case["noisy"]["psnr"]
         assert rows["NLM"]["psnr"] > 20
+
+
+def test_pd_roundtrips_volumes_plane_by_plane():
+    from noise2info.data.shuffle import pd_down, pd_up
+
+    volume = np.random.default_rng(0).random((2, 5, 12, 18))
+    subs = pd_down(volume, 3)
+    assert subs.shape == (9, 2, 5, 4, 6) and np.array_equal(subs[5], volume[:, :, 1::3, 2::3])
+    assert np.array_equal(pd_up(subs, 3), volume)
+
+
+def test_pd_auto_follows_the_noise_and_the_method():
+    from helpers import noisy_set, tiny_config
+    from noise2info.training import PD_STRIDE, resolve_pd
+
+    camera = [x.astype(np.float32) for x in real_sim_images("camera", side=96)[2]]
+    config, images, reading = resolve_pd(tiny_config(), camera)
+    assert reading["correlated"] and config.training.pd_stride == PD_STRIDE == 3
+    assert len(images) == 9 * len(camera) and images[0].shape == (3, 32, 32)
+    _, white = noisy_set(shape=(96, 96))
+    config, images, reading = resolve_pd(tiny_config(), white)
+    assert not reading["correlated"] and config.training.pd_stride == 1 and images is white
+    forced, images, reading = resolve_pd(tiny_config(pd_stride=2), white)
+    assert reading is None and forced.training.pd_stride == 2 and len(images) == 4 * len(white)
+    supervised = tiny_config(method="supervised")
+    assert resolve_pd(supervised, camera, supervised=True)[0].training.pd_stride == 1
+    with pytest.raises(ConfigError, match="self-supervised"):
+        resolve_pd(tiny_config(method="supervised", pd_stride=3), camera, supervised=True)
+    with pytest.raises(ConfigError, match="larger than the smallest image"):
+        resolve_pd(tiny_config(pd_stride=8), [np.zeros((1, 6, 40), np.float32)])
+
+
+@pytest.mark.parametrize("shape", [(1, 30, 44), (3, 31, 40), (1, 3, 20, 25)])
+def test_denoise_under_pd_is_the_sub_images_denoised_and_put_back(shape):
+    from helpers import small_model
+    from noise2info.data.shuffle import pd_down, pd_up
+    from noise2info.prediction import denoise
+
+    model = small_model(channels=shape[0], dims=len(shape) - 1)
+    image = np.random.default_rng(1).random(shape)
+    plain = denoise(model, image)
+    model.pd_stride = 3
+    shuffled, bound = denoise(model, image, return_bound=True, sigma=0.5)
+    assert shuffled.shape == image.shape and not np.allclose(shuffled, plain)
+    h, w = shape[-2:]
+    grown = np.pad(image, [(0, 0)] * (len(shape) - 2) + [(0, -h % 3), (0, -w % 3)], mode="reflect")
+    model.pd_stride = 1
+    expected = pd_up(np.stack([denoise(model, sub) for sub in pd_down(grown, 3)]), 3)[..., :h, :w]
+    np.testing.assert_allclose(shuffled, expected, rtol=1e-6, atol=1e-6)
+    assert bound["sigma"] == pytest.approx(0.5) and bound["mse_bound"] is not None
+    out = np.zeros(shape, np.uint8)  # an integer output gets rounded, clipped values
+    model.pd_stride = 3
+    assert denoise(model, image * 200, out=out) is out and out.max() > 0
+
+
+def test_a_run_on_camera_noise_shuffles_says_so_and_keeps_it(tmp_path):
+    from PIL import Image
+
+    from helpers import cli, tiny_train_args
+    from noise2info import load_run
+    from noise2info.config import Config
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i, x in enumerate(real_sim_images("camera", side=96)[2][:2]):  # 8-bit RGB, as saved
+        Image.fromarray(np.round(np.moveaxis(x, 0, -1) * 255).astype(np.uint8)).save(folder / f"p{i}.png")
+    res = cli("train", str(folder), "--out", str(tmp_path / "run"), *tiny_train_args(), "--json")
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output.strip().splitlines()[-1])
+    assert summary["pd_stride"] == 3 and summary["correlation"]["correlated"]
+    assert load_run(tmp_path / "run").model.pd_stride == 3
+    old = json.loads(load_run(tmp_path / "run").config.model_dump_json())
+    old["version"] = 8
+    del old["training"]["pd_stride"]
+    assert Config.model_validate(old).training.pd_stride == 1  # version 8 did not shuffle

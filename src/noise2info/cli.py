@@ -212,6 +212,8 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         "vst": _vst(result.config),
         "posterior": result.config.method.posterior,
         "refine": result.history.refine,  # refine auto: the estimate and the choice
+        "pd_stride": result.config.training.pd_stride,
+        "correlation": result.history.correlation,  # pd_stride auto: what it read
     }
     fitted = "" if opts["time_budget"] is None else f" (the steps that fit in {opts['time_budget']:.0f} s)"
     start = " from the shipped starting point" if result.config.training.init == "pretrained" else ""
@@ -232,6 +234,18 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
             1,
             f"signal-dependent noise (variance = {v['a']:.4g} * intensity + {v['b']:.4g}^2): trained on "
             "generalized-Anscombe-stabilised images; denoise maps back (--vst none to switch off)",
+        )
+    c, stride = summary["correlation"], summary["pd_stride"]
+    if stride > 1:
+        why = f"the noise reads correlated between neighbours ({c['max']:+.2f})" if c else "pd_stride given"
+        lines.insert(
+            1,
+            f"{why}: trained on pixel-shuffled sub-images of every {stride}th pixel, where it is "
+            "nearly independent; denoise does the same (--pd-stride 1 to switch off)",
+        )
+    elif c and c["max"] is not None:
+        lines.insert(
+            1, f"noise correlation between neighbours {c['max']:+.2f}: independent enough, no pixel shuffle"
         )
     if summary["refine"]:
         r = summary["refine"]

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ConfigError
 
-CONFIG_VERSION = 8
+CONFIG_VERSION = 9
 MIN_ESTIMATION_PATCHES = 256
 FIRST_ROUND_MIN = 10  # training steps before the first sigma round, at the least
 DEFAULT_PRESET = "cpu"
@@ -105,6 +105,14 @@ class TrainingConfig(_Strict):
     )
     vst_b: float | None = Field(
         None, ge=0.0, description="offset b of variance = a * intensity + b^2 (default: fitted)"
+    )
+    pd_stride: int | None = Field(
+        None,
+        ge=1,
+        le=8,
+        description="pixel-shuffle downsampling for spatially correlated noise (camera, JPEG): "
+        "train and denoise on the sub-images of every s-th pixel; 1 off (default: auto, "
+        "3 when the noise measured on the images is correlated, else 1)",
     )
     noise_prior: list[tuple[float, float] | None] | None = Field(
         None,
@@ -317,6 +325,8 @@ class Config(_Strict):
             data = _upgrade_v6(data)
         if data.get("version") == 7:
             data = {**data, "version": 8}  # version 8 added training.noise_prior (None: as before)
+        if data.get("version") == 8:
+            data = _upgrade_v8(data)
         return data
 
     @model_validator(mode="after")
@@ -417,6 +427,14 @@ def _upgrade_v6(data: dict) -> dict:
     if method.get("name", "noise2info") == "noise2info":
         method.setdefault("refine", "posterior")
     data["version"] = 7
+    return data
+
+
+def _upgrade_v8(data: dict) -> dict:
+    """Version 8 trained on the images as they are, whatever their noise's correlation."""
+    data = json.loads(json.dumps(data))
+    data.setdefault("training", {}).setdefault("pd_stride", 1)
+    data["version"] = 9
     return data
 
 

@@ -15,8 +15,9 @@ from torch import nn
 from .config import MaskingConfig
 from .data import channel_stats, denormalise, normalise
 from .data.patches import dihedral, undo_dihedral
+from .data.shuffle import pd_down, pd_up
 from .data.variance import Stabilised, inverse_generalized_anscombe
-from .errors import ConfigError
+from .errors import ConfigError, ImageError
 from .io import cast_to, check_samples
 from .masking import Masker
 from .models import inference_model, receptive_radius
@@ -154,7 +155,10 @@ def denoise(
     Each tile is read, normalised with the whole image's statistics, padded at the image
     edges to a multiple of 2**depth, predicted, de-normalised and written, so the memory used
     is one tile's (plus ``out``) and a lazy image (:class:`noise2info.io.SampleView`) is
-    streamed from and to disk.
+    streamed from and to disk. A network trained on pixel-shuffled sub-images
+    (``model.pd_stride`` > 1, for spatially correlated noise) denoises the image's
+    sub-images the same way, each as a whole image, and puts them back; that reads the
+    whole image into memory.
 
     Parameters
     ----------
@@ -210,6 +214,72 @@ def denoise(
     """
     cfg = model.config
     check_samples([image], cfg.dims, cfg.channels, names=[name])
+    options = dict(
+        tile=tile, overlap=overlap, tta=tta, name=name, sigma=sigma, seed=seed, posterior=posterior
+    )
+    stride = getattr(model, "pd_stride", None) or 1
+    if stride > 1:
+        return _denoise_shuffled(model, image, stride, out, return_bound, options)
+    return _denoise(model, image, out=out, return_bound=return_bound, **options)
+
+
+def _denoise_shuffled(model: nn.Module, image, stride: int, out, return_bound: bool, options: dict):
+    """:func:`denoise` under pixel-shuffle downsampling (data/shuffle.py): the network saw
+    every ``stride``-th pixel's sub-images in training, where correlated noise is nearly
+    independent, so each sub-image is denoised as an image of its own and put back."""
+    x = np.asarray(image, dtype=np.float64)
+    *_, h, w = x.shape
+    grow = [(0, 0)] * (x.ndim - 2) + [(0, -h % stride), (0, -w % stride)]
+    if h < stride or w < stride:
+        raise ImageError(f"{options['name']}: {h} x {w} is smaller than the model's PD stride {stride}")
+    x = np.pad(x, grow, mode="reflect") if any(hi for _, hi in grow) else x
+    parts, bounds = [], []
+    for sub in pd_down(x, stride):
+        found = _denoise(model, sub, out=None, return_bound=return_bound, **options)
+        if return_bound:
+            found, bound = found
+            bounds.append(bound)
+        parts.append(found)
+    result = pd_up(np.stack(parts), stride)[..., :h, :w]
+    if out is None:
+        out = result
+    else:
+        out[...] = cast_to(result, out.dtype) if np.dtype(out.dtype).kind != "f" else result
+    return (out, _pooled_bound(bounds)) if return_bound else out
+
+
+def _pooled_bound(bounds: list[dict]) -> dict:
+    """One image's bound from its sub-images' (each the same share of its pixels)."""
+    keys = ("sigma", "L_in", "inv", "mse_bound", "gain_db")
+    if any(b["mse_bound"] is None for b in bounds):
+        return dict.fromkeys(keys)
+    sigma = math.sqrt(np.mean([b["sigma"] ** 2 for b in bounds]))
+    mse = float(np.mean([b["mse_bound"] for b in bounds]))
+    return {
+        "sigma": sigma,
+        "L_in": float(np.mean([b["L_in"] for b in bounds])),
+        "inv": float(np.mean([b["inv"] for b in bounds])),
+        "mse_bound": mse,
+        "gain_db": round(expected_gain_db(mse, sigma), 2),
+    }
+
+
+def _denoise(
+    model: nn.Module,
+    image,
+    *,
+    tile: int | None,
+    overlap: int | None,
+    tta: bool,
+    out,
+    name: str,
+    return_bound: bool,
+    sigma: float | None,
+    seed: int,
+    posterior: bool | None,
+):
+    """:func:`denoise` of one image as the network saw its training images."""
+    cfg = model.config
     net = inference_model(model)  # benchmarks/prediction_speed.py
     m = cfg.multiple
     vst = getattr(model, "vst", None)  # trained on generalized-Anscombe-transformed images

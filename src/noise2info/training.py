@@ -25,8 +25,10 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
 from .config import MIN_ESTIMATION_PATCHES, Config, MaskingConfig, config_diff, rescheduled
+from .correlation import noise_correlation
 from .data import PatchSampler, channel_stats
 from .data.loader import training_batches
+from .data.shuffle import pd_split
 from .data.variance import SIGNAL_DEPENDENT_SHARE, Stabilised, fit_stabiliser
 from .errors import ConfigError, ImageError, ModelFileError, Noise2InfoWarning
 from .io import check_samples
@@ -84,10 +86,14 @@ class History:
     steps: list[dict] = field(default_factory=list)
     sigma_rounds: list[dict] = field(default_factory=list)
     refine: dict | None = None  # refine "auto": what was chosen, when, on which estimate
+    correlation: dict | None = None  # pd_stride auto: the noise correlation it was chosen on
 
     def to_dict(self) -> dict:
         out = {"steps": self.steps, "sigma_rounds": self.sigma_rounds}
-        return out if self.refine is None else {**out, "refine": self.refine}
+        for name in ("refine", "correlation"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        return out
 
 
 @dataclass
@@ -169,6 +175,34 @@ def resolve_vst(config: Config, images: list, supervised: bool = False) -> tuple
     return config, [Stabilised(im, a, b) for im in images], True
 
 
+# Pixel-shuffle stride when the noise reads correlated: bilinear demosaicing correlates the
+# noise of pixels 1 and 2 apart (0.60 and 0.15 on the real-sim camera), 3 apart it is gone
+# (0.006) (docs/benchmarks.md, "Correlated noise").
+PD_STRIDE = 3
+
+
+def resolve_pd(config: Config, images: list, supervised: bool = False) -> tuple[Config, list, dict | None]:
+    """``config`` with ``pd_stride`` None (auto) made :data:`PD_STRIDE` where the noise of the
+    images is spatially correlated (:func:`noise2info.correlation.noise_correlation`), else 1;
+    the images as the network sees them (under PD every image's s x s sub-images,
+    :func:`noise2info.data.shuffle.pd_split`); and the correlation reading (None when not
+    measured). A method with clean targets learns the noise as it is: auto is 1 there."""
+    tc = config.training
+    stride, reading = tc.pd_stride, None
+    if supervised:
+        if stride not in (None, 1):
+            raise ConfigError(f"pd_stride is for self-supervised training, not method {config.method.name}")
+        stride = 1
+    elif stride is None:
+        reading = noise_correlation(images)
+        stride = PD_STRIDE if reading["correlated"] else 1
+    smallest = min(min(im.shape[-2:]) for im in images)
+    if stride > smallest:
+        raise ConfigError(f"pd_stride {stride} is larger than the smallest image ({smallest} pixels a side)")
+    config = config.model_copy(update={"training": tc.model_copy(update={"pd_stride": stride})})
+    return config, (pd_split(images, stride) if stride > 1 else images), reading
+
+
 class Trainer:
     """Algorithm 2 as explicit phases: :meth:`step` trains F once with
     loss = L_in + 2 sigma_loss L_ex (or the method's objective); :meth:`sigma_round` runs
@@ -209,8 +243,13 @@ class Trainer:
         stats = list(stats) if stats is not None else [channel_stats(im) for im in images]
         _check_not_constant(stats, names)
         config, images, stabilised = resolve_vst(config, images, self.objective.needs_clean)
-        if stabilised:  # the network sees the transformed images: their own statistics
+        config, images, correlation = resolve_pd(config, images, self.objective.needs_clean)
+        if stabilised or config.training.pd_stride > 1:  # as the network sees them: own statistics
             stats = [channel_stats(im) for im in images]
+        if config.training.pd_stride > 1:
+            names = [
+                f"{name} (PD sub-image {k})" for name in names for k in range(config.training.pd_stride**2)
+            ]
         self.config, tc = config, config.training
         self.fingerprint = data_fingerprint(images, stats)
         self.images, self.stats = images, stats  # as the network sees them
@@ -230,6 +269,7 @@ class Trainer:
         self.model.vst = (tc.vst_a, tc.vst_b) if tc.vst == "gat" else None
         self.model.posterior = config.method.posterior  # so is the posterior step
         self.model.noise_prior = tc.noise_prior  # and the noise it reads images against
+        self.model.pd_stride = tc.pd_stride  # and the pixel shuffle
         # Several processes: DistributedDataParallel averages the gradients (each rank trains
         # on its own patches); estimation and checkpoints use the plain module.
         cuda = self.device.type == "cuda"
@@ -259,7 +299,7 @@ class Trainer:
         self._readout: float | None = None  # the final noise readout of F
         self.optimiser = torch.optim.Adam(self.model.parameters(), lr=tc.lr)
         self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimiser, tc.lr_decay_every, gamma=0.5)
-        self.history = History()
+        self.history = History(correlation=correlation)
         self.steps_done = 0
         self._running: dict[str, float] = {}  # loss terms summed since the last log record
         self._n_running = 0

@@ -35,7 +35,7 @@ BUDGETS = {
     "cpu": Budget(
         "cpu",
         "cpu",
-        {"bsd": 2000, "hanzi": 300, "real": 800},
+        {"bsd": 2000, "hanzi": 300, "real": 400},
         _DEFAULT.batch_size,
         _DEFAULT.patch_size,
         None,

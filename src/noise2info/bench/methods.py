@@ -34,12 +34,14 @@ METHODS = [
     # (refine "auto"), variance stabilisation where the noise grows with intensity; from
     # random weights like every other row, and fine-tuned from the shipped starting point
     # (where the budget's network has one), reported apart. The other rows train on the images as they are.
-    Method("noise2info (default)", "learned", {"method": "noise2info", "vst": "auto"}),
+    Method("noise2info (default)", "learned", {"method": "noise2info", "vst": "auto", "pd_stride": None}),
     Method(
         "noise2info (default, fine-tuned)",
         "learned",
-        {"method": "noise2info", "init": "pretrained", "vst": "auto"},
+        {"method": "noise2info", "init": "pretrained", "vst": "auto", "pd_stride": None},
     ),
+    # The default without its pixel shuffle for correlated noise (where auto switches it on).
+    Method("noise2info (default, no pixel shuffle)", "learned", {"method": "noise2info", "vst": "auto"}),
     # As in the paper: Algorithm 2 alone.
     Method("noise2info-R", "learned", {"method": "noise2info", "masking": "gaussian", "refine": "none"}),
     Method("noise2info-D", "learned", {"method": "noise2info", "masking": "donut", "refine": "none"}),
@@ -91,7 +93,7 @@ def as_chw(x: np.ndarray) -> np.ndarray:
 def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
     if m.settings.get("method") == "supervised" and case.trained_on_test:
         return Outcome([], 0.0, 0.0, note="not run: this suite trains on its test images")
-    settings = {"init": "random", "vst": "none", **m.settings}
+    settings = {"init": "random", "vst": "none", "pd_stride": 1, **m.settings}
     if settings.get("sigma") == "oracle":
         settings["sigma"] = case.sigma_n_train
     cfg = make_config(
@@ -122,6 +124,9 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
     per_image = (time.perf_counter() - t0) / len(preds)
     tc = result.config.training
     notes = [f"stabilised: vst gat, a={tc.vst_a:.4g}, b={tc.vst_b:.4g}"] if tc.vst == "gat" else []
+    found = result.history.correlation  # pd_stride auto: what it read and chose
+    if found is not None and found["max"] is not None:
+        notes.append(f"noise correlation {found['max']:+.2f}: pixel shuffle stride {tc.pd_stride}")
     chosen = result.history.refine  # refine "auto": what it chose, on what estimate
     if chosen is not None:
         gain = "unknown" if chosen["gain_db"] is None else f"{chosen['gain_db']:+.2f} dB"

@@ -18,21 +18,30 @@ import numpy as np
 
 
 def pd_down(image: np.ndarray, s: int) -> np.ndarray:
-    """``(s * s, C, H // s, W // s)`` sub-images of a ``(C, H, W)`` image (sizes cropped to
-    multiples of ``s``); sub-image ``i * s + j`` holds the pixels at rows i, i + s, ... and
-    columns j, j + s, ...."""
+    """``(s * s, C, *lead, H // s, W // s)`` sub-images of a ``(C, *lead, H, W)`` image (the
+    last two axes cropped to multiples of ``s``; a volume's planes are each shuffled alike);
+    sub-image ``i * s + j`` holds the pixels at rows i, i + s, ... and columns j, j + s, ...."""
     if s < 1:
         raise ValueError(f"PD stride must be >= 1, not {s}")
-    c, h, w = image.shape
-    x = np.asarray(image)[:, : h // s * s, : w // s * s]
-    x = x.reshape(c, h // s, s, w // s, s)
-    return np.ascontiguousarray(x.transpose(2, 4, 0, 1, 3).reshape(s * s, c, h // s, w // s))
+    *head, h, w = image.shape
+    x = np.asarray(image)[..., : h // s * s, : w // s * s]
+    x = x.reshape(*head, h // s, s, w // s, s)
+    n = len(head)
+    order = (n + 1, n + 3, *range(n), n, n + 2)
+    return np.ascontiguousarray(x.transpose(order).reshape(s * s, *head, h // s, w // s))
 
 
 def pd_up(subs: np.ndarray, s: int) -> np.ndarray:
-    """The ``(C, H, W)`` image whose :func:`pd_down` is ``subs``."""
-    n, c, hs, ws = subs.shape
+    """The ``(C, *lead, H, W)`` image whose :func:`pd_down` is ``subs``."""
+    n, *head, hs, ws = subs.shape
     if n != s * s:
         raise ValueError(f"{n} sub-images do not make a PD of stride {s} (needs {s * s})")
-    x = subs.reshape(s, s, c, hs, ws).transpose(2, 3, 0, 4, 1)
-    return np.ascontiguousarray(x.reshape(c, hs * s, ws * s))
+    k = len(head)
+    x = subs.reshape(s, s, *head, hs, ws)
+    order = (*range(2, k + 2), k + 2, 0, k + 3, 1)
+    return np.ascontiguousarray(x.transpose(order).reshape(*head, hs * s, ws * s))
+
+
+def pd_split(images: list, s: int) -> list[np.ndarray]:
+    """Every image's :func:`pd_down` sub-images, one list (the training set under PD)."""
+    return [sub for image in images for sub in pd_down(np.asarray(image), s)]
