@@ -170,20 +170,39 @@ def denoise_array(
     out=None,
     name: str = "image",
     posterior: bool | None = None,
+    check: bool = False,
+    safe: bool = False,
 ):
     """Denoise a stored array (any layout :func:`io.sample_views` reads); same shape and dtype.
     ``posterior`` as in :func:`~noise2info.prediction.denoise` (default: the model's choice).
 
     ``arr`` may be lazy (memory-mapped, Zarr) and ``out`` a writable array of the same shape
     (e.g. :func:`io.write_into`'s): then one tile at a time is in memory.
+
+    With ``check`` (or ``safe``) each sample's expected gain is estimated from the noisy image
+    alone (:mod:`noise2info.safety`) and ``(out, gains)`` returned, one dict per sample. With
+    ``safe`` a sample the network is expected to make worse (``gain_db`` < 0) is blended
+    toward its input with the weight that minimises the estimated error (``blended``: True);
+    that reads the sample whole.
     """
     samples = io.sample_views(arr, model.config.dims)
     io.check_samples(samples, model.config.dims, model.config.channels, [name] * len(samples))
     if out is None:
         out = np.empty(arr.shape, arr.dtype)
+    gains = []
     for sample, target in zip(samples, io.sample_views(out, model.config.dims), strict=True):
-        denoise(model, sample, tile=tile, tta=tta, out=target, name=name, posterior=posterior)
-    return out
+        options = dict(tile=tile, tta=tta, out=target, name=name, posterior=posterior)
+        if not (check or safe):
+            denoise(model, sample, **options)
+            continue
+        _, gain = denoise(model, sample, return_gain=True, **options)
+        gain["blended"] = bool(safe and gain["gain_db"] is not None and gain["gain_db"] < 0)
+        if gain["blended"]:  # w f + (1 - w) X, the blend of least estimated error
+            w = gain["blend"]
+            mixed = w * np.asarray(target, np.float64) + (1 - w) * np.asarray(sample, np.float64)
+            target[...] = io.cast_to(mixed, target.dtype) if np.dtype(target.dtype).kind != "f" else mixed
+        gains.append(gain)
+    return (out, gains) if (check or safe) else out
 
 
 @dataclass
@@ -193,6 +212,17 @@ class Denoised:
 
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
+    # With check: per written output, each sample's expected gain (noise2info.safety).
+    gains: dict[Path, list[dict]] = field(default_factory=dict)
+
+    def expected_worse(self) -> list[tuple[Path, float]]:
+        """Outputs with a sample the network was expected to make worse, and the worst gain."""
+        out = []
+        for path, gains in self.gains.items():
+            found = [g["gain_db"] for g in gains if g["gain_db"] is not None]
+            if found and min(found) < 0:
+                out.append((path, min(found)))
+        return out
 
 
 def denoise_files(
@@ -206,12 +236,16 @@ def denoise_files(
     progress: bool = True,
     overwrite: bool = False,
     posterior: bool | None = None,
+    check: bool = True,
+    safe: bool = False,
 ) -> Denoised:
     """Denoise files into ``out_dir``, one output per input with the same name and format.
 
     Outputs are written whole or not at all (temp file + rename), so an output that exists is
     complete: a rerun after an interruption skips it and goes on with the rest, unless
-    ``overwrite``.
+    ``overwrite``. ``check`` estimates each image's expected gain (one more network pass;
+    ``Denoised.gains``); ``safe`` blends an image the network is expected to make worse
+    toward its input (:func:`denoise_array`).
     """
     model = load_run(run_dir, device).model
     paths = io.find_inputs(list(inputs))
@@ -230,14 +264,30 @@ def denoise_files(
         arr = io.open_image(p)  # memory-mapped / Zarr inputs stream tile by tile
         chunks = getattr(arr, "chunks", None) if p.suffix.lower() == ".zarr" else None
 
-        def fill(out, arr=arr, name=p.name):
-            denoise_array(model, arr, tile=tile, tta=tta, out=out, name=name, posterior=posterior)
+        found = []
+
+        def fill(out, arr=arr, name=p.name, found=found):
+            result = denoise_array(
+                model,
+                arr,
+                tile=tile,
+                tta=tta,
+                out=out,
+                name=name,
+                posterior=posterior,
+                check=check,
+                safe=safe,
+            )
+            if check or safe:
+                found.extend(result[1])
 
         try:
             io.write_into(out_dir / p.name, tuple(arr.shape), arr.dtype, fill, chunks=chunks)
         except ImageError as err:
             raise ImageError(f"{p}: {err}" if str(p.name) not in str(err) else str(err)) from None
         done.written.append(out_dir / p.name)
+        if found:
+            done.gains[out_dir / p.name] = found
     return done
 
 

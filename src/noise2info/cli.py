@@ -323,11 +323,24 @@ def _spawn_ranks(nproc: int, inputs, run_dir, config: Config, opts: dict) -> Non
     "on the image (default: as the run was trained; on for the default noise2info pipeline).",
 )
 @click.option("--overwrite", is_flag=True, help="Redo outputs that already exist (default: skip them).")
+@click.option(
+    "--check/--no-check",
+    default=True,
+    show_default=True,
+    help="Estimate each image's PSNR gain from the noisy image alone (Stein's unbiased risk "
+    "estimate; one more network pass) and warn where the model is expected to make it worse.",
+)
+@click.option(
+    "--safe",
+    is_flag=True,
+    help="Blend an image the model is expected to make worse toward its input, with the "
+    "weight of least estimated error.",
+)
 @click.option("--device", default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True)
 @friendly_errors
-def denoise(run_dir, inputs, out_dir, tile, tta, posterior, overwrite, device, as_json, quiet):
+def denoise(run_dir, inputs, out_dir, tile, tta, posterior, overwrite, check, safe, device, as_json, quiet):
     """Denoise INPUT... with the model in RUN_DIR into --out (same names, formats, dtypes).
     Outputs already in --out are complete (written atomically) and skipped unless --overwrite."""
     done = api.denoise_files(
@@ -340,11 +353,31 @@ def denoise(run_dir, inputs, out_dir, tile, tta, posterior, overwrite, device, a
         progress=not quiet,
         overwrite=overwrite,
         posterior=posterior,
+        check=check,
+        safe=safe,
     )
     lines = [f"wrote {len(done.written)} image(s) to {out_dir}"]
     if done.skipped:
         lines.append(f"skipped {len(done.skipped)} already complete (--overwrite to redo them)")
-    summary = {"outputs": [str(p) for p in done.written], "skipped": len(done.skipped)}
+    found = [g["gain_db"] for gains in done.gains.values() for g in gains if g["gain_db"] is not None]
+    if found:
+        lines.append(
+            f"expected PSNR gain over the noisy input (estimated without a clean image): mean "
+            f"{sum(found) / len(found):+.2f} dB, lowest {min(found):+.2f} dB"
+        )
+    for path, worst in done.expected_worse():
+        what = "blended toward the input" if safe else "--safe blends such images toward the input"
+        click.echo(
+            f"noise2info: warning: {path.name}: the model is expected to make this image worse "
+            f"({worst:+.2f} dB); {what}",
+            err=True,
+        )
+    summary = {
+        "outputs": [str(p) for p in done.written],
+        "skipped": len(done.skipped),
+        "gains": {str(p): g for p, g in done.gains.items()},
+        "expected_worse": [str(p) for p, _ in done.expected_worse()],
+    }
     _emit(summary, as_json, lines)
 
 

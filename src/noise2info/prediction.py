@@ -24,7 +24,9 @@ from .models import inference_model, receptive_radius
 from .noise_level import direct_noise_std, image_noise_stds
 from .objectives.noise2same import reconstruction_and_invariance
 from .posterior import posterior_mean, posterior_radius
+from .readout import PROBE_STEP
 from .runtime import flush_denormals
+from .safety import expected_gain, risk_sums
 
 # Masks per tile for the error bound: enough for about 4096 masked pixels (inv to a few %),
 # at most 16 extra passes.
@@ -146,6 +148,7 @@ def denoise(
     out=None,
     name: str = "image",
     return_bound: bool = False,
+    return_gain: bool = False,
     sigma: float | None = None,
     seed: int = 0,
     posterior: bool | None = None,
@@ -187,6 +190,11 @@ def denoise(
         bound (:func:`error_bound`), with extra masked passes (the training masks, enough
         draws for about 4096 masked pixels a tile). It bounds the network itself, without TTA
         or the posterior step.
+    return_gain : bool
+        Also return what the network is expected to gain on this image from Stein's unbiased
+        risk estimate (:mod:`noise2info.safety`; one more pass with a probe), and the blend
+        with the input that would minimise the estimated error. Like the bound it rates the
+        network itself, without TTA or the posterior step.
     sigma : float, optional
         The image's noise std in normalised units for the bound and the posterior step; by
         default measured on the image, channel by channel
@@ -211,6 +219,10 @@ def denoise(
         and ``gain_db``, the PSNR gain over the noisy image that the bound guarantees (the
         true gain is at least about this when the noise is pixel-independent; negative: the
         output may be worse than the input).
+    gain : dict
+        With ``return_gain`` (after ``bound`` when both): ``sigma`` and
+        :func:`noise2info.safety.expected_gain`'s ``gain_db``, ``blend`` and ``blend_gain_db``
+        (None without a measurable noise level).
     """
     cfg = model.config
     check_samples([image], cfg.dims, cfg.channels, names=[name])
@@ -219,11 +231,23 @@ def denoise(
     )
     stride = getattr(model, "pd_stride", None) or 1
     if stride > 1:
-        return _denoise_shuffled(model, image, stride, out, return_bound, options)
-    return _denoise(model, image, out=out, return_bound=return_bound, **options)
+        out, bound, gain = _denoise_shuffled(model, image, stride, out, return_bound, return_gain, options)
+    else:
+        out, bound, gain = _denoise(
+            model, image, out=out, return_bound=return_bound, return_gain=return_gain, **options
+        )
+        gain = _gain_report(*(gain or (None, None))) if return_gain else None
+    extra = ([bound] if return_bound else []) + ([gain] if return_gain else [])
+    return (out, *extra) if extra else out
 
 
-def _denoise_shuffled(model: nn.Module, image, stride: int, out, return_bound: bool, options: dict):
+def _gain_report(sigma: float | None, sums: np.ndarray | None) -> dict:
+    return {"sigma": sigma, **expected_gain(np.zeros(3) if sums is None else sums)}
+
+
+def _denoise_shuffled(
+    model: nn.Module, image, stride: int, out, return_bound: bool, return_gain: bool, options: dict
+):
     """:func:`denoise` under pixel-shuffle downsampling (data/shuffle.py): the network saw
     every ``stride``-th pixel's sub-images in training, where correlated noise is nearly
     independent, so each sub-image is denoised as an image of its own and put back."""
@@ -233,19 +257,26 @@ def _denoise_shuffled(model: nn.Module, image, stride: int, out, return_bound: b
     if h < stride or w < stride:
         raise ImageError(f"{options['name']}: {h} x {w} is smaller than the model's PD stride {stride}")
     x = np.pad(x, grow, mode="reflect") if any(hi for _, hi in grow) else x
-    parts, bounds = [], []
+    parts, bounds, sums, sigmas = [], [], np.zeros(3), []
     for sub in pd_down(x, stride):
-        found = _denoise(model, sub, out=None, return_bound=return_bound, **options)
-        if return_bound:
-            found, bound = found
-            bounds.append(bound)
+        found, bound, gain = _denoise(
+            model, sub, out=None, return_bound=return_bound, return_gain=return_gain, **options
+        )
+        bounds.append(bound)
         parts.append(found)
+        if gain is not None:  # each sub-image's sums in intensity units: they add up
+            sums += gain[1]
+            sigmas.append(gain[0])
     result = pd_up(np.stack(parts), stride)[..., :h, :w]
     if out is None:
         out = result
     else:
         out[...] = cast_to(result, out.dtype) if np.dtype(out.dtype).kind != "f" else result
-    return (out, _pooled_bound(bounds)) if return_bound else out
+    bound = _pooled_bound(bounds) if return_bound else None
+    if not return_gain:
+        return out, bound, None
+    sigma = None if not sigmas or None in sigmas else math.sqrt(np.mean(np.square(sigmas)))
+    return out, bound, _gain_report(sigma, sums if sigma is not None else None)
 
 
 def _pooled_bound(bounds: list[dict]) -> dict:
@@ -274,11 +305,14 @@ def _denoise(
     out,
     name: str,
     return_bound: bool,
+    return_gain: bool,
     sigma: float | None,
     seed: int,
     posterior: bool | None,
 ):
-    """:func:`denoise` of one image as the network saw its training images."""
+    """:func:`denoise` of one image as the network saw its training images: ``(out, bound,
+    gain)``, bound a dict or None, gain None or ``(sigma, risk sums)`` (:func:`_denoise_shuffled`
+    pools sub-images' sums; :func:`denoise` makes the report)."""
     cfg = model.config
     net = inference_model(model)  # benchmarks/prediction_speed.py
     m = cfg.multiple
@@ -294,7 +328,7 @@ def _denoise(
 
     use_posterior = bool(getattr(model, "posterior", False) if posterior is None else posterior)
     sigmas = None  # per channel, normalised units: the posterior step's and the bound's
-    if use_posterior or return_bound:
+    if use_posterior or return_bound or return_gain:
         if sigma is not None:
             sigmas = [float(sigma)] * cfg.channels
         else:
@@ -330,6 +364,8 @@ def _denoise(
     if return_bound:
         masker = Masker(MaskingConfig(replacement="donut"), torch.Generator().manual_seed(seed))
         sums = np.zeros(4)
+    gain_sums, probes = np.zeros(3), np.random.default_rng(seed)
+    scale = np.ravel(std)  # normalised -> intensity units, per channel
     plans = [plan_tiles(n, tile or n, margin) for n in padded]
     for pieces in itertools.product(*plans):
         window = [(s, s + min(tile or n, n)) for (s, _, _), n in zip(pieces, padded, strict=True)]
@@ -347,20 +383,31 @@ def _denoise(
             per_draw = masker.config.percent / 100 * math.prod(x.shape)
             draws = min(BOUND_DRAWS, max(1, math.ceil(BOUND_MASKED / per_draw)))
             sums += _bound_sums(net, x, plain, tuple(keep[1:]), masker, draws)
+        if return_gain and sigmas is not None:
+            plain = _predict(net, x, False) if tta else raw
+            probe = probes.standard_normal(x.shape).astype(np.float32)
+            response = (_predict(net, x + PROBE_STEP * probe, False) - plain) / PROBE_STEP
+            k = tuple(keep)
+            gain_sums += risk_sums(x[k], plain[k], probe[k], response[k], sigmas, scale)
         values = denormalise(pred[tuple(keep)], mean, std)
         if vst:
             values = inverse_generalized_anscombe(values, *vst)
         out[tuple(dst)] = cast_to(values, out.dtype) if cast else values
+    gain = (sigma, gain_sums) if return_gain and sigmas is not None else None
     if not return_bound:
-        return out
+        return out, None, gain
     if sigma is None or sums[1] == 0 or sums[3] == 0:  # no noise level, nothing masked
-        return out, {"sigma": sigma, "L_in": None, "inv": None, "mse_bound": None, "gain_db": None}
+        return out, {"sigma": sigma, "L_in": None, "inv": None, "mse_bound": None, "gain_db": None}, gain
     l_in, inv = sums[0] / sums[1], sums[2] / sums[3]
     bound = error_bound(l_in, inv, sigma)
-    return out, {
-        "sigma": float(sigma),
-        "L_in": float(l_in),
-        "inv": float(inv),
-        "mse_bound": float(bound),
-        "gain_db": round(expected_gain_db(bound, sigma), 2),
-    }
+    return (
+        out,
+        {
+            "sigma": float(sigma),
+            "L_in": float(l_in),
+            "inv": float(inv),
+            "mse_bound": float(bound),
+            "gain_db": round(expected_gain_db(bound, sigma), 2),
+        },
+        gain,
+    )

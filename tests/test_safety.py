@@ -1,0 +1,110 @@
+"""Never worse than the input (issue 11, item 3): the expected gain without a clean image."""
+
+import json
+
+import numpy as np
+import pytest
+from scipy.ndimage import gaussian_filter
+
+from helpers import small_model
+from noise2info.safety import expected_gain, risk_sums
+
+
+def _texture(shape=(128, 128), seed=0):
+    rng = np.random.default_rng(seed)
+    return gaussian_filter(rng.normal(size=(1, *shape)), (0, 1.5, 1.5)) * 2 + 0.5
+
+
+def _gains(clean, blur, noise, draws=6, seed=1):
+    """Estimated and true gains of a Gaussian blur (linear: its probe response is exact)."""
+    rng = np.random.default_rng(seed)
+    sums, true_err, noisy_err = np.zeros(3), 0.0, 0.0
+    for _ in range(draws):
+        noisy = clean + rng.normal(0, noise, clean.shape)
+        f = gaussian_filter(noisy, (0, blur, blur))
+        probe = rng.normal(size=clean.shape)
+        sums += risk_sums(noisy, f, probe, gaussian_filter(probe, (0, blur, blur)), noise)
+        true_err += np.mean((f - clean) ** 2)
+        noisy_err += np.mean((noisy - clean) ** 2)
+    return expected_gain(sums), 10 * np.log10(noisy_err / true_err)
+
+
+@pytest.mark.parametrize(("blur", "noise"), [(1.0, 0.5), (2.0, 0.3), (3.0, 0.2), (4.0, 0.05)])
+def test_the_expected_gain_matches_the_true_gain(blur, noise):
+    found, true = _gains(_texture(), blur, noise)
+    assert found["gain_db"] == pytest.approx(true, abs=0.25)
+
+
+def test_a_denoiser_that_makes_the_image_worse_is_caught_and_the_blend_helps():
+    clean = _texture()
+    found, true = _gains(clean, 4.0, 0.05)  # a heavy blur on fine texture under faint noise
+    assert true < 0 and found["gain_db"] < 0
+    assert 0 <= found["blend"] < 1 and found["blend_gain_db"] >= 0 > found["gain_db"]
+    rng = np.random.default_rng(3)  # the blend is truly better than the blur alone
+    noisy = clean + rng.normal(0, 0.05, clean.shape)
+    f = gaussian_filter(noisy, (0, 4.0, 4.0))
+    mixed = found["blend"] * f + (1 - found["blend"]) * noisy
+    assert np.mean((mixed - clean) ** 2) < np.mean((f - clean) ** 2)
+
+
+def test_the_identity_gains_nothing_and_no_noise_level_gives_no_estimate():
+    x = np.random.default_rng(0).normal(size=(2, 64, 64))
+    probe = np.random.default_rng(1).normal(size=x.shape)
+    found = expected_gain(risk_sums(x, x, probe, probe, [0.3, 0.5], scale=[2.0, 1.0]))
+    assert found["gain_db"] == pytest.approx(0.0, abs=0.15) and found["blend"] == 1.0
+    assert expected_gain(np.zeros(3)) == {"gain_db": None, "blend": None, "blend_gain_db": None}
+    with pytest.raises(ValueError, match="differ in shape"):
+        risk_sums(x, x, probe[:1], probe, 0.3)
+
+
+@pytest.mark.parametrize("stride", [1, 3])
+def test_denoise_reports_the_gain_and_the_bound_side_by_side(stride):
+    from noise2info.prediction import denoise
+
+    model = small_model()
+    model.pd_stride = stride
+    image = _texture((48, 60))[:, :, :] * 10 + np.random.default_rng(2).normal(0, 1, (1, 48, 60))
+    out, bound, gain = denoise(model, image, return_bound=True, return_gain=True, sigma=0.3)
+    assert out.shape == image.shape and set(bound) >= {"mse_bound", "gain_db"}
+    assert gain["sigma"] == pytest.approx(0.3) and np.isfinite(gain["gain_db"]) and 0 <= gain["blend"] <= 1
+    again, gain2 = denoise(model, image, return_gain=True, sigma=0.3)
+    np.testing.assert_array_equal(again, out)  # the check does not change the output
+    assert gain2 == gain  # seeded probes
+
+
+def test_denoise_command_warns_and_safe_blends(tmp_path):
+    import tifffile
+
+    from helpers import cli, tiny_train_args
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "in"
+    data.mkdir()
+    for i in range(2):  # nearly noise-free texture: a tiny, barely trained model blurs it
+        tifffile.imwrite(
+            data / f"t{i}.tif", (_texture((64, 64), i)[0] + rng.normal(0, 0.01, (64, 64))).astype(np.float32)
+        )
+    assert cli("train", str(data), "--out", str(tmp_path / "run"), *tiny_train_args()).exit_code == 0
+    plain = cli(
+        "denoise", str(tmp_path / "run"), str(data), "--out", str(tmp_path / "a"), "--json", "--quiet"
+    )
+    assert plain.exit_code == 0, plain.output
+    summary = json.loads(plain.output.strip().splitlines()[-1])
+    gains = [g for found in summary["gains"].values() for g in found]
+    assert len(gains) == 2 and all(not g["blended"] for g in gains)
+    assert summary["expected_worse"] and "expected to make this image worse" in plain.stderr
+    safe = cli(
+        "denoise",
+        str(tmp_path / "run"),
+        str(data),
+        "--out",
+        str(tmp_path / "b"),
+        "--safe",
+        "--json",
+        "--quiet",
+    )
+    assert safe.exit_code == 0 and "blended toward the input" in safe.stderr
+    for name in ("t0.tif", "t1.tif"):
+        noisy = tifffile.imread(data / name)
+        a, b = tifffile.imread(tmp_path / "a" / name), tifffile.imread(tmp_path / "b" / name)
+        assert np.mean((b - noisy) ** 2) < np.mean((a - noisy) ** 2)  # closer to the input
