@@ -54,7 +54,12 @@ def test_real_sim_suite_quick(tmp_path):
         rows = {m["method"]: m for m in case["methods"]}
         # Trained on its own test images: a supervised run would learn the answers.
         assert "psnr" not in rows["supervised"] and "trains on its test images" in rows["supervised"]["note"]
-        assert np.isfinite(rows["noise2self-D"]["psnr"]) and 0 < rows["noise2self-D"]["ssim"] <= 1
+        n2s = rows["noise2self-D"]
+        assert np.isfinite(n2s["psnr"]) and 0 < n2s["ssim"] <= 1
+        # the expected gain without a clean image, beside the true one
+        assert np.isfinite(n2s["gain_true"]) and n2s["worse_flagged"] <= min(
+            n2s["worse_true"], n2s["flagged"]
+        )
         if "psnr" in rows["BM3D (estimated sigma)"]:  # the optional bm3d package
             assert rows["BM3D (estimated sigma)"]["psnr"] > case["noisy"]["psnr"]
         assert rows["NLM"]["psnr"] > 20

@@ -83,6 +83,8 @@ class Outcome:
     history: dict | None = None
     note: str = ""
     sigma: float | None = None  # the noise readout of the trained network (sigma_readout)
+    # Each test image's expected gain from the noisy image alone (noise2info.safety).
+    gains: list[float | None] | None = None
 
 
 def as_chw(x: np.ndarray) -> np.ndarray:
@@ -122,6 +124,8 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
     t0 = time.perf_counter()
     preds = [denoise(result.model, as_chw(x)).reshape(x.shape) for x in case.test_noisy]
     per_image = (time.perf_counter() - t0) / len(preds)
+    # Apart from the timing: the check's extra pass is not part of a plain prediction.
+    gains = [denoise(result.model, as_chw(x), return_gain=True)[1]["gain_db"] for x in case.test_noisy]
     tc = result.config.training
     notes = [f"stabilised: vst gat, a={tc.vst_a:.4g}, b={tc.vst_b:.4g}"] if tc.vst == "gat" else []
     found = result.history.correlation  # pd_stride auto: what it read and chose
@@ -140,6 +144,7 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
         result.history.to_dict(),
         note,
         result.sigma_readout,
+        gains,
     )
 
 

@@ -79,6 +79,13 @@ def verdicts(case: dict) -> list[str]:
         )
     for name in ("noise2info (default)", "noise2info (default, fine-tuned)"):
         lines += _targets(name, by, n)
+    for m in case["methods"]:  # the expected gain without a clean image, against the truth
+        if m.get("gain_estimated") is not None:
+            lines.append(
+                f"{m['method']}: expected gain {m['gain_estimated']:+.2f} dB (estimated) vs "
+                f"{m['gain_true']:+.2f} dB (true); made worse {m['worse_true']} image(s), "
+                f"{m['worse_flagged']} of them flagged; flagged {m['flagged']}"
+            )
     return lines
 
 

@@ -7,6 +7,7 @@ import platform
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
@@ -108,6 +109,8 @@ def run_suite(
                 row["psnr"], row["ssim"] = mean_scores(case.test_signal, out.predictions, peak=case.peak)
                 if case.peak is not None:
                     row["psnr_max_y"] = mean_scores(case.test_signal, out.predictions)[0]
+            if out.gains is not None and out.predictions:
+                row.update(_gain_check(case, out))
             if out.history is not None:
                 row["sigma_curve"] = [(r["step"], r["sigma_loss"]) for r in out.history["sigma_rounds"]]
                 row["sigma_star_curve"] = [(r["step"], r["sigma_star"]) for r in out.history["sigma_rounds"]]
@@ -124,6 +127,25 @@ def run_suite(
         write_report(results, out_dir)
         (Path(out_dir) / _PARTIAL).unlink(missing_ok=True)
     return results
+
+
+def _gain_check(case, out) -> dict:
+    """The expected gains (no clean image) against the true ones (PSNR of the unclipped
+    prediction over the noisy image's, per test image): their means and how many images were
+    made worse and how many of those the estimate flagged."""
+    true = []
+    for y, x, p in zip(case.test_signal, case.test_noisy, out.predictions, strict=True):
+        true.append(10 * np.log10(np.mean((x - y) ** 2) / max(np.mean((p - y) ** 2), 1e-30)))
+    found = [g for g in out.gains if g is not None]
+    return {
+        "gain_estimated": float(np.mean(found)) if found else None,
+        "gain_true": float(np.mean(true)),
+        "worse_true": int(sum(t < 0 for t in true)),
+        "worse_flagged": int(
+            sum(t < 0 and g is not None and g < 0 for t, g in zip(true, out.gains, strict=True))
+        ),
+        "flagged": int(sum(g is not None and g < 0 for g in out.gains)),
+    }
 
 
 _PARTIAL = "partial.json"
