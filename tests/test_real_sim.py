@@ -138,3 +138,17 @@ def test_a_run_on_camera_noise_shuffles_says_so_and_keeps_it(tmp_path):
     old["version"] = 8
     del old["training"]["pd_stride"]
     assert Config.model_validate(old).training.pd_stride == 1  # version 8 did not shuffle
+
+
+def test_pd_never_copies_more_than_memory_allows(monkeypatch):
+    from helpers import tiny_config
+    from noise2info import training
+    from noise2info.errors import Noise2InfoWarning
+
+    monkeypatch.setattr(training, "PD_MAX_VALUES", 1000)
+    camera = [x.astype(np.float32) for x in real_sim_images("camera", side=64)[2]]
+    with pytest.warns(Noise2InfoWarning, match="trained without it"):
+        config, images, reading = training.resolve_pd(tiny_config(), camera)
+    assert reading["correlated"] and config.training.pd_stride == 1 and images is camera
+    with pytest.raises(ConfigError, match="holds the images in memory"):
+        training.resolve_pd(tiny_config(pd_stride=3), camera)

@@ -179,6 +179,7 @@ def resolve_vst(config: Config, images: list, supervised: bool = False) -> tuple
 # noise of pixels 1 and 2 apart (0.60 and 0.15 on the real-sim camera), 3 apart it is gone
 # (0.006) (docs/benchmarks.md, "Correlated noise").
 PD_STRIDE = 3
+PD_MAX_VALUES = 2**30  # 4 GB of float32 sub-images at most
 
 
 def resolve_pd(config: Config, images: list, supervised: bool = False) -> tuple[Config, list, dict | None]:
@@ -199,6 +200,16 @@ def resolve_pd(config: Config, images: list, supervised: bool = False) -> tuple[
     smallest = min(min(im.shape[-2:]) for im in images)
     if stride > smallest:
         raise ConfigError(f"pd_stride {stride} is larger than the smallest image ({smallest} pixels a side)")
+    values = sum(int(np.prod(im.shape)) for im in images)
+    if stride > 1 and values > PD_MAX_VALUES:  # the sub-images are copies held in memory
+        message = (
+            f"pixel shuffle (pd_stride {stride}) holds the images in memory: {values / 1e9:.1f} G values "
+            f"is more than {PD_MAX_VALUES / 1e9:.1f} G"
+        )
+        if tc.pd_stride is not None:
+            raise ConfigError(f"{message}; train on fewer images or with pd_stride 1")
+        warnings.warn(f"{message}; trained without it (pd_stride 1)", Noise2InfoWarning, stacklevel=2)
+        stride = 1
     config = config.model_copy(update={"training": tc.model_copy(update={"pd_stride": stride})})
     return config, (pd_split(images, stride) if stride > 1 else images), reading
 
