@@ -79,6 +79,14 @@ def verdicts(case: dict) -> list[str]:
         )
     for name in ("noise2info (default)", "noise2info (default, fine-tuned)"):
         lines += _targets(name, by, n)
+    if "colour_shift" in case["noisy"]:  # colour balance, in 8-bit levels
+        shifts = [
+            f"{m['method']} {255 * m['colour_shift']:.2f}" for m in case["methods"] if "colour_shift" in m
+        ]
+        lines.append(
+            f"colour balance (largest shift of a channel's mean, 8-bit levels): noisy input "
+            f"{255 * case['noisy']['colour_shift']:.2f}; " + ", ".join(shifts)
+        )
     for m in case["methods"]:  # the expected gain without a clean image, against the truth
         if m.get("gain_estimated") is not None:
             lines.append(

@@ -72,6 +72,8 @@ def run_suite(
     for case in cases:
         psnr, ssim = mean_scores(case.test_signal, case.test_noisy, clip=False, peak=case.peak)
         noisy = {"psnr": psnr, "ssim": ssim}
+        if case.test_noisy[0].ndim == 3 and case.test_noisy[0].shape[0] == 3:
+            noisy["colour_shift"] = colour_shift(case.test_signal, case.test_noisy)
         if case.peak is not None:  # the max(Y) convention as a second figure
             noisy["psnr_max_y"] = mean_scores(case.test_signal, case.test_noisy, clip=False)[0]
         entry = {
@@ -111,6 +113,8 @@ def run_suite(
                     row["psnr_max_y"] = mean_scores(case.test_signal, out.predictions)[0]
             if out.gains is not None and out.predictions:
                 row.update(_gain_check(case, out))
+            if out.predictions and out.predictions[0].ndim == 3 and out.predictions[0].shape[0] == 3:
+                row["colour_shift"] = colour_shift(case.test_signal, out.predictions)
             if out.history is not None:
                 row["sigma_curve"] = [(r["step"], r["sigma_loss"]) for r in out.history["sigma_rounds"]]
                 row["sigma_star_curve"] = [(r["step"], r["sigma_star"]) for r in out.history["sigma_rounds"]]
@@ -127,6 +131,17 @@ def run_suite(
         write_report(results, out_dir)
         (Path(out_dir) / _PARTIAL).unlink(missing_ok=True)
     return results
+
+
+def colour_shift(clean: list[np.ndarray], images: list[np.ndarray]) -> float:
+    """How far ``images`` move the colour balance of ``clean`` (``(3, H, W)`` each): the mean
+    over images of the largest change of a channel's mean, less the change of the mean over
+    channels (a shift of brightness is not one of colour), in units of the image range."""
+    out = []
+    for y, x in zip(clean, images, strict=True):
+        d = x.reshape(3, -1).mean(1) - y.reshape(3, -1).mean(1)
+        out.append(float(np.max(np.abs(d - d.mean()))))
+    return float(np.mean(out))
 
 
 def _gain_check(case, out) -> dict:
