@@ -23,7 +23,7 @@ def _gains(clean, blur, noise, draws=6, seed=1):
         noisy = clean + rng.normal(0, noise, clean.shape)
         f = gaussian_filter(noisy, (0, blur, blur))
         probe = rng.normal(size=clean.shape)
-        sums += risk_sums(noisy, f, probe, gaussian_filter(probe, (0, blur, blur)), noise)
+        sums += risk_sums(noisy, f, probe * gaussian_filter(probe, (0, blur, blur)), noise)
         true_err += np.mean((f - clean) ** 2)
         noisy_err += np.mean((noisy - clean) ** 2)
     return expected_gain(sums), 10 * np.log10(noisy_err / true_err)
@@ -50,11 +50,11 @@ def test_a_denoiser_that_makes_the_image_worse_is_caught_and_the_blend_helps():
 def test_the_identity_gains_nothing_and_no_noise_level_gives_no_estimate():
     x = np.random.default_rng(0).normal(size=(2, 64, 64))
     probe = np.random.default_rng(1).normal(size=x.shape)
-    found = expected_gain(risk_sums(x, x, probe, probe, [0.3, 0.5], scale=[2.0, 1.0]))
+    found = expected_gain(risk_sums(x, x, probe * probe, [0.3, 0.5], scale=[2.0, 1.0]))
     assert found["gain_db"] == pytest.approx(0.0, abs=0.15) and found["blend"] == 1.0
     assert expected_gain(np.zeros(3)) == {"gain_db": None, "blend": None, "blend_gain_db": None}
     with pytest.raises(ValueError, match="differ in shape"):
-        risk_sums(x, x, probe[:1], probe, 0.3)
+        risk_sums(x, x, probe[:1], 0.3)
 
 
 @pytest.mark.parametrize("stride", [1, 3])
@@ -86,7 +86,14 @@ def test_denoise_command_warns_and_safe_blends(tmp_path):
         )
     assert cli("train", str(data), "--out", str(tmp_path / "run"), *tiny_train_args()).exit_code == 0
     plain = cli(
-        "denoise", str(tmp_path / "run"), str(data), "--out", str(tmp_path / "a"), "--json", "--quiet"
+        "denoise",
+        str(tmp_path / "run"),
+        str(data),
+        "--out",
+        str(tmp_path / "a"),
+        "--no-posterior",
+        "--json",
+        "--quiet",
     )
     assert plain.exit_code == 0, plain.output
     summary = json.loads(plain.output.strip().splitlines()[-1])
@@ -100,6 +107,7 @@ def test_denoise_command_warns_and_safe_blends(tmp_path):
         "--out",
         str(tmp_path / "b"),
         "--safe",
+        "--no-posterior",
         "--json",
         "--quiet",
     )
@@ -108,3 +116,16 @@ def test_denoise_command_warns_and_safe_blends(tmp_path):
         noisy = tifffile.imread(data / name)
         a, b = tifffile.imread(tmp_path / "a" / name), tifffile.imread(tmp_path / "b" / name)
         assert np.mean((b - noisy) ** 2) < np.mean((a - noisy) ** 2)  # closer to the input
+
+
+def test_the_posterior_step_is_rated_as_written():
+    from noise2info.posterior import posterior_divergence, posterior_mean, posterior_risk
+
+    rng = np.random.default_rng(4)
+    clean = _texture((96, 96))
+    noisy = clean + rng.normal(0, 0.3, clean.shape)
+    f, probe = gaussian_filter(noisy, (0, 2, 2)), rng.normal(size=clean.shape)
+    response = gaussian_filter(probe, (0, 2, 2))
+    step = posterior_mean(noisy, f, 0.3)
+    a, s, d = risk_sums(noisy, step, posterior_divergence(noisy, f, 0.3, probe * response), 0.3)
+    assert (a - s + 2 * d) / noisy.size == pytest.approx(posterior_risk(noisy, f, 0.3, probe, response)[1])

@@ -141,19 +141,35 @@ def posterior_risk(
         shapes = [a.shape for a in arrays]
         raise ValueError(f"noisy, prior_mean, probe and response differ in shape: {shapes}")
     noisy, prior_mean, probe, response = arrays
+    channels = noisy.shape[0]
+    s2 = np.broadcast_to(np.asarray(sigma, np.float64) ** 2, (channels,))
+    j = probe * response  # per pixel, an unbiased reading of J_pp
+    out, d = (
+        posterior_mean(noisy, prior_mean, sigma, width),
+        posterior_divergence(noisy, prior_mean, sigma, j, width),
+    )
+    prior, step = 0.0, 0.0
+    for c in range(channels):
+        prior += np.mean((prior_mean[c] - noisy[c]) ** 2) - s2[c] + 2 * s2[c] * np.mean(j[c])
+        step += np.mean((out[c] - noisy[c]) ** 2) - s2[c] + 2 * s2[c] * np.mean(d[c])
+    return prior / channels, step / channels
+
+
+def posterior_divergence(noisy, prior_mean, sigma, jacobian, width: float = POSTERIOR_WIDTH) -> np.ndarray:
+    """Per pixel, the derivative of the posterior step's output by its own noisy pixel,
+    ``g + (1 - g) J_pp`` plus the change of g with X_p through the window, given a reading
+    of the network's own ``J_pp`` (``jacobian``; e.g. ``b (J b)`` from one probe). Arrays
+    ``(C, *spatial)``; sigma one or one per channel (see :func:`posterior_risk`)."""
+    noisy, prior_mean, j = (np.asarray(a, np.float64) for a in (noisy, prior_mean, jacobian))
     channels, dims = noisy.shape[0], noisy.ndim - 1
     s2 = np.broadcast_to(np.asarray(sigma, np.float64) ** 2, (channels,))
     w0 = _centre_weight(width, dims)
-    prior, step = 0.0, 0.0
+    d = np.empty_like(noisy)
     for c in range(channels):
         r = noisy[c] - prior_mean[c]
-        j = probe[c] * response[c]  # per pixel, an unbiased reading of J_pp
         total = np.maximum(gaussian_filter(r**2, width, mode="mirror", truncate=_TRUNCATE), 1e-12)
         raw = 1.0 - s2[c] / total
         g = np.clip(raw, 0.0, 1.0)
         inside = (raw > 0) & (raw < 1)  # where g moves with X_p: d total / d X_p = 2 w0 r_p (1 - J_pp)
-        d = g + (1 - g) * j + inside * 2 * w0 * s2[c] * r**2 * (1 - j) / total**2
-        out = prior_mean[c] + g * r
-        prior += np.mean(r**2) - s2[c] + 2 * s2[c] * np.mean(j)
-        step += np.mean((out - noisy[c]) ** 2) - s2[c] + 2 * s2[c] * np.mean(d)
-    return prior / channels, step / channels
+        d[c] = g + (1 - g) * j[c] + inside * 2 * w0 * s2[c] * r**2 * (1 - j[c]) / total**2
+    return d

@@ -23,7 +23,7 @@ from .masking import Masker
 from .models import inference_model, receptive_radius
 from .noise_level import direct_noise_std, image_noise_stds
 from .objectives.noise2same import reconstruction_and_invariance
-from .posterior import posterior_mean, posterior_radius
+from .posterior import posterior_divergence, posterior_mean, posterior_radius
 from .readout import PROBE_STEP
 from .runtime import flush_denormals
 from .safety import expected_gain, risk_sums
@@ -193,8 +193,8 @@ def denoise(
     return_gain : bool
         Also return what the network is expected to gain on this image from Stein's unbiased
         risk estimate (:mod:`noise2info.safety`; one more pass with a probe), and the blend
-        with the input that would minimise the estimated error. Like the bound it rates the
-        network itself, without TTA or the posterior step.
+        with the input that would minimise the estimated error. It rates the output as
+        written, with the posterior step where it is used, but without TTA.
     sigma : float, optional
         The image's noise std in normalised units for the bound and the posterior step; by
         default measured on the image, channel by channel
@@ -383,12 +383,16 @@ def _denoise(
             per_draw = masker.config.percent / 100 * math.prod(x.shape)
             draws = min(BOUND_DRAWS, max(1, math.ceil(BOUND_MASKED / per_draw)))
             sums += _bound_sums(net, x, plain, tuple(keep[1:]), masker, draws)
-        if return_gain and sigmas is not None:
+        if return_gain and sigmas is not None:  # the output as written, less TTA
             plain = _predict(net, x, False) if tta else raw
             probe = probes.standard_normal(x.shape).astype(np.float32)
-            response = (_predict(net, x + PROBE_STEP * probe, False) - plain) / PROBE_STEP
+            j = probe * (_predict(net, x + PROBE_STEP * probe, False) - plain) / PROBE_STEP
+            rated = plain
+            if use_posterior:
+                rated = posterior_mean(x, plain, sigmas) if tta else pred
+                j = posterior_divergence(x, plain, sigmas, j)
             k = tuple(keep)
-            gain_sums += risk_sums(x[k], plain[k], probe[k], response[k], sigmas, scale)
+            gain_sums += risk_sums(x[k], rated[k], j[k], sigmas, scale)
         values = denormalise(pred[tuple(keep)], mean, std)
         if vst:
             values = inverse_generalized_anscombe(values, *vst)

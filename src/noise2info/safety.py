@@ -30,33 +30,35 @@ import numpy as np
 MAX_GAIN_DB = 60.0
 
 
-def risk_sums(noisy, pred, probe, response, sigma, scale=None) -> np.ndarray:
+def risk_sums(noisy, pred, divergence, sigma, scale=None) -> np.ndarray:
     """``[A, S, D]`` of one image or tile (see the module): sums over pixels and channels of
-    ``(f - X)^2``, ``sigma^2`` and ``sigma^2 b (J b)``, each channel weighted by ``scale^2``
+    ``(f - X)^2``, ``sigma^2`` and ``sigma^2 df_p / dX_p``, each channel weighted by ``scale^2``
     (its normalisation std, so a normalised tile's sums are in the image's intensity units).
 
     Parameters
     ----------
     noisy, pred : np.ndarray
         X and f(X), ``(C, *spatial)``.
-    probe, response : np.ndarray
-        b (white, unit variance) and ``(f(X + eps b) - f(X)) / eps``.
+    divergence : np.ndarray
+        Per pixel, a reading of df_p / dX_p: for a network ``b (J b)`` with a white probe b
+        of unit variance and its response ``J b = (f(X + eps b) - f(X)) / eps``; for the
+        posterior step :func:`noise2info.posterior.posterior_divergence`.
     sigma : float or sequence of float
         The noise std, one or one per channel, in the units of ``noisy``.
     scale : sequence of float, optional
         Each channel's weight's square root (default 1).
     """
-    arrays = [np.asarray(a, np.float64) for a in (noisy, pred, probe, response)]
+    arrays = [np.asarray(a, np.float64) for a in (noisy, pred, divergence)]
     if any(a.shape != arrays[0].shape for a in arrays):
-        raise ValueError(f"noisy, pred, probe and response differ in shape: {[a.shape for a in arrays]}")
-    noisy, pred, probe, response = arrays
+        raise ValueError(f"noisy, pred and divergence differ in shape: {[a.shape for a in arrays]}")
+    noisy, pred, divergence = arrays
     c = noisy.shape[0]
     s2 = np.broadcast_to(np.asarray(sigma, np.float64) ** 2, (c,))
     w = np.broadcast_to(np.asarray(1.0 if scale is None else scale, np.float64) ** 2, (c,))
     n = noisy[0].size
     axes = tuple(range(1, noisy.ndim))
     a = np.sum(w * np.sum((pred - noisy) ** 2, axis=axes))
-    d = np.sum(w * s2 * np.sum(probe * response, axis=axes))
+    d = np.sum(w * s2 * np.sum(divergence, axis=axes))
     return np.array([a, np.sum(w * s2) * n, d])
 
 
