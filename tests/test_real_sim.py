@@ -81,8 +81,11 @@ def test_pd_auto_follows_the_noise_and_the_method():
     from noise2info.training import PD_STRIDE, resolve_pd
 
     camera = [x.astype(np.float32) for x in real_sim_images("camera", side=96)[2]]
+    # auto measures and reports; it does not shuffle (it cost 1.1 dB on mild JPEG noise)
     config, images, reading = resolve_pd(tiny_config(), camera)
-    assert reading["correlated"] and config.training.pd_stride == PD_STRIDE == 3
+    assert reading["correlated"] and config.training.pd_stride == 1 and images is camera
+    config, images, reading = resolve_pd(tiny_config(pd_stride=PD_STRIDE), camera)
+    assert reading is None and config.training.pd_stride == 3
     assert len(images) == 9 * len(camera) and images[0].shape == (3, 32, 32)
     _, white = noisy_set(shape=(96, 96))
     config, images, reading = resolve_pd(tiny_config(), white)
@@ -120,7 +123,7 @@ def test_denoise_under_pd_is_the_sub_images_denoised_and_put_back(shape):
     assert denoise(model, image * 200, out=out) is out and out.max() > 0
 
 
-def test_a_run_on_camera_noise_shuffles_says_so_and_keeps_it(tmp_path):
+def test_a_run_on_camera_noise_reports_it_and_a_shuffled_run_keeps_its_stride(tmp_path):
     from PIL import Image
 
     from helpers import cli, tiny_train_args
@@ -131,10 +134,15 @@ def test_a_run_on_camera_noise_shuffles_says_so_and_keeps_it(tmp_path):
     folder.mkdir()
     for i, x in enumerate(real_sim_images("camera", side=96)[2][:2]):  # 8-bit RGB, as saved
         Image.fromarray(np.round(np.moveaxis(x, 0, -1) * 255).astype(np.uint8)).save(folder / f"p{i}.png")
-    res = cli("train", str(folder), "--out", str(tmp_path / "run"), *tiny_train_args(), "--json")
+    res = cli("train", str(folder), "--out", str(tmp_path / "auto"), *tiny_train_args())
+    assert res.exit_code == 0 and "noise reads correlated" in res.output and "--pd-stride 3" in res.output
+    assert load_run(tmp_path / "auto").model.pd_stride == 1
+    res = cli(
+        "train", str(folder), "--out", str(tmp_path / "run"), *tiny_train_args(), "--pd-stride", "3", "--json"
+    )
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output.strip().splitlines()[-1])
-    assert summary["pd_stride"] == 3 and summary["correlation"]["correlated"]
+    assert summary["pd_stride"] == 3 and summary["correlation"] is None
     assert load_run(tmp_path / "run").model.pd_stride == 3
     old = json.loads(load_run(tmp_path / "run").config.model_dump_json())
     old["version"] = 8
@@ -145,12 +153,8 @@ def test_a_run_on_camera_noise_shuffles_says_so_and_keeps_it(tmp_path):
 def test_pd_never_copies_more_than_memory_allows(monkeypatch):
     from helpers import tiny_config
     from noise2info import training
-    from noise2info.errors import Noise2InfoWarning
 
     monkeypatch.setattr(training, "PD_MAX_VALUES", 1000)
     camera = [x.astype(np.float32) for x in real_sim_images("camera", side=64)[2]]
-    with pytest.warns(Noise2InfoWarning, match="trained without it"):
-        config, images, reading = training.resolve_pd(tiny_config(), camera)
-    assert reading["correlated"] and config.training.pd_stride == 1 and images is camera
     with pytest.raises(ConfigError, match="holds the images in memory"):
         training.resolve_pd(tiny_config(pd_stride=3), camera)

@@ -110,9 +110,10 @@ class TrainingConfig(_Strict):
         None,
         ge=1,
         le=8,
-        description="pixel-shuffle downsampling for spatially correlated noise (camera, JPEG): "
-        "train and denoise on the sub-images of every s-th pixel; 1 off (default: auto, "
-        "3 when the noise measured on the images is correlated, else 1)",
+        description="pixel-shuffle downsampling for spatially correlated noise (demosaiced camera "
+        "data): train and denoise on the sub-images of every s-th pixel; 1 off (default: auto, "
+        "1 after measuring the noise's correlation; the summary advises 3 where it reads "
+        "correlated)",
     )
     noise_prior: list[tuple[float, float] | None] | None = Field(
         None,

@@ -40,8 +40,12 @@ METHODS = [
         "learned",
         {"method": "noise2info", "init": "pretrained", "vst": "auto", "pd_stride": None},
     ),
-    # The default without its pixel shuffle for correlated noise (where auto switches it on).
-    Method("noise2info (default, no pixel shuffle)", "learned", {"method": "noise2info", "vst": "auto"}),
+    # The default with the pixel shuffle for correlated noise (off by default: training.PD_STRIDE).
+    Method(
+        "noise2info (default, pixel shuffle)",
+        "learned",
+        {"method": "noise2info", "vst": "auto", "pd_stride": 3},
+    ),
     # As in the paper: Algorithm 2 alone.
     Method("noise2info-R", "learned", {"method": "noise2info", "masking": "gaussian", "refine": "none"}),
     Method("noise2info-D", "learned", {"method": "noise2info", "masking": "donut", "refine": "none"}),
