@@ -1,6 +1,6 @@
 #!/bin/bash
 # Issue 11's real-sim suite at the cpu budget: the default beside the same with the pixel
-# shuffle (stride 3), noise2self-D, NLM and BM3D with a blind sigma, on
+# shuffle (stride 2), noise2self-D, NLM and BM3D with a blind sigma, on
 # the four kinds of camera of noise2info.data.camera.TEST_BED (each trained on its own noisy
 # images). Run from the repository root with the package installed; about an hour on 2 cores.
 # Each finished method is kept in $OUT/partial.json: running this again resumes.

@@ -85,8 +85,8 @@ def test_pd_auto_follows_the_noise_and_the_method():
     config, images, reading = resolve_pd(tiny_config(), camera)
     assert reading["correlated"] and config.training.pd_stride == 1 and images is camera
     config, images, reading = resolve_pd(tiny_config(pd_stride=PD_STRIDE), camera)
-    assert reading is None and config.training.pd_stride == 3
-    assert len(images) == 9 * len(camera) and images[0].shape == (3, 32, 32)
+    assert reading is None and config.training.pd_stride == PD_STRIDE == 2
+    assert len(images) == 4 * len(camera) and images[0].shape == (3, 48, 48)
     _, white = noisy_set(shape=(96, 96))
     config, images, reading = resolve_pd(tiny_config(), white)
     assert not reading["correlated"] and config.training.pd_stride == 1 and images is white
@@ -135,7 +135,7 @@ def test_a_run_on_camera_noise_reports_it_and_a_shuffled_run_keeps_its_stride(tm
     for i, x in enumerate(real_sim_images("camera", side=96)[2][:2]):  # 8-bit RGB, as saved
         Image.fromarray(np.round(np.moveaxis(x, 0, -1) * 255).astype(np.uint8)).save(folder / f"p{i}.png")
     res = cli("train", str(folder), "--out", str(tmp_path / "auto"), *tiny_train_args())
-    assert res.exit_code == 0 and "noise reads correlated" in res.output and "--pd-stride 3" in res.output
+    assert res.exit_code == 0 and "noise reads correlated" in res.output and "--pd-stride 2" in res.output
     assert load_run(tmp_path / "auto").model.pd_stride == 1
     res = cli(
         "train", str(folder), "--out", str(tmp_path / "run"), *tiny_train_args(), "--pd-stride", "3", "--json"

@@ -247,9 +247,9 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         lines.insert(
             1,
             f"the noise reads correlated between neighbours ({c['max']:+.2f}): trained on the images "
-            "as they are; where the noise is strong (raw-like camera data) --pd-stride 3 trains on "
-            "pixel-shuffled sub-images instead (+1.4 dB on demosaiced noise, -1.1 dB on mild JPEG "
-            "noise: docs/benchmarks.md, 'The real-sim suite')",
+            "as they are; where the noise is strong (raw-like camera data) --pd-stride 2 trains on "
+            "pixel-shuffled sub-images instead (+1.9 dB on strong demosaiced noise, -0.2 dB on "
+            "mild JPEG noise: docs/benchmarks.md, 'The real-sim suite')",
         )
     elif c and c["max"] is not None:
         lines.insert(1, f"noise correlation between neighbours {c['max']:+.2f}: independent enough")

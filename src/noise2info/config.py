@@ -112,7 +112,7 @@ class TrainingConfig(_Strict):
         le=8,
         description="pixel-shuffle downsampling for spatially correlated noise (demosaiced camera "
         "data): train and denoise on the sub-images of every s-th pixel; 1 off (default: auto, "
-        "1 after measuring the noise's correlation; the summary advises 3 where it reads "
+        "1 after measuring the noise's correlation; the summary advises 2 where it reads "
         "correlated)",
     )
     noise_prior: list[tuple[float, float] | None] | None = Field(

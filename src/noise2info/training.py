@@ -176,11 +176,12 @@ def resolve_vst(config: Config, images: list, supervised: bool = False) -> tuple
 
 
 # The pixel-shuffle stride advised when the noise reads correlated: bilinear demosaicing
-# correlates the noise of pixels 1 and 2 apart (0.60 and 0.15 on the real-sim camera), 3 apart
-# it is gone (0.006) (docs/benchmarks.md, "Correlated noise"). Not switched on by auto: it
-# gained 1.4 dB on strong demosaiced noise and cost 1.1 dB on mild JPEG noise, and the
-# correlation readout does not tell the two apart ("The real-sim suite").
-PD_STRIDE = 3
+# correlates the noise of pixels 1 and 2 apart (0.60 and 0.15 on the real-sim camera), but the
+# sub-images of every third pixel lose more detail than the leftover correlation at 2 costs
+# (docs/benchmarks.md, "The real-sim suite": stride 2 +1.9 dB, stride 3 +1.4 dB on strong
+# demosaiced noise). Not switched on by auto: on a phone's mild JPEG noise stride 2 cost
+# 0.17 dB and stride 3 1.1 dB, and the correlation readout does not tell the two apart.
+PD_STRIDE = 2
 PD_MAX_VALUES = 2**30  # 4 GB of float32 sub-images at most
 
 

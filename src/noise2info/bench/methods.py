@@ -44,7 +44,7 @@ METHODS = [
     Method(
         "noise2info (default, pixel shuffle)",
         "learned",
-        {"method": "noise2info", "vst": "auto", "pd_stride": 3},
+        {"method": "noise2info", "vst": "auto", "pd_stride": 2},
     ),
     # As in the paper: Algorithm 2 alone.
     Method("noise2info-R", "learned", {"method": "noise2info", "masking": "gaussian", "refine": "none"}),
