@@ -79,7 +79,7 @@ def verdicts(case: dict) -> list[str]:
         )
     for name in ("noise2info (default)", "noise2info (default, fine-tuned)"):
         lines += _targets(name, by, n)
-    if "colour_shift" in case["noisy"]:  # colour balance, in 8-bit levels
+    if "colour_shift" in case.get("noisy", {}):  # colour balance, in 8-bit levels
         shifts = [
             f"{m['method']} {255 * m['colour_shift']:.2f}" for m in case["methods"] if "colour_shift" in m
         ]
