@@ -378,13 +378,13 @@ def _denoise(
             a, b = max(a, lo), min(b, lo + n)
             keep.append(slice(a - s, b - s))
             dst.append(slice(a - lo, b - lo))
+        rating = (return_bound and sigma is not None) or (return_gain and sigmas is not None)
+        plain = _predict(net, x, False) if tta and rating else raw  # the bound and gain rate F less TTA
         if return_bound and sigma is not None:
-            plain = _predict(net, x, False) if tta else raw
             per_draw = masker.config.percent / 100 * math.prod(x.shape)
             draws = min(BOUND_DRAWS, max(1, math.ceil(BOUND_MASKED / per_draw)))
             sums += _bound_sums(net, x, plain, tuple(keep[1:]), masker, draws)
         if return_gain and sigmas is not None:  # the output as written, less TTA
-            plain = _predict(net, x, False) if tta else raw
             probe = probes.standard_normal(x.shape).astype(np.float32)
             j = probe * (_predict(net, x + PROBE_STEP * probe, False) - plain) / PROBE_STEP
             rated = plain
