@@ -1,9 +1,11 @@
-"""One kind of the real-sim test bed trained with one pixel-shuffle stride, as the bench's
+"""One kind of the real-sim test bed trained with one pixel-shuffle stride (and optionally
+masked blocks of a given side, ``masking.block``), as the bench's
 `cpu` budget trains it (cpu preset, 400 steps, batch 16, patch 64, seed 0, vst auto): the
 mean PSNR of the five images and, per image, the expected gain estimated without a clean
 image (`denoise(return_gain=True)`) against the true one.
 
     python benchmarks/pd_stride.py camera 2          # from the repository root
+    python benchmarks/pd_stride.py camera 1 3        # no shuffle, 3x3 masked blocks
 """
 
 import json
@@ -18,11 +20,11 @@ from noise2info.data.camera import real_sim_images
 from noise2info.prediction import denoise
 
 
-def main(kind: str, stride: int) -> dict:
+def main(kind: str, stride: int, block: int = 1) -> dict:
     _, refs, noisy = real_sim_images(kind, side=256, seed=0)
     images = [x.astype(np.float32) for x in noisy]
     cfg = make_config(
-        preset="cpu", method="noise2info", vst="auto", init="random", pd_stride=stride, steps=400,
+        preset="cpu", method="noise2info", vst="auto", init="random", pd_stride=stride, mask_block=block, steps=400,
         batch_size=16, patch_size=64, seed=0, log_every=2, channels=images[0].shape[0],
     )  # fmt: skip
     t = time.time()
@@ -39,6 +41,9 @@ def main(kind: str, stride: int) -> dict:
     return {
         "kind": kind,
         "stride": stride,
+        "block": block,
+        "sigma_loss": res.sigma_loss,
+        "sigma": res.sigma_readout,
         "psnr": mean_scores(refs, preds, peak=1.0)[0],
         "noisy": mean_scores(refs, noisy, clip=False, peak=1.0)[0],
         "est": gains,
@@ -49,4 +54,4 @@ def main(kind: str, stride: int) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], int(sys.argv[2]))))
+    print(json.dumps(main(sys.argv[1], *map(int, sys.argv[2:]))))

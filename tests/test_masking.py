@@ -7,6 +7,7 @@ from helpers import small_model
 from noise2info.config import MaskingConfig
 from noise2info.masking import (
     Masker,
+    block_mask,
     box_side,
     donut_kernel,
     donut_replace,
@@ -70,16 +71,22 @@ def test_gaussian_replace_statistics():
     assert out.mean().abs() < 0.01 and out.std().item() == pytest.approx(0.2, rel=0.05)
 
 
-@pytest.mark.parametrize("replacement,dims", [("gaussian", 2), ("donut", 2), ("donut", 3)])
-def test_masked_pass_is_j_invariant(replacement, dims):
-    """Changing X on J changes neither the masked input nor F(X_Jc)."""
+@pytest.mark.parametrize(
+    "replacement,dims,block",
+    [("gaussian", 2, 1), ("donut", 2, 1), ("donut", 3, 1), ("gaussian", 2, 3), ("donut", 2, 3), ("donut", 3, 3)],
+)
+def test_masked_pass_is_j_invariant(replacement, dims, block):
+    """Changing X on J (and, with blocks, on the block around each pixel of J) changes neither
+    the masked input nor F(X_Jc) on J."""
     model = small_model(dims=dims, depth=1, base_features=4)
     shape = (1, 1) + (16,) * dims
     x = torch.randn(shape)
-    masker_a = Masker(MaskingConfig(percent=5, replacement=replacement), torch.Generator().manual_seed(3))
-    masker_b = Masker(MaskingConfig(percent=5, replacement=replacement), torch.Generator().manual_seed(3))
+    config = MaskingConfig(percent=5, replacement=replacement, block=block)
+    masker_a = Masker(config, torch.Generator().manual_seed(3))
+    masker_b = Masker(config, torch.Generator().manual_seed(3))
     masked_a, mask = masker_a(x)
-    x2 = torch.where(mask, x + 10 * torch.randn(shape), x)
+    hidden = block_mask(mask, block)
+    x2 = torch.where(hidden, x + 10 * torch.randn(shape), x)
     masked_b, mask_b = masker_b(x2)
     assert torch.equal(mask, mask_b)
     assert torch.equal(masked_a, masked_b)
@@ -90,8 +97,48 @@ def test_masked_pass_is_j_invariant(replacement, dims):
         assert not torch.allclose(model(x)[mask], model(x2)[mask])
 
 
+def test_block_mask_covers_the_block_around_each_pixel():
+    mask = torch.zeros(1, 1, 9, 9, dtype=torch.bool)
+    mask[0, 0, 4, 4] = mask[0, 0, 0, 8] = True
+    hidden = block_mask(mask, 3)
+    assert hidden[0, 0, 3:6, 3:6].all() and hidden[0, 0, 0:2, 7:9].all()
+    assert hidden.sum() == 9 + 4  # the corner block clipped to the image
+    assert torch.equal(block_mask(mask, 1), mask)
+    volume = torch.zeros(1, 1, 5, 5, 5, dtype=torch.bool)
+    volume[0, 0, 2, 2, 2] = True
+    assert block_mask(volume, 3).sum() == 27
+
+
+def test_single_pixel_mask_leaks_correlated_neighbours():
+    """Why blocks: with block 1 a masked pixel's replacement reads its neighbours, which carry
+    the same noise when the noise is correlated; with block 3 it does not."""
+    x = torch.randn(1, 1, 16, 16)
+    for block, leaks in ((1, True), (3, False)):
+        config = MaskingConfig(percent=5, replacement="donut", block=block)
+        masked_a, mask = Masker(config, torch.Generator().manual_seed(1))(x)
+        ring = block_mask(mask, 3) & ~mask  # the 8 neighbours of each pixel of J
+        masked_b, _ = Masker(config, torch.Generator().manual_seed(1))(torch.where(ring, x + 5, x))
+        assert (not torch.equal(masked_a[mask], masked_b[mask])) is leaks
+
+
+def test_block_must_be_odd():
+    with pytest.raises(ValueError, match="odd"):
+        MaskingConfig(block=2)
+
+
 def test_masker_is_seeded():
     x = torch.randn(2, 1, 32, 32)
     a = Masker(MaskingConfig(), torch.Generator().manual_seed(5))(x)
     b = Masker(MaskingConfig(), torch.Generator().manual_seed(5))(x)
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+def test_one_masking_setting_keeps_the_methods_others():
+    """--mask-percent or --mask-block alone must not reset noise2info's donut replacement."""
+    from noise2info import make_config
+
+    for setting in ({"mask_percent": 1.0}, {"mask_block": 3}):
+        masking = make_config(**setting).masking
+        assert masking.replacement == "donut"
+    assert make_config(mask_block=3).masking.block == 3
+    assert make_config(mask_percent=1.0).masking.percent == 1.0

@@ -69,6 +69,19 @@ class MaskingConfig(_Strict):
         "gaussian", description="masked-pixel value: gaussian N(0, std^2) or donut (neighbour mean)"
     )
     gaussian_std: float = Field(0.2, gt=0.0, description="std of the gaussian replacement")
+    block: int = Field(
+        1,
+        ge=1,
+        le=9,
+        description="side of the block replaced around each masked pixel: 1 for independent noise, "
+        "3 for noise correlated between neighbours (camera, JPEG)",
+    )
+
+    @model_validator(mode="after")
+    def _odd_block(self):
+        if self.block % 2 == 0:
+            raise ValueError(f"block must be odd (a block centred on the masked pixel), not {self.block}")
+        return self
 
 
 class TrainingConfig(_Strict):
@@ -465,6 +478,7 @@ _ALIASES = {
     "masking": ("masking", "replacement"),
     "mask_percent": ("masking", "percent"),
     "mask_std": ("masking", "gaussian_std"),
+    "mask_block": ("masking", "block"),
 }
 _SECTIONS = {"model": ModelConfig, "masking": MaskingConfig, "training": TrainingConfig}
 
@@ -498,7 +512,11 @@ def _apply(tree: dict, overrides: dict) -> dict:
     for key, value in overrides.items():
         section, field = _where(key)
         if section == "masking":
-            tree.setdefault("method", {}).setdefault("masking", {})[field] = value
+            method = tree.setdefault("method", {})
+            if "masking" not in method:  # one masking field changed: the method's others kept
+                field_info = METHODS[method.get("name", _default_method())].model_fields.get("masking")
+                method["masking"] = field_info.default.model_dump() if field_info else {}
+            method["masking"][field] = value
         else:
             tree.setdefault(section, {})[field] = value
     return tree

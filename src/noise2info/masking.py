@@ -90,23 +90,41 @@ def donut_kernel(dims: int, dtype=torch.float32) -> torch.Tensor:
     return (w / w.sum()).to(dtype)
 
 
-def donut_replace(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Replace masked pixels with the weighted mean of their unmasked 3x3(x3) neighbours.
+def donut_replace(x: torch.Tensor, mask: torch.Tensor, block: int = 1) -> torch.Tensor:
+    """Replace masked pixels with the weighted mean of their unmasked neighbours.
 
     The mean is normalised over the neighbours that are neither masked nor outside the image,
     so no masked value leaks into another masked pixel's replacement: the masked input stays
-    exactly J-invariant. Where no neighbour is masked this is the kernel of
-    :func:`donut_kernel` (the paper's "-D" variants).
+    exactly J-invariant. With ``block`` 1 the neighbours are the 3x3(x3) of
+    :func:`donut_kernel` (the paper's "-D" variants); with masked blocks of side ``block``
+    (:func:`block_mask`) a uniform window of side ``block + 2``, so every masked pixel of a
+    block has unmasked neighbours to take.
     """
     dims = x.ndim - 2
     conv = F.conv2d if dims == 2 else F.conv3d
     channels = x.shape[1]
-    k = donut_kernel(dims, x.dtype).to(x.device)
-    k = k.expand(channels, 1, *k.shape).contiguous()
+    side = block + 2
+    k = donut_kernel(dims, x.dtype) if block == 1 else torch.ones((side,) * dims, dtype=x.dtype)
+    k = k.to(x.device).expand(channels, 1, *k.shape).contiguous()
     keep = (~mask).to(x.dtype)
-    num = conv(x * keep, k, padding=1, groups=channels)
-    den = conv(keep, k, padding=1, groups=channels)
+    num = conv(x * keep, k, padding=side // 2, groups=channels)
+    den = conv(keep, k, padding=side // 2, groups=channels)
     return torch.where(mask, num / den.clamp(min=1e-12), x)
+
+
+def block_mask(mask: torch.Tensor, block: int) -> torch.Tensor:
+    """The pixels within a centred block of side ``block`` (odd) of a masked pixel.
+
+    Noise that is correlated between neighbours (demosaicing, JPEG, in-camera filtering) lets
+    the network read a masked pixel's noise from its neighbours; replacing the whole block
+    hides the noise within ``block // 2`` pixels of each pixel of J, as structured masks do
+    (Broaddus et al., "Removing structured noise with self-supervised blind-spot networks",
+    ISBI 2020). The losses are still taken on J alone: only there is the masked pass blind.
+    """
+    if block == 1:
+        return mask
+    pool = F.max_pool2d if mask.ndim == 4 else F.max_pool3d
+    return pool(mask.float(), block, stride=1, padding=block // 2) > 0
 
 
 class Masker:
@@ -115,7 +133,8 @@ class Masker:
     Parameters
     ----------
     config : MaskingConfig
-        Masked percentage and replacement (``'gaussian'`` or ``'donut'``).
+        Masked percentage, replacement (``'gaussian'`` or ``'donut'``) and the side of the
+        block replaced around each masked pixel.
     generator : torch.Generator
         Holds the random state; pass a seeded one for reproducible masks.
     """
@@ -127,9 +146,10 @@ class Masker:
     def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # Drawn on the CPU generator and moved: masks do not depend on the training device.
         mask = stratified_mask(tuple(x.shape), self.config.percent, self.generator).to(x.device)
+        hidden = block_mask(mask, self.config.block)  # J and, for correlated noise, around it
         if self.config.replacement == "gaussian":
-            return gaussian_replace(x, mask, self.config.gaussian_std, self.generator), mask
-        return donut_replace(x, mask), mask
+            return gaussian_replace(x, hidden, self.config.gaussian_std, self.generator), mask
+        return donut_replace(x, hidden, self.config.block), mask
 
 
 def expected_count(spatial: tuple[int, ...], percent: float) -> int:
