@@ -24,8 +24,8 @@ def main(kind: str, stride: int, block: int = 1) -> dict:
     _, refs, noisy = real_sim_images(kind, side=256, seed=0)
     images = [x.astype(np.float32) for x in noisy]
     cfg = make_config(
-        preset="cpu", method="noise2info", vst="auto", init="random", pd_stride=stride, mask_block=block, steps=400,
-        batch_size=16, patch_size=64, seed=0, log_every=2, channels=images[0].shape[0],
+        preset="cpu", method="noise2info", vst="auto", init="random", pd_stride=stride, mask_block=block,
+        steps=400, batch_size=16, patch_size=64, seed=0, log_every=2, channels=images[0].shape[0],
     )  # fmt: skip
     t = time.time()
     res = train(images, cfg, progress=False)
