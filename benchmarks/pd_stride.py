@@ -34,6 +34,8 @@ def main(kind: str, stride: int, block: int = 1) -> dict:
         p, g = denoise(res.model, x, return_gain=True)
         preds.append(p)
         gains.append(g["gain_db"])
+    # The network alone (no posterior step), to see what the step adds or costs.
+    plain = [denoise(res.model, x, posterior=False) for x in noisy]
     true = [
         10 * np.log10(np.mean((x - y) ** 2) / np.mean((p - y) ** 2))
         for y, x, p in zip(refs, noisy, preds, strict=True)
@@ -45,6 +47,7 @@ def main(kind: str, stride: int, block: int = 1) -> dict:
         "sigma_loss": res.sigma_loss,
         "sigma": res.sigma_readout,
         "psnr": mean_scores(refs, preds, peak=1.0)[0],
+        "psnr_network": mean_scores(refs, plain, peak=1.0)[0],
         "noisy": mean_scores(refs, noisy, clip=False, peak=1.0)[0],
         "est": gains,
         "true": [round(v, 2) for v in true],

@@ -200,7 +200,7 @@ def denoise_array(
         if gain["blended"]:  # w f + (1 - w) X, the blend of least estimated error
             w = gain["blend"]
             mixed = w * np.asarray(target, np.float64) + (1 - w) * np.asarray(sample, np.float64)
-            target[...] = io.cast_to(mixed, target.dtype) if np.dtype(target.dtype).kind != "f" else mixed
+            target[...] = io.cast_to(mixed, target.dtype)
         gains.append(gain)
     return (out, gains) if (check or safe) else out
 

@@ -219,14 +219,15 @@ def write_image(path: str | Path, arr: np.ndarray) -> None:
 
 
 def cast_to(arr: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Convert float results to ``dtype``: integers are rounded and clipped to their range."""
+    """Convert float results to ``dtype``: integers are rounded and clipped to their range,
+    floats converted without a copy where they already are ``dtype``."""
     dtype = np.dtype(dtype)
     if dtype.kind == "b":
         return arr >= 0.5
     if dtype.kind in "ui":
         info = np.iinfo(dtype)
         return np.clip(np.rint(arr), info.min, info.max).astype(dtype)
-    return arr.astype(dtype)
+    return arr.astype(dtype, copy=False)
 
 
 @dataclass(frozen=True)

@@ -79,13 +79,18 @@ def posterior_mean(
     s2 = np.broadcast_to(np.asarray(sigma, np.float64) ** 2, (channels,))
     if not np.all(np.isfinite(s2)):
         raise ValueError(f"sigma must be finite, not {sigma}")
+    residual, total = _local_power(noisy, prior_mean, width)
+    gain = np.clip(1.0 - s2.reshape(-1, *[1] * (noisy.ndim - 1)) / total, 0.0, 1.0)
+    return prior_mean + gain * residual
+
+
+def _local_power(noisy: np.ndarray, prior_mean: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(X - mu, its local mean square)`` per channel: the step's window, read once."""
     residual = noisy - prior_mean
-    out = np.empty_like(noisy)
-    for c in range(channels):
-        total = gaussian_filter(residual[c] ** 2, width, mode="mirror", truncate=_TRUNCATE)
-        gain = np.clip(1.0 - s2[c] / np.maximum(total, 1e-12), 0.0, 1.0)
-        out[c] = prior_mean[c] + gain * residual[c]
-    return out
+    total = np.empty_like(residual)
+    for c in range(residual.shape[0]):
+        total[c] = gaussian_filter(residual[c] ** 2, width, mode="mirror", truncate=_TRUNCATE)
+    return residual, np.maximum(total, 1e-12)
 
 
 def _centre_weight(width: float, dims: int) -> float:
@@ -144,10 +149,9 @@ def posterior_risk(
     channels = noisy.shape[0]
     s2 = np.broadcast_to(np.asarray(sigma, np.float64) ** 2, (channels,))
     j = probe * response  # per pixel, an unbiased reading of J_pp
-    out, d = (
-        posterior_mean(noisy, prior_mean, sigma, width),
-        posterior_divergence(noisy, prior_mean, sigma, j, width),
-    )
+    r, total = _local_power(noisy, prior_mean, width)  # one window read for both
+    g = np.clip(1.0 - s2.reshape(-1, *[1] * (noisy.ndim - 1)) / total, 0.0, 1.0)
+    out, d = prior_mean + g * r, _divergence(r, total, sigma, j, width)
     prior, step = 0.0, 0.0
     for c in range(channels):
         prior += np.mean((prior_mean[c] - noisy[c]) ** 2) - s2[c] + 2 * s2[c] * np.mean(j[c])
@@ -161,15 +165,15 @@ def posterior_divergence(noisy, prior_mean, sigma, jacobian, width: float = POST
     of the network's own ``J_pp`` (``jacobian``; e.g. ``b (J b)`` from one probe). Arrays
     ``(C, *spatial)``; sigma one or one per channel (see :func:`posterior_risk`)."""
     noisy, prior_mean, j = (np.asarray(a, np.float64) for a in (noisy, prior_mean, jacobian))
-    channels, dims = noisy.shape[0], noisy.ndim - 1
+    return _divergence(*_local_power(noisy, prior_mean, width), sigma, j, width)
+
+
+def _divergence(r, total, sigma, j, width: float) -> np.ndarray:
+    channels, dims = r.shape[0], r.ndim - 1
     s2 = np.broadcast_to(np.asarray(sigma, np.float64) ** 2, (channels,))
+    s2 = s2.reshape(-1, *[1] * dims)
     w0 = _centre_weight(width, dims)
-    d = np.empty_like(noisy)
-    for c in range(channels):
-        r = noisy[c] - prior_mean[c]
-        total = np.maximum(gaussian_filter(r**2, width, mode="mirror", truncate=_TRUNCATE), 1e-12)
-        raw = 1.0 - s2[c] / total
-        g = np.clip(raw, 0.0, 1.0)
-        inside = (raw > 0) & (raw < 1)  # where g moves with X_p: d total / d X_p = 2 w0 r_p (1 - J_pp)
-        d[c] = g + (1 - g) * j[c] + inside * 2 * w0 * s2[c] * r**2 * (1 - j[c]) / total**2
-    return d
+    raw = 1.0 - s2 / total
+    g = np.clip(raw, 0.0, 1.0)
+    inside = (raw > 0) & (raw < 1)  # where g moves with X_p: d total / d X_p = 2 w0 r_p (1 - J_pp)
+    return g + (1 - g) * j + inside * 2 * w0 * s2 * r**2 * (1 - j) / total**2

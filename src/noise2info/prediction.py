@@ -271,7 +271,7 @@ def _denoise_shuffled(
     if out is None:
         out = result
     else:
-        out[...] = cast_to(result, out.dtype) if np.dtype(out.dtype).kind != "f" else result
+        out[...] = cast_to(result, out.dtype)
     bound = _pooled_bound(bounds) if return_bound else None
     if not return_gain:
         return out, bound, None
@@ -359,7 +359,6 @@ def _denoise(
             )
     if out is None:
         out = np.empty(image.shape, dtype=np.float64)
-    cast = np.dtype(out.dtype).kind != "f"
 
     if return_bound:
         masker = Masker(MaskingConfig(replacement="donut"), torch.Generator().manual_seed(seed))
@@ -396,7 +395,7 @@ def _denoise(
         values = denormalise(pred[tuple(keep)], mean, std)
         if vst:
             values = inverse_generalized_anscombe(values, *vst)
-        out[tuple(dst)] = cast_to(values, out.dtype) if cast else values
+        out[tuple(dst)] = cast_to(values, out.dtype)
     gain = (sigma, gain_sums) if return_gain and sigmas is not None else None
     if not return_bound:
         return out, None, gain
