@@ -20,7 +20,7 @@ from .data.variance import Stabilised
 from .errors import ConfigError, ImageError, ModelFileError
 from .masking import Masker
 from .models import UNet
-from .noise_level import direct_noise_level_function, direct_noise_std
+from .noise_level import centre, direct_noise_level_function, direct_noise_std
 from .prediction import denoise
 from .readout import ReadoutStatistics, collect_readout, noise_level_function
 from .run import CHECKPOINT, Run, holds_run, load_run, save_config, save_run
@@ -158,7 +158,39 @@ def train_files(
             raise
     if rank == 0:
         save_run(result, run_dir)
+        result.expected_gain = expected_gains(result.model, images)
     return result
+
+
+GAIN_IMAGES = 4  # training images the run summary rates
+GAIN_SIDE = 512  # on a centre window of at most this many pixels a side
+
+
+def expected_gains(model: UNet, images, count: int = GAIN_IMAGES, side: int = GAIN_SIDE) -> dict:
+    """What ``denoise --check`` will say about images like the training images: the expected
+    PSNR gain (:mod:`noise2info.safety`, from the noisy images alone) on the centre windows of
+    up to ``count`` of them, evenly spaced.
+
+    Returns
+    -------
+    dict
+        ``images``: how many were rated; ``mean_db`` and ``lowest_db``: the mean and the lowest
+        expected gain (None where no noise level could be read); ``worse``: how many are
+        expected to get worse.
+    """
+    chosen = sorted({int(i) for i in np.linspace(0, len(images) - 1, min(count, len(images))).round()})
+    found = []
+    for i in chosen:
+        window = centre(images[i], side).astype(np.float32)
+        gain = denoise(model, window, return_gain=True)[1]["gain_db"]
+        if gain is not None:
+            found.append(gain)
+    return {
+        "images": len(chosen),
+        "mean_db": round(float(np.mean(found)), 2) if found else None,
+        "lowest_db": round(float(min(found)), 2) if found else None,
+        "worse": sum(g < 0 for g in found),
+    }
 
 
 def denoise_array(

@@ -214,6 +214,7 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         "refine": result.history.refine,  # refine auto: the estimate and the choice
         "pd_stride": result.config.training.pd_stride,
         "correlation": result.history.correlation,  # pd_stride auto: what it read
+        "expected_gain": result.expected_gain,  # denoise --check on a few training images
     }
     fitted = "" if opts["time_budget"] is None else f" (the steps that fit in {opts['time_budget']:.0f} s)"
     start = " from the shipped starting point" if result.config.training.init == "pretrained" else ""
@@ -268,6 +269,19 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
             "denoise weighs the network against each noisy pixel with the noise std it measures "
             "on the image (the posterior step; --no-posterior to switch off)"
         )
+    g = summary["expected_gain"]
+    if g and g["mean_db"] is not None:
+        lines.append(
+            f"expected PSNR gain over the noisy input on {g['images']} training image(s) (estimated "
+            f"without a clean image, as denoise --check): mean {g['mean_db']:+.2f} dB, lowest "
+            f"{g['lowest_db']:+.2f} dB"
+        )
+        if g["worse"]:
+            click.echo(
+                f"noise2info: warning: the model is expected to make {g['worse']} of {g['images']} "
+                "training image(s) worse; denoise --safe blends such images toward the input",
+                err=True,
+            )
     lines.append(f"wrote {run_dir}/{', '.join(run.RUN_FILES)}")
     _emit(summary, opts["as_json"], lines)
 

@@ -117,6 +117,8 @@ class TrainResult:
     sigma: float | None
     seconds: float
     sigma_readout: float | None = None
+    # Set by noise2info.api.train_files: the expected PSNR gain on a few training images.
+    expected_gain: dict | None = None
 
 
 def _seeds(seed: int, rank: int = 0) -> tuple[int, ...]:
