@@ -202,11 +202,13 @@ def denoise_array(
     out=None,
     name: str = "image",
     posterior: bool | None = None,
+    lines: bool | None = None,
     check: bool = False,
     safe: bool = False,
 ):
     """Denoise a stored array (any layout :func:`io.sample_views` reads); same shape and dtype.
-    ``posterior`` as in :func:`~noise2info.prediction.denoise` (default: the model's choice).
+    ``posterior`` and ``lines`` as in :func:`~noise2info.prediction.denoise` (default: the
+    model's choice).
 
     ``arr`` may be lazy (memory-mapped, Zarr) and ``out`` a writable array of the same shape
     (e.g. :func:`io.write_into`'s): then one tile at a time is in memory.
@@ -223,7 +225,7 @@ def denoise_array(
         out = np.empty(arr.shape, arr.dtype)
     gains = []
     for sample, target in zip(samples, io.sample_views(out, model.config.dims), strict=True):
-        options = dict(tile=tile, tta=tta, out=target, name=name, posterior=posterior)
+        options = dict(tile=tile, tta=tta, out=target, name=name, posterior=posterior, lines=lines)
         if not (check or safe):
             denoise(model, sample, **options)
             continue
@@ -268,6 +270,7 @@ def denoise_files(
     progress: bool = True,
     overwrite: bool = False,
     posterior: bool | None = None,
+    lines: bool | None = None,
     check: bool = True,
     safe: bool = False,
 ) -> Denoised:
@@ -307,6 +310,7 @@ def denoise_files(
                 out=out,
                 name=name,
                 posterior=posterior,
+                lines=lines,
                 check=check,
                 safe=safe,
             )

@@ -215,6 +215,8 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         "pd_stride": result.config.training.pd_stride,
         "correlation": result.history.correlation,  # pd_stride auto: what it read
         "expected_gain": result.expected_gain,  # denoise --check on a few training images
+        "line_noise": result.config.training.line_noise,
+        "lines": result.history.lines,  # line_noise auto: what it read
     }
     fitted = "" if opts["time_budget"] is None else f" (the steps that fit in {opts['time_budget']:.0f} s)"
     start = " from the shipped starting point" if result.config.training.init == "pretrained" else ""
@@ -254,6 +256,17 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         )
     elif c and c["max"] is not None:
         lines.insert(1, f"noise correlation between neighbours {c['max']:+.2f}: independent enough")
+    if summary["line_noise"] != "none":
+        read = summary["lines"]
+        why = (
+            f"the noisy images carry line noise (agreement rows {read['rows']}, columns {read['columns']})"
+            if read
+            else "line_noise given"
+        )
+        offsets = {"both": "row and column", "rows": "row", "columns": "column"}[summary["line_noise"]]
+        lines.insert(
+            1, f"{why}: denoise removes the {offsets} offsets after the network (--no-lines to keep them)"
+        )
     if summary["refine"]:
         r = summary["refine"]
         gain = "unknown" if r["gain_db"] is None else f"{r['gain_db']:+.2f} dB"
@@ -342,6 +355,12 @@ def _spawn_ranks(nproc: int, inputs, run_dir, config: Config, opts: dict) -> Non
     help="Weigh the network's prediction against each noisy pixel with the noise std measured "
     "on the image (default: as the run was trained; on for the default noise2info pipeline).",
 )
+@click.option(
+    "--lines/--no-lines",
+    default=None,
+    help="Remove row and column offsets (line noise) after the network (default: as the run "
+    "read them on its training images).",
+)
 @click.option("--overwrite", is_flag=True, help="Redo outputs that already exist (default: skip them).")
 @click.option(
     "--check/--no-check",
@@ -360,7 +379,9 @@ def _spawn_ranks(nproc: int, inputs, run_dir, config: Config, opts: dict) -> Non
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True)
 @friendly_errors
-def denoise(run_dir, inputs, out_dir, tile, tta, posterior, overwrite, check, safe, device, as_json, quiet):
+def denoise(
+    run_dir, inputs, out_dir, tile, tta, posterior, lines, overwrite, check, safe, device, as_json, quiet
+):
     """Denoise INPUT... with the model in RUN_DIR into --out (same names, formats, dtypes).
     Outputs already in --out are complete (written atomically) and skipped unless --overwrite."""
     done = api.denoise_files(
@@ -373,6 +394,7 @@ def denoise(run_dir, inputs, out_dir, tile, tta, posterior, overwrite, check, sa
         progress=not quiet,
         overwrite=overwrite,
         posterior=posterior,
+        lines=lines,
         check=check,
         safe=safe,
     )

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ConfigError
 
-CONFIG_VERSION = 9
+CONFIG_VERSION = 10
 MIN_ESTIMATION_PATCHES = 256
 FIRST_ROUND_MIN = 10  # training steps before the first sigma round, at the least
 DEFAULT_PRESET = "cpu"
@@ -127,6 +127,12 @@ class TrainingConfig(_Strict):
         "data): train and denoise on the sub-images of every s-th pixel; 1 off (default: auto, "
         "1 after measuring the noise's correlation; the summary advises 2 where it reads "
         "correlated)",
+    )
+    line_noise: Literal["auto", "rows", "columns", "both", "none"] = Field(
+        "auto",
+        description="row / column offsets (line noise: sCMOS patterns, scan stripes), which a "
+        "blind-spot network keeps: denoise removes those of the given lines after the network; "
+        "auto reads them on the training images (noise2info.lines)",
     )
     noise_prior: list[tuple[float, float] | None] | None = Field(
         None,
@@ -341,6 +347,8 @@ class Config(_Strict):
             data = {**data, "version": 8}  # version 8 added training.noise_prior (None: as before)
         if data.get("version") == 8:
             data = _upgrade_v8(data)
+        if data.get("version") == 9:
+            data = _upgrade_v9(data)
         return data
 
     @model_validator(mode="after")
@@ -450,6 +458,19 @@ def _upgrade_v8(data: dict) -> dict:
     data.setdefault("training", {}).setdefault("pd_stride", 1)
     data["version"] = 9
     return data
+
+
+def _upgrade_v9(data: dict) -> dict:
+    """Version 9 left row and column offsets in the output."""
+    data = json.loads(json.dumps(data))
+    data.setdefault("training", {}).setdefault("line_noise", "none")
+    data["version"] = 10
+    return data
+
+
+def line_directions(line_noise: str) -> tuple[bool, bool]:
+    """``(rows, columns)``: which offsets a resolved ``line_noise`` setting removes."""
+    return line_noise in ("rows", "both"), line_noise in ("columns", "both")
 
 
 def explain(err: ValidationError) -> str:

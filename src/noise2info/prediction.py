@@ -12,13 +12,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from .config import MaskingConfig
+from .config import MaskingConfig, line_directions
 from .data import channel_stats, denormalise, normalise
 from .data.patches import dihedral, undo_dihedral
 from .data.shuffle import pd_down, pd_up
 from .data.variance import Stabilised, inverse_generalized_anscombe
 from .errors import ConfigError, ImageError
 from .io import cast_to, check_samples
+from .lines import remove_lines
 from .masking import Masker
 from .models import inference_model, receptive_radius
 from .noise_level import direct_noise_std, image_noise_stds
@@ -152,6 +153,7 @@ def denoise(
     sigma: float | None = None,
     seed: int = 0,
     posterior: bool | None = None,
+    lines: bool | None = None,
 ):
     """Denoise one ``(C, *spatial)`` image with a trained network, tile by tile.
 
@@ -208,6 +210,12 @@ def denoise(
         (:func:`noise2info.posterior.posterior_mean`, with the noise std measured on the
         image). By default what the model was trained for (``model.posterior``: the default
         Noise2Info pipeline); an image whose noise cannot be measured is predicted without it.
+    lines : bool, optional
+        Remove row / column offsets (line noise) from the result
+        (:func:`noise2info.lines.remove_lines`), which the network keeps. By default those the
+        model was trained to remove (``model.line_noise``, read on the training images);
+        True removes both, False none. That reads the whole result into memory; the gain
+        rates the output before it.
 
     Returns
     -------
@@ -229,6 +237,12 @@ def denoise(
     options = dict(
         tile=tile, overlap=overlap, tta=tta, name=name, sigma=sigma, seed=seed, posterior=posterior
     )
+    rows, columns = line_directions(getattr(model, "line_noise", None) or "none")
+    if lines is not None:
+        rows = columns = bool(lines)
+    target = out
+    if rows or columns:  # written once, after the offsets are gone: no second rounding
+        out = None
     stride = getattr(model, "pd_stride", None) or 1
     if stride > 1:
         out, bound, gain = _denoise_shuffled(model, image, stride, out, return_bound, return_gain, options)
@@ -237,6 +251,11 @@ def denoise(
             model, image, out=out, return_bound=return_bound, return_gain=return_gain, **options
         )
         gain = _gain_report(*(gain or (None, None))) if return_gain else None
+    if rows or columns:
+        out = remove_lines(out, rows=rows, columns=columns)
+        if target is not None:
+            target[...] = cast_to(out, target.dtype)
+            out = target
     extra = ([bound] if return_bound else []) + ([gain] if return_gain else [])
     return (out, *extra) if extra else out
 

@@ -116,6 +116,7 @@ def load_model(run_dir: str | Path, device: str | torch.device = "cpu") -> tuple
     model.posterior = config.method.posterior  # and the posterior step, where trained for it
     model.noise_prior = tc.noise_prior  # with each image's noise read against the training images'
     model.pd_stride = tc.pd_stride  # and on pixel-shuffled sub-images, where it was trained so
+    model.line_noise = tc.line_noise  # and the row / column offsets removed after the network
     device = resolve_device(device) if isinstance(device, str) else device
     return model.to(device).eval(), config
 

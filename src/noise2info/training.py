@@ -32,6 +32,7 @@ from .data.shuffle import pd_split
 from .data.variance import SIGNAL_DEPENDENT_SHARE, Stabilised, fit_stabiliser
 from .errors import ConfigError, ImageError, ModelFileError, Noise2InfoWarning
 from .io import check_samples
+from .lines import line_noise
 from .masking import Masker
 from .models import UNet, build_model
 from .models.pretrained import load_pretrained, resolve_init
@@ -87,10 +88,11 @@ class History:
     sigma_rounds: list[dict] = field(default_factory=list)
     refine: dict | None = None  # refine "auto": what was chosen, when, on which estimate
     correlation: dict | None = None  # pd_stride auto: the noise correlation it was chosen on
+    lines: dict | None = None  # line_noise auto: the row / column offsets it read
 
     def to_dict(self) -> dict:
         out = {"steps": self.steps, "sigma_rounds": self.sigma_rounds}
-        for name in ("refine", "correlation"):
+        for name in ("refine", "correlation", "lines"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         return out
@@ -177,6 +179,19 @@ def resolve_vst(config: Config, images: list, supervised: bool = False) -> tuple
     return config, [Stabilised(im, a, b) for im in images], True
 
 
+def resolve_lines(config: Config, images: list, supervised: bool = False) -> tuple[Config, dict | None]:
+    """``config`` with ``line_noise`` 'auto' made the directions whose row / column offsets
+    the noisy images carry (:func:`noise2info.lines.line_noise`), and that reading (None when
+    not measured). A method with clean targets learns the offsets away: 'auto' is 'none' there."""
+    tc = config.training
+    if tc.line_noise != "auto":
+        return config, None
+    reading = None if supervised else line_noise(images)
+    found = [] if reading is None else reading["found"]
+    value = {0: "none", 2: "both"}.get(len(found)) or found[0]
+    return config.model_copy(update={"training": tc.model_copy(update={"line_noise": value})}), reading
+
+
 # The pixel-shuffle stride advised when the noise reads correlated: bilinear demosaicing
 # correlates the noise of pixels 1 and 2 apart (0.60 and 0.15 on the real-sim camera), but the
 # sub-images of every third pixel lose more detail than the leftover correlation at 2 costs
@@ -256,6 +271,7 @@ class Trainer:
         # a memory-mapped stack stays on disk.
         stats = list(stats) if stats is not None else [channel_stats(im) for im in images]
         _check_not_constant(stats, names)
+        config, lines = resolve_lines(config, images, self.objective.needs_clean)  # as given
         config, images, stabilised = resolve_vst(config, images, self.objective.needs_clean)
         config, images, correlation = resolve_pd(config, images, self.objective.needs_clean)
         if stabilised or config.training.pd_stride > 1:  # as the network sees them: own statistics
@@ -284,6 +300,7 @@ class Trainer:
         self.model.posterior = config.method.posterior  # so is the posterior step
         self.model.noise_prior = tc.noise_prior  # and the noise it reads images against
         self.model.pd_stride = tc.pd_stride  # and the pixel shuffle
+        self.model.line_noise = tc.line_noise  # and the line offsets it removes after
         # Several processes: DistributedDataParallel averages the gradients (each rank trains
         # on its own patches); estimation and checkpoints use the plain module.
         cuda = self.device.type == "cuda"
@@ -313,7 +330,7 @@ class Trainer:
         self._readout: float | None = None  # the final noise readout of F
         self.optimiser = torch.optim.Adam(self.model.parameters(), lr=tc.lr)
         self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimiser, tc.lr_decay_every, gamma=0.5)
-        self.history = History(correlation=correlation)
+        self.history = History(correlation=correlation, lines=lines)
         self.steps_done = 0
         self._running: dict[str, float] = {}  # loss terms summed since the last log record
         self._n_running = 0
