@@ -71,7 +71,8 @@ def test_a_run_reads_the_lines_removes_them_in_denoise_and_keeps_the_choice(tmp_
     pairs = [_with_lines(rows=0.15, columns=0.15, std=0.05, seed=s) for s in range(3)]
     images = [n[None].astype(np.float32) for _, n, _, _ in pairs]
     result = train(images, tiny_config(steps=4, k_t=2, k_u=1), progress=False)
-    assert result.config.training.line_noise == "both" and result.history.lines["found"] == ["rows", "columns"]
+    assert result.config.training.line_noise == "both"
+    assert result.history.lines["found"] == ["rows", "columns"]
     clean, noisy = pairs[0][0], images[0]
     removed = denoise(result.model, noisy)
     kept = denoise(result.model, noisy, lines=False)
