@@ -54,6 +54,8 @@ def test_train_writes_run_and_json_summary(run_dir):
         if r["sigma_star"] is not None:
             expected = min(expected, r["sigma_star"])
     assert summary["steps"] == 6 and summary["sigma_loss"] == expected == history["sigma_loss"]
+    # no line noise read in these images: denoise leaves the offsets alone
+    assert summary["line_noise"] == "none" and summary["lines"]["found"] == []
     # denoise --check's expected gain, on 4 of the 6 training samples (3 PNGs, a stack of 3)
     gain = summary["expected_gain"]
     assert gain["images"] == 4 and 0 <= gain["worse"] <= 4
