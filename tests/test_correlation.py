@@ -91,3 +91,26 @@ def test_pd_roundtrip_and_it_breaks_neighbour_correlation():
     # Bilinear demosaicing spreads noise over 2 pixels for red and blue: stride 3 clears it.
     strides = {s: abs(noise_correlation(list(pd_down(noise, s)))["max"]) for s in (1, 2, 3)}
     assert strides[1] > CORRELATED and strides[2] < 0.3 and strides[3] < 0.05
+
+
+def test_the_std_of_correlated_noise_is_read_through_the_share_pixel_differences_keep():
+    """Noise smoothed by a 2 x 2 box (std 1, correlation 0.5 / 0.25 between neighbours) keeps a
+    quarter of its variance in the diagonal Haar detail: the pixel-difference estimate reads
+    half the std or less (its flattest blocks are picked by their neighbours, which the
+    smoothing ties to them), and the share measured from the images puts most of it back."""
+    from scipy.signal import convolve2d
+
+    from noise2info.correlation import haar_share
+    from noise2info.noise_level import direct_noise_std
+
+    rng = np.random.default_rng(0)
+    clean = smooth_image((192, 192)) * 4
+    noise = convolve2d(rng.normal(size=(193, 193)), np.full((2, 2), 0.5), mode="valid")
+    noisy = [(clean + noise)[None]]
+    read = direct_noise_std(noisy, stds=[[1.0]])["sigma"]
+    lags = noise_correlation(noisy)["lags"]
+    assert haar_share({"0,1": 0.5, "1,0": 0.5, "1,1": 0.25, "1,-1": 0.25}) == 0.25
+    assert read < 0.55  # the plain estimate
+    assert read / np.sqrt(haar_share(lags)) == pytest.approx(1.0, abs=0.25)
+    white = [(clean + rng.normal(size=clean.shape))[None]]
+    assert haar_share(noise_correlation(white)["lags"]) == pytest.approx(1.0, abs=0.15)

@@ -134,6 +134,12 @@ class TrainingConfig(_Strict):
         "blind-spot network keeps: denoise removes those of the given lines after the network; "
         "auto reads them on the training images (noise2info.lines)",
     )
+    noise_lags: dict[str, float] | None = Field(
+        None,
+        description="the noise's correlation between neighbours (lags 'dy,dx') where it reads "
+        "correlated (default: measured when training starts); the noise std that denoise reads "
+        "on each image for the posterior step and the check is corrected for it",
+    )
     noise_prior: list[tuple[float, float] | None] | None = Field(
         None,
         description="each channel's log noise variance pooled over the training images and its "

@@ -140,3 +140,17 @@ def noise_correlation(images) -> dict:
         "correlated": bool(abs(top) >= CORRELATED),
         "blocks": count,
     }
+
+
+
+def haar_share(lags: dict | None) -> float:
+    """The share of the noise variance that the diagonal Haar detail keeps, which the
+    pixel-difference estimators read (:func:`noise2info.noise_level.direct_noise_std`): 1 for
+    independent noise, ``1 - r(0,1) - r(1,0) + (r(1,1) + r(1,-1)) / 2`` for correlation r
+    between neighbours (``lags`` as :func:`noise_correlation` reports them, keys ``"dy,dx"``).
+    Demosaiced camera noise keeps about a seventh. Never below 0.05 (a reading no real noise
+    gives: the correction stays finite)."""
+    if not lags or any(lags.get(k) is None for k in ("0,1", "1,0", "1,1", "1,-1")):
+        return 1.0
+    share = 1 - lags["0,1"] - lags["1,0"] + (lags["1,1"] + lags["1,-1"]) / 2
+    return float(min(max(share, 0.05), 1.0))

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from .config import MaskingConfig, line_directions
+from .correlation import haar_share
 from .data import channel_stats, denormalise, normalise
 from .data.patches import dihedral, undo_dihedral
 from .data.shuffle import pd_down, pd_up
@@ -357,7 +358,9 @@ def _denoise(
                 # too noisy for the posterior step (noise_level.shrink_noise_variance).
                 priors = getattr(model, "noise_prior", None) or [None] * cfg.channels
                 own = image_noise_stds(found, priors)[0]
-                sigmas = [found["sigma"] if s is None else s for s in own]
+                # Correlated noise reads low in pixel differences: the share they keep of it.
+                scale = 1 / math.sqrt(haar_share(getattr(model, "noise_lags", None)))
+                sigmas = [scale * (found["sigma"] if s is None else s) for s in own]
                 sigma = float(np.sqrt(np.mean(np.square(sigmas))))
     use_posterior = use_posterior and sigmas is not None
 

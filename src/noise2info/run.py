@@ -117,6 +117,7 @@ def load_model(run_dir: str | Path, device: str | torch.device = "cpu") -> tuple
     model.noise_prior = tc.noise_prior  # with each image's noise read against the training images'
     model.pd_stride = tc.pd_stride  # and on pixel-shuffled sub-images, where it was trained so
     model.line_noise = tc.line_noise  # and the row / column offsets removed after the network
+    model.noise_lags = tc.noise_lags  # and the correlation each image's noise std is read with
     device = resolve_device(device) if isinstance(device, str) else device
     return model.to(device).eval(), config
 

@@ -25,7 +25,7 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
 from .config import MIN_ESTIMATION_PATCHES, Config, MaskingConfig, config_diff, rescheduled
-from .correlation import noise_correlation
+from .correlation import haar_share, noise_correlation
 from .data import PatchSampler, channel_stats
 from .data.loader import training_batches
 from .data.shuffle import pd_split
@@ -228,7 +228,10 @@ def resolve_pd(config: Config, images: list, supervised: bool = False) -> tuple[
             f"is more than {PD_MAX_VALUES / 1e9:.1f} G"
         )
         raise ConfigError(f"{message}; train on fewer images or with pd_stride 1")
-    config = config.model_copy(update={"training": tc.model_copy(update={"pd_stride": stride})})
+    update = {"pd_stride": stride}
+    if tc.noise_lags is None and reading is not None and reading["correlated"]:
+        update["noise_lags"] = reading["lags"]  # the std denoise reads is corrected for it
+    config = config.model_copy(update={"training": tc.model_copy(update=update)})
     return config, (pd_split(images, stride) if stride > 1 else images), reading
 
 
@@ -301,6 +304,7 @@ class Trainer:
         self.model.noise_prior = tc.noise_prior  # and the noise it reads images against
         self.model.pd_stride = tc.pd_stride  # and the pixel shuffle
         self.model.line_noise = tc.line_noise  # and the line offsets it removes after
+        self.model.noise_lags = tc.noise_lags  # and the noise correlation its std is read with
         # Several processes: DistributedDataParallel averages the gradients (each rank trains
         # on its own patches); estimation and checkpoints use the plain module.
         cuda = self.device.type == "cuda"
@@ -452,7 +456,7 @@ class Trainer:
             for c, s in enumerate(stds):
                 if s is not None:
                     out[entry["index"], c] = s
-        return out
+        return out / math.sqrt(haar_share(self.config.training.noise_lags))  # as denoise reads it
 
     @torch.no_grad()
     def posterior_gain(self) -> dict:
@@ -686,6 +690,8 @@ class Trainer:
         # The run's sigma: from the images themselves, which at CPU budgets is closer to the
         # truth than any readout of a not fully trained F (docs/benchmarks.md, "Noise readout").
         direct = self.direct["sigma"]
+        if direct is not None:  # correlated noise reads low in pixel differences
+            direct /= math.sqrt(haar_share(self.config.training.noise_lags))
         self._sigma = direct if direct is not None else self._readout
         # The plain layout again: the trained model predicts exactly as the saved one reloaded.
         self.model.to(memory_format=torch.contiguous_format).eval()
