@@ -33,9 +33,9 @@ def test_line_offsets_recover_row_offsets_on_a_smooth_image():
 
 def test_remove_lines_takes_the_offsets_out_and_leaves_an_image_without_them():
     clean, noisy, _, _ = _with_lines(rows=0.05, columns=0.05, std=0.0)
-    # what is left: offsets that vary as slowly as the median of 5 lines around them
+    # what is left: offsets that vary as slowly as the median of the lines around them
     assert np.mean((remove_lines(noisy) - clean) ** 2) < 0.4 * np.mean((noisy - clean) ** 2)
-    assert np.max(np.abs(remove_lines(clean) - clean)) < 0.02
+    assert np.max(np.abs(remove_lines(clean) - clean)) < 0.04
     # only the directions asked for; (C, H, W) and volumes plane by plane
     only_rows = remove_lines(noisy, columns=False)
     assert np.std(line_offsets(only_rows, 0)) < 0.2 * np.std(line_offsets(only_rows, 1))

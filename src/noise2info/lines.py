@@ -24,7 +24,12 @@ from scipy.stats import spearmanr
 
 from .noise_level import centre, spread
 
-ACROSS = 5  # lines in the median filter across them: one line's offset does not pass it
+# Lines in the median filter across them: one line's offset does not pass it, and a wider
+# filter leaves less of the neighbours' offsets in the reading but follows the image's own
+# detail less (on the real-sim microscope, after the network: 3 lines +0.97 dB, 5 +1.44,
+# 9 +1.82, 15 +1.94; docs/benchmarks.md, "Line noise").
+ACROSS = 9
+READ_ACROSS = 5  # the same filter for the reading (calibrated with it: AGREE)
 MIN_PART = 16  # pixels in each quarter-line for a reading
 # Agreement of the offsets read on a line's two ends above which a direction carries line
 # noise (docs/benchmarks.md, "Line noise"; benchmarks/line_noise.py): without line noise the
@@ -82,9 +87,9 @@ def agreement(plane: np.ndarray, axis: int) -> float | None:
     if axis == 1:
         z = z.T
     quarter = z.shape[1] // 4
-    if quarter < MIN_PART or z.shape[0] < 2 * ACROSS:
+    if quarter < MIN_PART or z.shape[0] < 2 * READ_ACROSS:
         return None
-    detail = z - median_filter(z, size=(ACROSS, 1), mode="mirror")
+    detail = z - median_filter(z, size=(READ_ACROSS, 1), mode="mirror")
     a, b = np.median(detail[:, :quarter], axis=1), np.median(detail[:, -quarter:], axis=1)
     if np.ptp(a) == 0 or np.ptp(b) == 0:  # flat or saturated: nothing to read
         return None
