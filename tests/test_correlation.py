@@ -114,3 +114,15 @@ def test_the_std_of_correlated_noise_is_read_through_the_share_pixel_differences
     assert read / np.sqrt(haar_share(lags)) == pytest.approx(1.0, abs=0.25)
     white = [(clean + rng.normal(size=clean.shape))[None]]
     assert haar_share(noise_correlation(white)["lags"]) == pytest.approx(1.0, abs=0.15)
+
+
+def test_the_check_s_probe_carries_the_noise_correlation():
+    from noise2info.correlation import correlated_probe
+
+    lags = {"0,1": 0.5, "1,0": 0.5, "1,1": 0.25, "1,-1": 0.25, "0,2": 0.0, "2,0": 0.0}
+    white = np.random.default_rng(0).standard_normal((2, 128, 128))
+    probe = correlated_probe(white, lags)
+    assert probe.var() == pytest.approx(1.0, abs=0.05)
+    assert noise_correlation([probe])["lags"]["0,1"] == pytest.approx(0.5, abs=0.1)
+    assert np.mean(probe[:, :, 1:] * probe[:, :, :-1]) == pytest.approx(0.5, abs=0.05)
+    assert correlated_probe(white, None) is white

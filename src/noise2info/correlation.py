@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from scipy.ndimage import convolve
 
 from .noise_level import centre, spread
 
@@ -154,3 +155,45 @@ def haar_share(lags: dict | None) -> float:
         return 1.0
     share = 1 - lags["0,1"] - lags["1,0"] + (lags["1,1"] + lags["1,-1"]) / 2
     return float(min(max(share, 0.05), 1.0))
+
+
+PROBE_SIDE = 32  # FFT grid on which the probe's filter is factorised
+
+
+def probe_filter(lags: dict | None) -> np.ndarray | None:
+    """A small filter h whose output on white noise has the measured correlation between
+    neighbours (``lags`` as :func:`noise_correlation` reports them) and unit variance: the
+    square root of the correlation's spectrum, clipped at 0 where the reading is not a
+    possible spectrum. None for independent noise (``lags`` None).
+
+    A Monte-Carlo divergence read with a probe b of the noise's correlation C gives tr(J C)
+    (E b^T J b), which is what Stein's risk estimate needs for correlated Gaussian noise
+    (mean (f - X)^2 - sigma^2 + 2 sigma^2 tr(J C) / n)."""
+    if not lags:
+        return None
+    kernel = np.zeros((PROBE_SIDE, PROBE_SIDE))
+    kernel[0, 0] = 1.0
+    for key, value in lags.items():
+        if value is None:
+            continue
+        dy, dx = (int(v) for v in key.split(","))
+        kernel[dy % PROBE_SIDE, dx % PROBE_SIDE] = kernel[-dy % PROBE_SIDE, -dx % PROBE_SIDE] = value
+    spectrum = np.clip(np.fft.fft2(kernel).real, 0.0, None)
+    h = np.fft.fftshift(np.fft.ifft2(np.sqrt(spectrum)).real)
+    c = PROBE_SIDE // 2
+    h = h[c - 3 : c + 4, c - 3 : c + 4]  # 7 x 7 holds it: the correlation reaches 2 pixels
+    return h / np.sqrt(np.sum(h**2))
+
+
+def correlated_probe(white: np.ndarray, lags: dict | None) -> np.ndarray:
+    """``white`` (``(C, *spatial)`` unit-variance noise) filtered in each 2-D plane by
+    :func:`probe_filter`: a probe with the noise's correlation. Returned as is for
+    independent noise."""
+    h = probe_filter(lags)
+    if h is None:
+        return white
+    out = np.empty_like(white)
+    flat_in, flat_out = white.reshape(-1, *white.shape[-2:]), out.reshape(-1, *white.shape[-2:])
+    for src, dst in zip(flat_in, flat_out, strict=True):
+        dst[...] = convolve(src, h, mode="wrap")
+    return out

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .config import MaskingConfig, line_directions
-from .correlation import haar_share
+from .correlation import correlated_probe, haar_share
 from .data import channel_stats, denormalise, normalise
 from .data.patches import dihedral, undo_dihedral
 from .data.shuffle import pd_down, pd_up
@@ -386,6 +386,7 @@ def _denoise(
         masker = Masker(MaskingConfig(replacement="donut"), torch.Generator().manual_seed(seed))
         sums = np.zeros(4)
     gain_sums, probes = np.zeros(3), np.random.default_rng(seed)
+    lags = getattr(model, "noise_lags", None)
     scale = np.ravel(std)  # normalised -> intensity units, per channel
     plans = [plan_tiles(n, tile or n, margin) for n in padded]
     for pieces in itertools.product(*plans):
@@ -406,7 +407,8 @@ def _denoise(
             draws = min(BOUND_DRAWS, max(1, math.ceil(BOUND_MASKED / per_draw)))
             sums += _bound_sums(net, x, plain, tuple(keep[1:]), masker, draws)
         if return_gain and sigmas is not None:  # the output as written, less TTA
-            probe = probes.standard_normal(x.shape).astype(np.float32)
+            # With the noise's correlation the divergence reads tr(J C), as the risk needs.
+            probe = correlated_probe(probes.standard_normal(x.shape), lags).astype(np.float32)
             j = probe * (_predict(net, x + PROBE_STEP * probe, False) - plain) / PROBE_STEP
             rated = plain
             if use_posterior:
