@@ -662,7 +662,7 @@ def settings() -> list[Setting]:
 
     for section, cls in (("model", ModelConfig), ("training", TrainingConfig)):
         for field, info in cls.model_fields.items():
-            if field not in ("channels", "noise_prior"):  # measured on the data
+            if field not in ("channels", "noise_prior", "noise_lags"):  # measured on the data
                 name = next((a for a, w in _ALIASES.items() if w == (section, field)), field)
                 preset = section == "model" and field in PRESETS[DEFAULT_PRESET]
                 add(name, info, {section: "the preset's" if preset else info.default})
