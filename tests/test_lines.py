@@ -77,11 +77,13 @@ def test_a_run_reads_the_lines_removes_them_in_denoise_and_keeps_the_choice(tmp_
     removed = denoise(result.model, noisy)
     kept = denoise(result.model, noisy, lines=False)
     assert np.mean((removed[0] - clean) ** 2) < np.mean((kept[0] - clean) ** 2)
-    # the choice travels with the run, and version-9 configs keep their offsets
+    # the choice travels with the run, and version-9 configs keep their offsets (and masks)
     save_run(result, tmp_path / "run")
     np.testing.assert_allclose(denoise(load_run(tmp_path / "run").model, noisy), removed)
     old = json.loads((tmp_path / "run" / "config.json").read_text())
     old["version"] = 9
     del old["training"]["line_noise"]
-    assert Config.model_validate(old).training.line_noise == "none"
+    del old["method"]["masking"]["block"]
+    upgraded = Config.model_validate(old)
+    assert upgraded.training.line_noise == "none" and upgraded.masking.block == 1  # as version 9 ran
     assert line_directions("rows") == (True, False) and line_directions("none") == (False, False)

@@ -79,7 +79,7 @@ def test_pd_roundtrips_volumes_plane_by_plane():
 def test_pd_auto_follows_the_noise_and_the_method():
     from helpers import noisy_set, tiny_config
     from noise2info.correlation import haar_share
-    from noise2info.training import PD_STRIDE, resolve_pd
+    from noise2info.training import MASK_BLOCK, PD_STRIDE, resolve_pd
 
     camera = [x.astype(np.float32) for x in real_sim_images("camera", side=96)[2]]
     # auto measures and reports; it does not shuffle (it cost 1.1 dB on mild JPEG noise)
@@ -87,6 +87,8 @@ def test_pd_auto_follows_the_noise_and_the_method():
     assert reading["correlated"] and config.training.pd_stride == 1 and images is camera
     # and keeps the correlation, so each image's noise std is read corrected for it
     assert config.training.noise_lags == reading["lags"]
+    # and masks blocks, so the masked pass cannot read a pixel's noise from its neighbours
+    assert config.masking.block == MASK_BLOCK == 3
     assert 0.05 <= haar_share(reading["lags"]) < 0.4 and haar_share(None) == 1.0
     config, images, reading = resolve_pd(tiny_config(pd_stride=PD_STRIDE), camera)
     assert reading is None and config.training.pd_stride == PD_STRIDE == 2
@@ -94,7 +96,8 @@ def test_pd_auto_follows_the_noise_and_the_method():
     _, white = noisy_set(shape=(96, 96))
     config, images, reading = resolve_pd(tiny_config(), white)
     assert not reading["correlated"] and config.training.pd_stride == 1 and images is white
-    assert config.training.noise_lags is None
+    assert config.training.noise_lags is None and config.masking.block == 1
+    assert resolve_pd(tiny_config(mask_block=5), white)[0].masking.block == 5  # given: kept
     forced, images, reading = resolve_pd(tiny_config(pd_stride=2), white)
     assert reading is None and forced.training.pd_stride == 2 and len(images) == 4 * len(white)
     supervised = tiny_config(method="supervised")

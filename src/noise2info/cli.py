@@ -216,6 +216,7 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         "correlation": result.history.correlation,  # pd_stride auto: what it read
         "expected_gain": result.expected_gain,  # denoise --check on a few training images
         "line_noise": result.config.training.line_noise,
+        "mask_block": getattr(result.config.masking, "block", None),
         "lines": result.history.lines,  # line_noise auto: what it read
     }
     fitted = "" if opts["time_budget"] is None else f" (the steps that fit in {opts['time_budget']:.0f} s)"
@@ -247,12 +248,19 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
             "nearly independent; denoise does the same (--pd-stride 1 to switch off)",
         )
     elif c and c["correlated"]:
+        block = summary["mask_block"]
+        masked = (
+            f"masked {block} x {block} blocks, so the network cannot read a pixel's noise from its "
+            "neighbours (--mask-block 1 to switch off), and "
+            if block and block > 1
+            else ""
+        )
         lines.insert(
             1,
-            f"the noise reads correlated between neighbours ({c['max']:+.2f}): trained on the images "
-            "as they are; where the noise is strong (raw-like camera data) --pd-stride 2 trains on "
-            "pixel-shuffled sub-images instead (+1.9 dB on strong demosaiced noise, -0.2 dB on "
-            "mild JPEG noise: docs/benchmarks.md, 'The real-sim suite')",
+            f"the noise reads correlated between neighbours ({c['max']:+.2f}): {masked}denoise reads "
+            "each image's noise std corrected for the correlation; --pd-stride 2 (pixel-shuffled "
+            "sub-images) is the alternative where the noise is strong and detail matters less "
+            "(docs/benchmarks.md, 'The real-sim suite')",
         )
     elif c and c["max"] is not None:
         lines.insert(1, f"noise correlation between neighbours {c['max']:+.2f}: independent enough")

@@ -69,17 +69,18 @@ class MaskingConfig(_Strict):
         "gaussian", description="masked-pixel value: gaussian N(0, std^2) or donut (neighbour mean)"
     )
     gaussian_std: float = Field(0.2, gt=0.0, description="std of the gaussian replacement")
-    block: int = Field(
-        1,
+    block: int | None = Field(
+        None,
         ge=1,
         le=9,
         description="side of the block replaced around each masked pixel: 1 for independent noise, "
-        "3 for noise correlated between neighbours (camera, JPEG)",
+        "3 for noise correlated between neighbours (camera, JPEG); auto: 3 where the noise reads "
+        "correlated (noise2info.correlation), else 1",
     )
 
     @model_validator(mode="after")
     def _odd_block(self):
-        if self.block % 2 == 0:
+        if self.block is not None and self.block % 2 == 0:
             raise ValueError(f"block must be odd (a block centred on the masked pixel), not {self.block}")
         return self
 
@@ -467,9 +468,15 @@ def _upgrade_v8(data: dict) -> dict:
 
 
 def _upgrade_v9(data: dict) -> dict:
-    """Version 9 left row and column offsets in the output."""
+    """Version 9 left row and column offsets in the output and masked single pixels."""
     data = json.loads(json.dumps(data))
     data.setdefault("training", {}).setdefault("line_noise", "none")
+    method = data.setdefault("method", {})
+    field = METHODS[method.get("name", "noise2info")].model_fields.get("masking")
+    if field is not None:
+        masking = method.setdefault("masking", field.default.model_dump())
+        if masking.get("block") is None:
+            masking["block"] = 1
     data["version"] = 10
     return data
 

@@ -146,10 +146,11 @@ class Masker:
     def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # Drawn on the CPU generator and moved: masks do not depend on the training device.
         mask = stratified_mask(tuple(x.shape), self.config.percent, self.generator).to(x.device)
-        hidden = block_mask(mask, self.config.block)  # J and, for correlated noise, around it
+        block = self.config.block or 1  # unresolved (auto) outside a run: the single pixel
+        hidden = block_mask(mask, block)  # J and, for correlated noise, around it
         if self.config.replacement == "gaussian":
             return gaussian_replace(x, hidden, self.config.gaussian_std, self.generator), mask
-        return donut_replace(x, hidden, self.config.block), mask
+        return donut_replace(x, hidden, block), mask
 
 
 def expected_count(spatial: tuple[int, ...], percent: float) -> int:

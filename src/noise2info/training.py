@@ -199,13 +199,19 @@ def resolve_lines(config: Config, images: list, supervised: bool = False) -> tup
 # demosaiced noise). Not switched on by auto: on a phone's mild JPEG noise stride 2 cost
 # 0.17 dB and stride 3 1.1 dB, and the correlation readout does not tell the two apart.
 PD_STRIDE = 2
+# The masked block where the noise reads correlated: demosaiced and JPEG noise is correlated
+# over 1-2 pixels; blocks of 3 keep the masked pass blind to its nearest neighbours
+# (docs/benchmarks.md, "The real-sim suite").
+MASK_BLOCK = 3
 PD_MAX_VALUES = 2**30  # 4 GB of float32 sub-images at most
 
 
 def resolve_pd(config: Config, images: list, supervised: bool = False) -> tuple[Config, list, dict | None]:
     """``config`` with ``pd_stride`` None (auto) made 1 after measuring the noise's spatial
     correlation on the images (:func:`noise2info.correlation.noise_correlation`; the summary
-    advises :data:`PD_STRIDE` where it reads correlated); the images as the network sees them
+    advises :data:`PD_STRIDE` where it reads correlated), and where it reads correlated the
+    masked block (``masking.block`` None: :data:`MASK_BLOCK`, else 1) and the correlation
+    each image's noise std is read with (``noise_lags``); the images as the network sees them
     (under PD every image's s x s sub-images, :func:`noise2info.data.shuffle.pd_split`); and
     the correlation reading (None when not measured). A method with clean targets learns the
     noise as it is: auto is 1 there without measuring."""
@@ -229,9 +235,17 @@ def resolve_pd(config: Config, images: list, supervised: bool = False) -> tuple[
         )
         raise ConfigError(f"{message}; train on fewer images or with pd_stride 1")
     update = {"pd_stride": stride}
-    if tc.noise_lags is None and reading is not None and reading["correlated"]:
+    correlated = reading is not None and reading["correlated"]
+    if tc.noise_lags is None and correlated:
         update["noise_lags"] = reading["lags"]  # the std denoise reads is corrected for it
     config = config.model_copy(update={"training": tc.model_copy(update=update)})
+    masking = config.masking
+    if masking is not None and masking.block is None:  # auto: blocks where the noise is correlated
+        if reading is None and stride == 1:
+            reading = noise_correlation(images)
+        block = MASK_BLOCK if stride == 1 and reading["correlated"] else 1
+        method = config.method.model_copy(update={"masking": masking.model_copy(update={"block": block})})
+        config = config.model_copy(update={"method": method})
     return config, (pd_split(images, stride) if stride > 1 else images), reading
 
 

@@ -29,7 +29,8 @@ class Method:
     sigma: str | None = None  # a classical method's noise level: 'oracle' or 'estimated'
 
 
-_DEFAULT = {"vst": "auto", "pd_stride": None, "line_noise": "auto"}  # what the CLI resolves itself
+# What the CLI resolves itself from the data; the other rows train on the images as they are.
+_DEFAULT = {"vst": "auto", "pd_stride": None, "line_noise": "auto", "mask_block": None}
 METHODS = [
     # The default pipeline: donut masking, early first round, Algorithm 2 and then the
     # posterior step at prediction or the SURE stage, whichever the run estimates better
@@ -47,12 +48,12 @@ METHODS = [
     Method(
         "noise2info (default, pixel shuffle)", "learned", {"method": "noise2info", **_DEFAULT, "pd_stride": 2}
     ),
-    # The default as if the noise were independent: no line removal, no correction of the
-    # noise std for its correlation (the pixel shuffle is off in both).
+    # The default as if the noise were independent: no line removal, single masked pixels and
+    # no correction of the noise std for its correlation (the pixel shuffle is off in both).
     Method(
         "noise2info (default, as if independent)",
         "learned",
-        {"method": "noise2info", **_DEFAULT, "line_noise": "none", "noise_lags": {}},
+        {"method": "noise2info", **_DEFAULT, "line_noise": "none", "noise_lags": {}, "mask_block": 1},
     ),
     # As in the paper: Algorithm 2 alone.
     Method("noise2info-R", "learned", {"method": "noise2info", "masking": "gaussian", "refine": "none"}),
@@ -108,6 +109,8 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
     if m.settings.get("method") == "supervised" and case.trained_on_test:
         return Outcome([], 0.0, 0.0, note="not run: this suite trains on its test images")
     settings = {"init": "random", "vst": "none", "pd_stride": 1, "line_noise": "none", **m.settings}
+    if settings.get("method") != "supervised":  # single masked pixels unless a row says otherwise
+        settings.setdefault("mask_block", 1)
     if settings.get("sigma") == "oracle":
         settings["sigma"] = case.sigma_n_train
     cfg = make_config(
@@ -142,6 +145,9 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
     notes = [f"stabilised: vst gat, a={tc.vst_a:.4g}, b={tc.vst_b:.4g}"] if tc.vst == "gat" else []
     if tc.line_noise != "none":
         notes.append(f"line noise: {tc.line_noise} offsets removed")
+    block = getattr(result.config.masking, "block", 1)
+    if block and block > 1:
+        notes.append(f"masked {block} x {block} blocks")
     if tc.noise_lags:
         notes.append(f"noise std read for correlated noise (share {haar_share(tc.noise_lags):.2f})")
     found = result.history.correlation  # pd_stride auto: what it read and chose
