@@ -126,3 +126,15 @@ def test_the_check_s_probe_carries_the_noise_correlation():
     assert noise_correlation([probe])["lags"]["0,1"] == pytest.approx(0.5, abs=0.1)
     assert np.mean(probe[:, :, 1:] * probe[:, :, :-1]) == pytest.approx(0.5, abs=0.05)
     assert correlated_probe(white, None) is white
+
+
+def test_jpeg_blocks_are_read_from_the_pixels():
+    from noise2info.correlation import JPEG_GRID, jpeg_grid
+    from noise2info.data.camera import jpeg_roundtrip
+
+    rng = np.random.default_rng(0)
+    # noise of 2.5 grey levels: quality 90 quantises it away inside smooth blocks
+    image = np.clip(smooth_image((128, 128))[None] * 0.8 + 0.1 + rng.normal(0, 0.01, (1, 128, 128)), 0, 1)
+    assert jpeg_grid(image[0]) < JPEG_GRID
+    assert jpeg_grid(jpeg_roundtrip(np.repeat(image, 3, 0), 90)[1]) > JPEG_GRID
+    assert jpeg_grid(np.zeros((16, 16))) is None

@@ -89,6 +89,11 @@ def test_pd_auto_follows_the_noise_and_the_method():
     assert config.training.noise_lags == reading["lags"]
     # and masks blocks, so the masked pass cannot read a pixel's noise from its neighbours
     assert config.masking.block == MASK_BLOCK == 3
+    # JPEG's noise is read in smooth blocks where JPEG removed it: no correction there
+    phone = [x.astype(np.float32) for x in real_sim_images("phone-jpeg", side=96)[2]]
+    config, _, reading = resolve_pd(tiny_config(), phone)
+    assert reading["correlated"] and reading["jpeg"] and not noise_correlation(camera)["jpeg"]
+    assert config.training.noise_lags is None and config.masking.block == 3
     assert 0.05 <= haar_share(reading["lags"]) < 0.4 and haar_share(None) == 1.0
     config, images, reading = resolve_pd(tiny_config(pd_stride=PD_STRIDE), camera)
     assert reading is None and config.training.pd_stride == PD_STRIDE == 2

@@ -96,6 +96,31 @@ def plane_correlation(plane: np.ndarray, flat: float = FLAT) -> tuple[dict, floa
     return products, float(np.mean(kept**2)), len(kept)
 
 
+# Mean step across the 8-pixel grid over the mean step elsewhere above which images read as
+# JPEG-compressed (docs/benchmarks.md, "The real-sim suite": the phone kind at q90 read
+# 1.08-1.21, the camera, microscope and sensor kinds and noisy BSD68 0.98-1.04).
+JPEG_GRID = 1.06
+
+
+def jpeg_grid(plane: np.ndarray) -> float | None:
+    """How much larger the steps between pixels are across JPEG's 8 x 8 block boundaries than
+    elsewhere, in one 2-D plane (about 1 for an image never saved as JPEG; None: too small).
+    JPEG quantises each block on its own: smooth areas lose their noise inside a block but not
+    across its edges."""
+    z = np.asarray(plane, np.float64)
+    if min(z.shape) < 4 * BLOCK:
+        return None
+    ratios = []
+    for axis in (0, 1):
+        step = np.abs(np.diff(z, axis=axis)).mean(axis=1 - axis)
+        edge = np.arange(step.size) % BLOCK == BLOCK - 1
+        inside = step[~edge].mean()
+        if inside <= 0:
+            return None
+        ratios.append(step[edge].mean() / inside)
+    return float(np.mean(ratios))
+
+
 def noise_correlation(images) -> dict:
     """The noise's spatial autocorrelation at short lags, from noisy images alone.
 
@@ -113,12 +138,19 @@ def noise_correlation(images) -> dict:
         ``max``: the one of largest magnitude, with its sign; ``correlated``: whether its
         magnitude reaches :data:`CORRELATED`; ``blocks``: how many
         blocks the estimate rests on. Correlations are None without a block to measure.
+        ``jpeg``: whether the images read as JPEG-compressed (:func:`jpeg_grid`, the median
+        over planes at least :data:`JPEG_GRID`): their noise then differs from block to
+        block (JPEG removes it where the image is smooth).
     """
     sums = {lag: 0.0 for lag in LAGS}
     count = 0
+    grids = []
     for i in spread(images):
         window = centre(images[i])
         for plane in window.reshape(-1, *window.shape[-2:]):
+            grid = jpeg_grid(plane)
+            if grid is not None:
+                grids.append(grid)
             found = plane_correlation(plane)
             if found is None:
                 continue
@@ -129,9 +161,10 @@ def noise_correlation(images) -> dict:
                 for lag in LAGS:
                     sums[lag] += n * products[lag] / var
                 count += n
+    jpeg = bool(grids) and float(np.median(grids)) >= JPEG_GRID
     if count == 0:
         lags = {f"{dy},{dx}": None for dy, dx in LAGS}
-        return {"lags": lags, "max": None, "correlated": False, "blocks": 0}
+        return {"lags": lags, "max": None, "correlated": False, "blocks": 0, "jpeg": jpeg}
     white = _white_expectation()
     lags = {lag: sums[lag] / count - white[lag] for lag in LAGS}
     top = max(lags.values(), key=abs)
@@ -140,6 +173,7 @@ def noise_correlation(images) -> dict:
         "max": round(top, 4),
         "correlated": bool(abs(top) >= CORRELATED),
         "blocks": count,
+        "jpeg": jpeg,
     }
 
 

@@ -236,8 +236,11 @@ def resolve_pd(config: Config, images: list, supervised: bool = False) -> tuple[
         raise ConfigError(f"{message}; train on fewer images or with pd_stride 1")
     update = {"pd_stride": stride}
     correlated = reading is not None and reading["correlated"]
-    if tc.noise_lags is None and correlated:
-        update["noise_lags"] = reading["lags"]  # the std denoise reads is corrected for it
+    # The std denoise reads is corrected for the correlation, but not for JPEG's: its noise is
+    # gone where the image is smooth, which is where the std is read, and the posterior step
+    # measured worse with the correction there (docs/benchmarks.md, "The real-sim suite").
+    if tc.noise_lags is None and correlated and not reading["jpeg"]:
+        update["noise_lags"] = reading["lags"]
     config = config.model_copy(update={"training": tc.model_copy(update=update)})
     masking = config.masking
     if masking is not None and masking.block is None:  # auto: blocks where the noise is correlated
