@@ -260,7 +260,7 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
             f"the noise reads correlated between neighbours ({c['max']:+.2f}): {masked}denoise reads "
             "each image's noise std corrected for the correlation; --pd-stride 2 (pixel-shuffled "
             "sub-images) is the alternative where the noise is strong and detail matters less "
-            "(docs/benchmarks.md, 'The real-sim suite')",
+            "(docs/benchmarks.md, 'The real-sim suite with structured noise handled by default')",
         )
     elif c and c["max"] is not None:
         lines.insert(1, f"noise correlation between neighbours {c['max']:+.2f}: independent enough")
