@@ -27,6 +27,8 @@ class Method:
     # A learned method's settings for make_config; sigma 'oracle' stands for the true sigma_n.
     settings: dict = field(default_factory=dict)
     sigma: str | None = None  # a classical method's noise level: 'oracle' or 'estimated'
+    # Suite families the row is for (None: all); elsewhere it is reported as not run.
+    families: tuple[str, ...] | None = None
 
 
 # What the CLI resolves itself from the data; the other rows train on the images as they are.
@@ -54,6 +56,7 @@ METHODS = [
         "noise2info (default, as if independent)",
         "learned",
         {"method": "noise2info", **_DEFAULT, "line_noise": "none", "noise_lags": {}, "mask_block": 1},
+        families=("real",),  # on independent noise it is the default itself
     ),
     # As in the paper: Algorithm 2 alone.
     Method("noise2info-R", "learned", {"method": "noise2info", "masking": "gaussian", "refine": "none"}),
@@ -108,6 +111,8 @@ def as_chw(x: np.ndarray) -> np.ndarray:
 def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
     if m.settings.get("method") == "supervised" and case.trained_on_test:
         return Outcome([], 0.0, 0.0, note="not run: this suite trains on its test images")
+    if m.families is not None and case.family not in m.families:
+        return Outcome([], 0.0, 0.0, note=f"not run: for {', '.join(m.families)} suites")
     settings = {"init": "random", "vst": "none", "pd_stride": 1, "line_noise": "none", **m.settings}
     if settings.get("method") != "supervised":  # single masked pixels unless a row says otherwise
         settings.setdefault("mask_block", 1)
