@@ -210,8 +210,12 @@ def test_schedule_is_resolved_once_into_numbers_following_the_paper_ratios():
     assert make_config(steps=1500, k_t=7, k_u=5).method.k_t == 7
     assert make_config(steps=1500, k_t=7, first_round=3).method.first_round == 3
     again = Config.model_validate_json(small.model_dump_json())
-    # vst_a / vst_b, noise_prior, pd_stride and noise_lags are measured on the data when training starts
-    unset = {"training": {"vst_a", "vst_b", "noise_prior", "pd_stride", "noise_lags"}}
+    # vst_a / vst_b, noise_prior, pd_stride, noise_lags and the masked block are measured on the
+    # data when training starts
+    unset = {
+        "training": {"vst_a", "vst_b", "noise_prior", "pd_stride", "noise_lags"},
+        "method": {"masking": {"block"}},
+    }
     assert again == small and "null" not in small.model_dump_json(exclude=unset)
     with pytest.raises(ConfigError, match="multiple of"):
         make_config(preset="paper", patch_size=62)
