@@ -18,8 +18,8 @@ import sys
 import time
 
 import numpy as np
+from pd_stride import train_kind  # benchmarks/ is on the path when run as a script
 
-from noise2info import make_config, train
 from noise2info.bench.metrics import mean_scores
 from noise2info.correlation import _residual_operator, noise_correlation, plane_correlation
 from noise2info.data.camera import real_sim_images
@@ -27,15 +27,9 @@ from noise2info.prediction import denoise
 from noise2info.run import load_model, save_run
 
 
-def train_kind(kind: str, stride: int, block: int, out: str) -> None:
-    _, _, noisy = real_sim_images(kind, side=256, seed=0)
-    images = [x.astype(np.float32) for x in noisy]
-    cfg = make_config(
-        preset="cpu", method="noise2info", vst="auto", init="random", pd_stride=stride, mask_block=block,
-        steps=400, batch_size=16, patch_size=64, seed=0, log_every=2, channels=images[0].shape[0],
-    )  # fmt: skip
+def train_and_save(kind: str, stride: int, block: int, out: str) -> None:
     t = time.time()
-    res = train(images, cfg, progress=False)
+    res = train_kind(kind, stride, block)  # the same training as pd_stride.py's
     save_run(res, out)
     print(json.dumps({"s": time.time() - t, "refine": res.history.refine, "sigma_loss": res.sigma_loss}))
 
@@ -88,6 +82,6 @@ def score(kind: str, run: str) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "train":
-        train_kind(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+        train_and_save(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
     else:
         score(sys.argv[2], sys.argv[3])

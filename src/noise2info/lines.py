@@ -59,9 +59,13 @@ def line_offsets(plane: np.ndarray, axis: int, across: int = ACROSS) -> np.ndarr
     z = np.asarray(plane, np.float64)
     if z.ndim != 2:
         raise ValueError(f"a 2-D plane is needed, not shape {z.shape}")
-    size = (across, 1) if axis == 0 else (1, across)
-    detail = z - median_filter(z, size=size, mode="mirror")
-    return np.median(detail, axis=1 - axis)
+    detail = _across(z if axis == 0 else z.T, across)
+    return np.median(detail, axis=1)
+
+
+def _across(z: np.ndarray, across: int) -> np.ndarray:
+    """A plane less its median filter across the rows: what a row's own offset leaves."""
+    return z - median_filter(z, size=(across, 1), mode="mirror")
 
 
 def remove_lines(image, rows: bool = True, columns: bool = True, passes: int = 2) -> np.ndarray:
@@ -89,7 +93,7 @@ def agreement(plane: np.ndarray, axis: int) -> float | None:
     quarter = z.shape[1] // 4
     if quarter < MIN_PART or z.shape[0] < 2 * READ_ACROSS:
         return None
-    detail = z - median_filter(z, size=(READ_ACROSS, 1), mode="mirror")
+    detail = _across(z, READ_ACROSS)
     a, b = np.median(detail[:, :quarter], axis=1), np.median(detail[:, -quarter:], axis=1)
     if np.ptp(a) == 0 or np.ptp(b) == 0:  # flat or saturated: nothing to read
         return None
