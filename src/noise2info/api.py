@@ -273,6 +273,9 @@ def denoise_files(
     lines: bool | None = None,
     check: bool = True,
     safe: bool = False,
+    engine: str = "torch",
+    shard: tuple[int, int] = (0, 1),
+    threads: int | None = None,
 ) -> Denoised:
     """Denoise files into ``out_dir``, one output per input with the same name and format.
 
@@ -281,8 +284,17 @@ def denoise_files(
     ``overwrite``. ``check`` estimates each image's expected gain (one more network pass;
     ``Denoised.gains``); ``safe`` blends an image the network is expected to make worse
     toward its input (:func:`denoise_array`).
+
+    ``engine`` 'onnx' runs the exported network with ONNX Runtime
+    (:class:`noise2info.export.onnx.OnnxDenoiser`; ``run_dir`` a run folder, whose
+    ``model.onnx`` is exported on first use, or an ``.onnx`` file): each image whole, the
+    network alone (no posterior step, line removal or check), TTA as asked. ``shard``
+    ``(rank, world)``: this process denoises every ``world``-th of the inputs still to do,
+    from the ``rank``-th (``denoise --nproc``, torchrun); the ranks together do them all.
+    ``threads``: ONNX Runtime's threads (default its own choice).
     """
-    model = load_run(run_dir, device).model
+    if engine not in ("torch", "onnx"):
+        raise ConfigError(f"unknown engine {engine!r}; use torch or onnx")
     paths = io.find_inputs(list(inputs))
     out_dir = Path(out_dir)
     for p in paths:
@@ -292,13 +304,25 @@ def denoise_files(
     if len(set(names)) != len(names):
         raise ImageError("two inputs share a file name; their outputs would collide in --out")
     done = Denoised()
-    for p in tqdm(paths, desc="denoise", unit="image", disable=not progress):
-        if not overwrite and (out_dir / p.name).exists():
-            done.skipped.append(p)
-            continue
-        arr = io.open_image(p)  # memory-mapped / Zarr inputs stream tile by tile
-        chunks = getattr(arr, "chunks", None) if p.suffix.lower() == ".zarr" else None
+    done.skipped = [p for p in paths if not overwrite and (out_dir / p.name).exists()]
+    rank, world = shard
+    # The inputs still to do, shared out afresh: a restart with another world finishes them.
+    skipped = set(done.skipped)
+    todo = [p for p in paths if p not in skipped][rank::world]
+    if engine == "onnx":
+        network = _onnx_engine(run_dir, threads)
+        for p in tqdm(todo, desc="denoise", unit="image", disable=not progress):
+            arr = io.open_image(p)
 
+            def run_onnx(out, arr=arr, name=p.name):
+                denoise_onnx_array(network, arr, out=out, tta=tta, name=name)
+
+            _write_output(p, out_dir, arr, run_onnx)
+            done.written.append(out_dir / p.name)
+        return done
+    model = load_run(run_dir, device).model
+    for p in tqdm(todo, desc="denoise", unit="image", disable=not progress):
+        arr = io.open_image(p)  # memory-mapped / Zarr inputs stream tile by tile
         found = []
 
         def fill(out, arr=arr, name=p.name, found=found):
@@ -317,14 +341,66 @@ def denoise_files(
             if check or safe:
                 found.extend(result[1])
 
-        try:
-            io.write_into(out_dir / p.name, tuple(arr.shape), arr.dtype, fill, chunks=chunks)
-        except ImageError as err:
-            raise ImageError(f"{p}: {err}" if str(p.name) not in str(err) else str(err)) from None
+        _write_output(p, out_dir, arr, fill)
         done.written.append(out_dir / p.name)
         if found:
             done.gains[out_dir / p.name] = found
     return done
+
+
+def _write_output(path: Path, out_dir: Path, arr, fill) -> None:
+    """``fill`` the output of ``path`` in ``out_dir`` (same shape, dtype, format and chunks)."""
+    chunks = getattr(arr, "chunks", None) if path.suffix.lower() == ".zarr" else None
+    try:
+        io.write_into(out_dir / path.name, tuple(arr.shape), arr.dtype, fill, chunks=chunks)
+    except ImageError as err:
+        raise ImageError(f"{path}: {err}" if str(path.name) not in str(err) else str(err)) from None
+
+
+ONNX_FILE = "model.onnx"  # where --engine onnx keeps a run's exported network
+
+
+def _onnx_engine(source: str | Path, threads: int | None = None):
+    """The ONNX Runtime engine of a run folder (exporting ``model.onnx`` into it on first use)
+    or of an ``.onnx`` file."""
+    from .export.onnx import OnnxDenoiser, export_onnx
+
+    source = Path(source)
+    if source.suffix.lower() == ".onnx":
+        return OnnxDenoiser(source, threads)
+    path = source / ONNX_FILE
+    if not path.is_file():
+        run = load_run(source, "cpu")
+        export_onnx(run.model, path, config=run.config)
+    return OnnxDenoiser(path, threads)
+
+
+def denoise_onnx_array(network, arr, *, out=None, tta: bool = False, name: str = "image"):
+    """Denoise a stored array with an :class:`~noise2info.export.onnx.OnnxDenoiser`, each
+    sample whole (same shape and dtype); ``tta`` averages the 8 rotations / flips."""
+    from .data.patches import dihedral, undo_dihedral
+
+    samples = io.sample_views(arr, network.dims)
+    io.check_samples(samples, network.dims, network.channels, [name] * len(samples))
+    small = [s for s in samples[0].shape[1:] if s < network.meta["min_size"]]
+    if small:
+        raise ImageError(
+            f"{name}: {tuple(samples[0].shape[1:])} is smaller than the network's "
+            f"{network.meta['min_size']} pixels a side"
+        )
+    if out is None:
+        out = np.empty(arr.shape, arr.dtype)
+    for sample, target in zip(samples, io.sample_views(out, network.dims), strict=True):
+        x = np.asarray(sample, np.float32)
+        if tta:
+            y = (
+                sum(undo_dihedral(network(dihedral(x, k, f)), k, f) for f in (False, True) for k in range(4))
+                / 8
+            )
+        else:
+            y = network(x)
+        target[...] = io.cast_to(y, target.dtype)
+    return out
 
 
 def estimate_sigma(

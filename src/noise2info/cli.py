@@ -383,19 +383,49 @@ def _spawn_ranks(nproc: int, inputs, run_dir, config: Config, opts: dict) -> Non
     help="Blend an image the model is expected to make worse toward its input, with the "
     "weight of least estimated error.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["torch", "onnx"]),
+    default="torch",
+    show_default=True,
+    help="onnx: the exported network with ONNX Runtime (RUN_DIR/model.onnx, exported on first "
+    "use, or an .onnx file as RUN_DIR): each image whole, the network alone (no posterior step, "
+    "line removal or check).",
+)
+@click.option(
+    "--nproc",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes sharing the inputs (one GPU each where there are GPUs, else the CPU "
+    "threads split among them); under torchrun the ranks share them.",
+)
 @click.option("--device", default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True)
 @friendly_errors
 def denoise(
-    run_dir, inputs, out_dir, tile, tta, posterior, lines, overwrite, check, safe, device, as_json, quiet
+    run_dir,
+    inputs,
+    out_dir,
+    tile,
+    tta,
+    posterior,
+    lines,
+    overwrite,
+    check,
+    safe,
+    engine,
+    nproc,
+    device,
+    as_json,
+    quiet,
 ):
     """Denoise INPUT... with the model in RUN_DIR into --out (same names, formats, dtypes).
     Outputs already in --out are complete (written atomically) and skipped unless --overwrite."""
-    done = api.denoise_files(
-        run_dir,
-        inputs,
-        out_dir,
+    if engine == "onnx" and (posterior or lines or safe):
+        _fail("--engine onnx runs the network alone: drop --posterior, --lines and --safe")
+    options = dict(
         tile=tile,
         tta=tta,
         device=device,
@@ -403,9 +433,20 @@ def denoise(
         overwrite=overwrite,
         posterior=posterior,
         lines=lines,
-        check=check,
+        check=check and engine == "torch",
         safe=safe,
+        engine=engine,
     )
+    if launched_by_torchrun():
+        rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+        done = _denoise_shard(rank, world, run_dir, inputs, out_dir, options)
+        if rank > 0:
+            return
+        click.echo(f"noise2info: rank 0 of {world}; each rank reports its own outputs", err=True)
+    elif nproc > 1:
+        done = _spawn_denoise(nproc, run_dir, inputs, out_dir, options)
+    else:
+        done = api.denoise_files(run_dir, inputs, out_dir, **options)
     lines = [f"wrote {len(done.written)} image(s) to {out_dir}"]
     if done.skipped:
         lines.append(f"skipped {len(done.skipped)} already complete (--overwrite to redo them)")
@@ -428,6 +469,122 @@ def denoise(
         "gains": {str(p): g for p, g in done.gains.items()},
         "expected_worse": [str(p) for p, _ in done.expected_worse()],
     }
+    _emit(summary, as_json, lines)
+
+
+def _denoise_shard(rank: int, world: int, run_dir, inputs, out_dir, options: dict) -> api.Denoised:
+    """One rank's share of ``denoise``: its GPU where there are GPUs."""
+    import torch
+
+    device = options["device"]
+    if device in ("auto", "cuda") and torch.cuda.is_available():
+        local = int(os.environ.get("LOCAL_RANK", rank))
+        device = f"cuda:{local % torch.cuda.device_count()}"
+    options = {**options, "device": device, "progress": options["progress"] and rank == 0}
+    return api.denoise_files(run_dir, inputs, out_dir, shard=(rank, world), **options)
+
+
+def _denoise_rank(rank: int, world: int, threads: int, tmp: str, run_dir, inputs, out_dir, options):
+    """One spawned process of ``denoise --nproc``: its share, its outputs, a JSON report."""
+    import torch
+
+    keep_freed_memory()
+    torch.set_num_threads(threads)
+    options = {**options, "threads": threads}
+    done = friendly_errors(_denoise_shard)(rank, world, run_dir, inputs, out_dir, options)
+    Path(f"{tmp}/rank{rank}.json").write_text(
+        json.dumps(
+            {
+                "written": [str(p) for p in done.written],
+                "skipped": [str(p) for p in done.skipped],
+                "gains": {str(p): g for p, g in done.gains.items()},
+            }
+        )
+    )
+
+
+def _spawn_denoise(nproc: int, run_dir, inputs, out_dir, options: dict) -> api.Denoised:
+    """``denoise --nproc N``: N processes share the inputs; the CPU's threads are split among
+    them. What they did, merged."""
+    import tempfile
+
+    import torch
+    import torch.multiprocessing as mp
+
+    if options["engine"] == "onnx" and not Path(run_dir).suffix:  # export once, before the ranks
+        api._onnx_engine(run_dir)
+    threads = max(1, torch.get_num_threads() // nproc)
+    with tempfile.TemporaryDirectory() as tmp:
+        reports = [f"{tmp}/rank{r}.json" for r in range(nproc)]
+        try:
+            mp.start_processes(
+                _denoise_rank,
+                args=(nproc, threads, tmp, run_dir, list(inputs), out_dir, options),
+                nprocs=nproc,
+                start_method="spawn",
+            )
+        except mp.ProcessExitedException as err:
+            sys.exit(err.exit_code if err.exit_code and err.exit_code > 0 else 1)
+        done = api.Denoised()
+        for r, path in enumerate(reports):
+            found = json.loads(Path(path).read_text())
+            done.written += [Path(p) for p in found["written"]]
+            if r == 0:  # every rank sees the same complete outputs
+                done.skipped = [Path(p) for p in found["skipped"]]
+            done.gains.update({Path(p): g for p, g in found["gains"].items()})
+    return done
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--onnx", "onnx_path", type=click.Path(dir_okay=False), help="Write the network as ONNX.")
+@click.option(
+    "--bioimageio",
+    "bmz_path",
+    type=click.Path(dir_okay=False),
+    help="Write a bioimage.io model package (.zip).",
+)
+@click.option(
+    "--image",
+    type=click.Path(dir_okay=False),
+    help="The package's test image (default: a synthetic noisy one).",
+)
+@click.option("--name", help="The package's name (default: the run folder's).")
+@click.option("--author", "authors", multiple=True, help="An author of the package (repeatable).")
+@click.option(
+    "--license", "license_id", default="CC-BY-4.0", show_default=True, help="SPDX licence of the weights."
+)
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def export(run_dir, onnx_path, bmz_path, image, name, authors, license_id, as_json):
+    """Ship the network of RUN_DIR: as ONNX and / or as a bioimage.io model package. The
+    exported network normalises, pads and maps back by itself: raw intensities in, denoised
+    intensities out (the network alone: no posterior step or line removal)."""
+    if not (onnx_path or bmz_path):
+        _fail("nothing to export: give --onnx OUT.onnx and / or --bioimageio OUT.zip")
+    lines, summary = [], {"run_dir": str(run_dir)}
+    if onnx_path:
+        from .export.onnx import export_onnx
+
+        loaded = run.load_run(run_dir, "cpu")
+        export_onnx(loaded.model, onnx_path, config=loaded.config)
+        lines.append(f"wrote {onnx_path} (ONNX; dynamic batch and sizes)")
+        summary["onnx"] = str(onnx_path)
+    if bmz_path:
+        from .export.bioimageio import export_bioimageio
+
+        export_bioimageio(
+            run_dir,
+            bmz_path,
+            image=image,
+            name=name,
+            authors=authors or ("noise2info user",),
+            license=license_id,
+        )
+        lines.append(
+            f"wrote {bmz_path} (bioimage.io model package; check it with: bioimageio test {bmz_path})"
+        )
+        summary["bioimageio"] = str(bmz_path)
     _emit(summary, as_json, lines)
 
 

@@ -1,0 +1,136 @@
+"""Export: the shipped network (normalisation inside), ONNX with ONNX Runtime, bioimage.io
+packages validated with bioimageio.core's own model test, and ``denoise --engine onnx``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from helpers import cli, noisy_set, small_model
+from noise2info import ConfigError, denoise, load_run, make_config
+from noise2info.export import ExportedDenoiser, exported_network
+from noise2info.io import read_image, write_image
+from noise2info.run import save_model
+
+ort = pytest.importorskip("onnxruntime", reason="the export extra is not installed")
+
+
+def _run(tmp_path, name="run", **settings):
+    """A run folder holding a small untrained-but-settled model (no training needed)."""
+    model_keys = {k: settings.pop(k) for k in ("dims", "channels", "depth", "base_features") if k in settings}
+    net = small_model(**{"depth": 1, "base_features": 4, **model_keys})
+    config = make_config(
+        preset="tiny", **{**model_keys, "depth": net.config.depth, "base_features": 4}, **settings
+    )
+    return save_model(net, config, tmp_path / name)
+
+
+def _noisy(shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return (50 + 20 * rng.random(shape)).astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    "dims, channels, vst",
+    [(2, 1, None), (2, 3, None), (3, 1, None), (2, 1, (2.0, 3.0))],
+)
+def test_exported_network_is_denoise_without_the_posterior_step(tmp_path, dims, channels, vst):
+    run = _run(tmp_path, dims=dims, channels=channels)
+    model = load_run(run, "cpu").model
+    model.vst = vst
+    net = exported_network(model)
+    shape = (channels, 9, 13, 10)[: 1 + dims] if dims == 3 else (channels, 13, 10)
+    x = _noisy(shape)
+    want = denoise(model, x, posterior=False, lines=False)
+    with torch.no_grad():
+        got = net(torch.from_numpy(x[None]))[0].numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
+    assert np.abs(got - x).mean() > 1e-3  # it did something
+
+
+@pytest.mark.parametrize("dims, channels", [(2, 1), (2, 3), (3, 1)])
+def test_onnx_matches_pytorch_at_dynamic_shapes(tmp_path, dims, channels):
+    from noise2info.export.onnx import OnnxDenoiser, export_onnx
+
+    model = load_run(_run(tmp_path, dims=dims, channels=channels), "cpu").model
+    path = export_onnx(model, tmp_path / "m.onnx")
+    net = exported_network(model)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    sizes = [(16, 16), (17, 23), (5, 31)] if dims == 2 else [(8, 8, 8), (5, 9, 11)]
+    for batch in (1, 2):
+        for size in sizes:
+            x = _noisy((batch, channels, *size), seed=batch)
+            got = session.run(None, {"input": x})[0]
+            with torch.no_grad():
+                want = net(torch.from_numpy(x)).numpy()
+            assert got.shape == x.shape
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    engine = OnnxDenoiser(path)
+    assert (engine.dims, engine.channels) == (dims, channels)
+
+
+def test_export_refuses_pixel_shuffled_runs(tmp_path):
+    model = load_run(_run(tmp_path), "cpu").model
+    model.pd_stride = 2
+    with pytest.raises(ConfigError, match="pd_stride"):
+        exported_network(model)
+
+
+def test_exported_network_keeps_a_constant_channel(tmp_path):
+    net = exported_network(load_run(_run(tmp_path), "cpu").model)
+    x = torch.full((1, 1, 12, 12), 7.0)
+    with torch.no_grad():
+        y = net(x)
+    assert torch.isfinite(y).all()
+    assert isinstance(net, ExportedDenoiser)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dims", [2, 3])
+def test_bioimageio_package_passes_the_library_model_test(tmp_path, dims):
+    pytest.importorskip("bioimageio.core", reason="the export extra is not installed")
+    from bioimageio.core import test_model
+
+    run = _run(tmp_path, dims=dims)
+    out = tmp_path / "pkg.zip"
+    result = cli("export", run, "--bioimageio", out, "--author", "Tester")
+    assert result.exit_code == 0 and out.is_file(), result.output
+    summary = test_model(str(out))
+    assert summary.status == "passed", summary.format()
+
+    # The package's test output is what noise2info denoise writes (without the posterior step).
+    import zipfile
+
+    with zipfile.ZipFile(out) as z:
+        z.extract("test_input.npy", tmp_path)
+        z.extract("test_output.npy", tmp_path)
+        names = set(z.namelist())
+    assert {"rdf.yaml", "weights.pt", "weights.onnx", "cover.png", "README.md"} <= names
+    x = np.load(tmp_path / "test_input.npy")[0]
+    want = denoise(load_run(run, "cpu").model, x, posterior=False, lines=False)
+    np.testing.assert_allclose(np.load(tmp_path / "test_output.npy")[0], want, rtol=1e-3, atol=1e-3)
+
+
+def test_cli_denoise_with_the_onnx_engine(tmp_path):
+    run = _run(tmp_path)
+    _, noisy = noisy_set(2, (40, 36))
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i, im in enumerate(noisy):
+        write_image(inputs / f"im{i}.tif", im[0])
+    ok = cli("denoise", str(run), str(inputs), "--out", str(tmp_path / "onnx"), "--engine", "onnx", "--quiet")
+    assert ok.exit_code == 0, ok.output
+    assert (run / "model.onnx").is_file()  # exported on first use, kept for the next
+    ref = cli("denoise", str(run), str(inputs), "--out", str(tmp_path / "torch"), "--no-posterior", "--quiet")
+    assert ref.exit_code == 0, ref.output
+    for i in range(2):
+        a, b = read_image(tmp_path / "onnx" / f"im{i}.tif"), read_image(tmp_path / "torch" / f"im{i}.tif")
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    bad = cli("denoise", str(run), str(inputs), "--out", str(tmp_path / "x"), "--engine", "onnx", "--safe")
+    assert bad.exit_code == 2 and "network alone" in bad.output
+
+
+def test_cli_export_needs_a_target(tmp_path):
+    result = cli("export", str(_run(tmp_path)))
+    assert result.exit_code == 2 and "nothing to export" in result.output
