@@ -304,11 +304,13 @@ def denoise_files(
     if len(set(names)) != len(names):
         raise ImageError("two inputs share a file name; their outputs would collide in --out")
     done = Denoised()
-    done.skipped = [p for p in paths if not overwrite and (out_dir / p.name).exists()]
     rank, world = shard
-    # The inputs still to do, shared out afresh: a restart with another world finishes them.
+    # Every world-th input, whatever the other ranks have written meanwhile (no race on what
+    # is done); complete outputs are skipped, so a restart with another world finishes them.
+    mine = paths[rank::world]
+    done.skipped = [p for p in mine if not overwrite and (out_dir / p.name).exists()]
     skipped = set(done.skipped)
-    todo = [p for p in paths if p not in skipped][rank::world]
+    todo = [p for p in mine if p not in skipped]
     if engine == "onnx":
         network = _onnx_engine(run_dir, threads)
         for p in tqdm(todo, desc="denoise", unit="image", disable=not progress):

@@ -526,11 +526,10 @@ def _spawn_denoise(nproc: int, run_dir, inputs, out_dir, options: dict) -> api.D
         except mp.ProcessExitedException as err:
             sys.exit(err.exit_code if err.exit_code and err.exit_code > 0 else 1)
         done = api.Denoised()
-        for r, path in enumerate(reports):
+        for path in reports:
             found = json.loads(Path(path).read_text())
             done.written += [Path(p) for p in found["written"]]
-            if r == 0:  # every rank sees the same complete outputs
-                done.skipped = [Path(p) for p in found["skipped"]]
+            done.skipped += [Path(p) for p in found["skipped"]]
             done.gains.update({Path(p): g for p, g in found["gains"].items()})
     return done
 
