@@ -23,6 +23,7 @@ from .models import UNet
 from .noise_level import centre, direct_noise_level_function, direct_noise_std
 from .prediction import denoise
 from .readout import ReadoutStatistics, collect_readout, noise_level_function
+from .report import write_report
 from .run import CHECKPOINT, Run, holds_run, load_run, save_config, save_run
 from .runtime import flush_denormals, rank_and_world
 from .sigma import estimation_batches, sigma_round
@@ -106,8 +107,10 @@ def train_files(
     workers: int = 0,
     time_budget: float | None = None,
     keep: tuple[str, ...] = (),
+    report: bool = True,
 ) -> TrainResult:
-    """Train on image files and save the run. ``config.model.channels`` is taken from the data.
+    """Train on image files and save the run (and ``report.html`` unless ``report`` is False:
+    :func:`noise2info.report.write_report`). ``config.model.channels`` is taken from the data.
 
     With ``time_budget`` (seconds) a new run trains for the steps that fit in it
     (:func:`noise2info.training.fit_to_time`; its schedule follows those steps except the
@@ -159,6 +162,8 @@ def train_files(
     if rank == 0:
         save_run(result, run_dir)
         result.expected_gain = expected_gains(result.model, images)
+        if report:
+            write_report(run_dir, result, images, names)
     return result
 
 

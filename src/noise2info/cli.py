@@ -22,6 +22,7 @@ from .config import SCHEDULE_SETTINGS, Config, explain, make_config, settings, u
 from .data.hanzi import ALL_CHARS
 from .data.noise import NOISE_KINDS
 from .errors import Noise2InfoError
+from .report import REPORT
 from .run import load_config
 from .runtime import init_distributed, keep_freed_memory, launched_by_torchrun, rank_and_world
 from .training import TrainingError, TrainingInterrupted
@@ -303,7 +304,7 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
                 "training image(s) worse; denoise --safe blends such images toward the input",
                 err=True,
             )
-    lines.append(f"wrote {run_dir}/{', '.join(run.RUN_FILES)}")
+    lines.append(f"wrote {run_dir}/{', '.join(run.RUN_FILES)}, {REPORT} (open it in a browser)")
     _emit(summary, opts["as_json"], lines)
 
 
