@@ -84,6 +84,15 @@ def plot_noise_level(nlf: dict, path: str | Path) -> Path:
     curve sqrt(a * intensity + b^2)."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 3.8))
+    draw_noise_level(ax, nlf)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def draw_noise_level(ax, nlf: dict) -> None:
+    """:func:`plot_noise_level`'s figure on the matplotlib axes ``ax`` (a file or a widget)."""
     ax.plot(nlf["intensity"], nlf["sigma"], "o", label="readout per intensity bin")
     if nlf["a"] is not None:
         x = np.linspace(min(nlf["intensity"]), max(nlf["intensity"]), 100)
@@ -93,7 +102,3 @@ def plot_noise_level(nlf: dict, path: str | Path) -> Path:
     ax.set_ylabel("noise std (image units)")
     ax.set_title("noise level function")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)

@@ -654,11 +654,14 @@ class Trainer:
         progress: bool = True,
         on_round: Callable[[dict], None] | None = None,
         checkpoint: str | Path | None = None,
+        on_step: Callable[[int, dict | None], None] | None = None,
     ) -> TrainResult:
         """Alternate k_t training steps and a sigma round until ``steps`` are done.
 
         With ``checkpoint``, a resumable state is written there every ``checkpoint_every``
         steps, at the end, and when a stop is requested (then :class:`TrainingInterrupted`).
+        ``on_step(step, record)`` is called after every step, ``record`` the logged losses on
+        the steps that log them (else None): a progress display (the napari widget).
         """
         t0 = time.perf_counter()
         tc = self.config.training
@@ -676,7 +679,8 @@ class Trainer:
                     self._running[name] = self._running.get(name, 0.0) + value
                 self._n_running += 1
                 step = self.steps_done
-                if step % tc.log_every == 0 or step == tc.steps:
+                logged = step % tc.log_every == 0 or step == tc.steps
+                if logged:
                     self._log_record()
                     bar.set_postfix(
                         loss=f"{self.history.steps[-1]['loss']:.4f}",
@@ -688,6 +692,8 @@ class Trainer:
                         on_round(record)
                     bar.set_postfix(sigma_loss=f"{self.sigma_loss:.4f}")
                 bar.update(1)
+                if on_step is not None:
+                    on_step(step, self.history.steps[-1] if logged else None)
                 if checkpoint is not None and (step % tc.checkpoint_every == 0 or step == tc.steps):
                     self.save_checkpoint(checkpoint)
                 if all_ranks_agree(self._stop_requested) and step < tc.steps:
