@@ -3,6 +3,8 @@ real widgets, a tiny model trained through the Train widget, stopped, and used t
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,8 @@ from helpers import noisy_set
 
 napari = pytest.importorskip("napari", reason="the napari extra is not installed")
 pytest.importorskip("pytestqt", reason="pytest-qt is not installed")
+if not os.environ.get("DISPLAY"):  # pytest-xvfb sets it where Xvfb is installed (.ci/run does)
+    pytest.skip("no display: install Xvfb (xvfb) for the napari tests", allow_module_level=True)
 
 from noise2info.napari.layers import layer_data, layer_samples  # noqa: E402
 

@@ -76,6 +76,7 @@ def _noise_figure(per_image: list[dict]) -> str | None:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 2.6))
     ax.plot(*zip(*found, strict=True), "o", ms=3)
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("training image")
     ax.set_ylabel("noise std (intensity)")
     ax.set_title("noise level per image")
