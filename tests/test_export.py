@@ -112,23 +112,30 @@ def test_bioimageio_package_passes_the_library_model_test(tmp_path, dims):
     np.testing.assert_allclose(np.load(tmp_path / "test_output.npy")[0], want, rtol=1e-3, atol=1e-3)
 
 
-def test_cli_denoise_with_the_onnx_engine(tmp_path):
-    run = _run(tmp_path)
+@pytest.mark.parametrize("refine", ["none", "posterior"])
+def test_cli_denoise_with_the_onnx_engine_equals_the_torch_engine(tmp_path, refine):
+    run = _run(tmp_path, refine=refine)  # the posterior step as trained, in both engines
     _, noisy = noisy_set(2, (40, 36))
     inputs = tmp_path / "in"
     inputs.mkdir()
     for i, im in enumerate(noisy):
         write_image(inputs / f"im{i}.tif", im[0])
-    ok = cli("denoise", str(run), str(inputs), "--out", str(tmp_path / "onnx"), "--engine", "onnx", "--quiet")
+    ok = cli("denoise", run, inputs, "--out", tmp_path / "onnx", "--engine", "onnx", "--quiet")
     assert ok.exit_code == 0, ok.output
     assert (run / "model.onnx").is_file()  # exported on first use, kept for the next
-    ref = cli("denoise", str(run), str(inputs), "--out", str(tmp_path / "torch"), "--no-posterior", "--quiet")
+    ref = cli("denoise", run, inputs, "--out", tmp_path / "torch", "--no-check", "--quiet")
     assert ref.exit_code == 0, ref.output
+    plain = cli(
+        "denoise", run, inputs, "--out", tmp_path / "plain", "--no-posterior", "--no-check", "--quiet"
+    )
+    assert plain.exit_code == 0, plain.output
     for i in range(2):
         a, b = read_image(tmp_path / "onnx" / f"im{i}.tif"), read_image(tmp_path / "torch" / f"im{i}.tif")
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
-    bad = cli("denoise", str(run), str(inputs), "--out", str(tmp_path / "x"), "--engine", "onnx", "--safe")
-    assert bad.exit_code == 2 and "network alone" in bad.output
+        moved = np.abs(b - read_image(tmp_path / "plain" / f"im{i}.tif")).max()
+        assert (moved > 1e-3) == (refine == "posterior")  # the step did something where trained
+    bad = cli("denoise", run, inputs, "--out", tmp_path / "x", "--engine", "onnx", "--safe")
+    assert bad.exit_code == 2 and "no line removal or check" in bad.output
 
 
 def test_cli_export_needs_a_target(tmp_path):

@@ -292,8 +292,8 @@ def denoise_files(
 
     ``engine`` 'onnx' runs the exported network with ONNX Runtime
     (:class:`noise2info.export.onnx.OnnxDenoiser`; ``run_dir`` a run folder, whose
-    ``model.onnx`` is exported on first use, or an ``.onnx`` file): each image whole, the
-    network alone (no posterior step, line removal or check), TTA as asked. ``shard``
+    ``model.onnx`` is exported on first use, or an ``.onnx`` file): each image whole, TTA and
+    the posterior step as asked (:func:`denoise_onnx_array`), no line removal or check. ``shard``
     ``(rank, world)``: this process denoises every ``world``-th of the inputs still to do,
     from the ``rank``-th (``denoise --nproc``, torchrun); the ranks together do them all.
     ``threads``: ONNX Runtime's threads (default its own choice).
@@ -322,7 +322,7 @@ def denoise_files(
             arr = io.open_image(p)
 
             def run_onnx(out, arr=arr, name=p.name):
-                denoise_onnx_array(network, arr, out=out, tta=tta, name=name)
+                denoise_onnx_array(network, arr, out=out, tta=tta, name=name, posterior=posterior)
 
             _write_output(p, out_dir, arr, run_onnx)
             done.written.append(out_dir / p.name)
@@ -382,10 +382,22 @@ def _onnx_engine(source: str | Path, threads: int | None = None):
     return OnnxDenoiser(path, threads)
 
 
-def denoise_onnx_array(network, arr, *, out=None, tta: bool = False, name: str = "image"):
+def denoise_onnx_array(
+    network, arr, *, out=None, tta: bool = False, name: str = "image", posterior: bool | None = None
+):
     """Denoise a stored array with an :class:`~noise2info.export.onnx.OnnxDenoiser`, each
-    sample whole (same shape and dtype); ``tta`` averages the 8 rotations / flips."""
+    sample whole (same shape and dtype); ``tta`` averages the 8 rotations / flips.
+
+    ``posterior`` as in :func:`~noise2info.prediction.denoise` (default: as the run was
+    trained, read from the file's config): the network's output weighed against each noisy
+    pixel with the noise std measured on the image, in NumPy after the network. Not for a
+    run trained under variance stabilisation, whose graph maps back before it could.
+    """
+    from .config import Config
+    from .data import denormalise, normalise
     from .data.patches import dihedral, undo_dihedral
+    from .posterior import posterior_mean
+    from .prediction import image_sigmas
 
     samples = io.sample_views(arr, network.dims)
     io.check_samples(samples, network.dims, network.channels, [name] * len(samples))
@@ -395,6 +407,11 @@ def denoise_onnx_array(network, arr, *, out=None, tta: bool = False, name: str =
             f"{name}: {tuple(samples[0].shape[1:])} is smaller than the network's "
             f"{network.meta['min_size']} pixels a side"
         )
+    config = Config.model_validate(network.meta["config"]) if "config" in network.meta else None
+    trained_for = config is not None and config.method.posterior
+    use_posterior = trained_for if posterior is None else posterior
+    if use_posterior and (config is None or config.training.vst == "gat"):
+        raise ConfigError(f"{network.path}: the posterior step needs a run without variance stabilisation")
     if out is None:
         out = np.empty(arr.shape, arr.dtype)
     for sample, target in zip(samples, io.sample_views(out, network.dims), strict=True):
@@ -406,6 +423,13 @@ def denoise_onnx_array(network, arr, *, out=None, tta: bool = False, name: str =
             )
         else:
             y = network(x)
+        if use_posterior:
+            mean, std = channel_stats(x)
+            tc = config.training
+            sigmas = image_sigmas(x, std, tc.noise_prior, tc.noise_lags)
+            if sigmas is not None:  # an image whose noise cannot be read keeps the network's
+                x_n, y_n = normalise(x, mean, std)[0], normalise(y, mean, std)[0]
+                y = denormalise(posterior_mean(x_n, y_n, sigmas), mean, std)
         target[...] = io.cast_to(y, target.dtype)
     return out
 

@@ -390,8 +390,8 @@ def _spawn_ranks(nproc: int, inputs, run_dir, config: Config, opts: dict) -> Non
     default="torch",
     show_default=True,
     help="onnx: the exported network with ONNX Runtime (RUN_DIR/model.onnx, exported on first "
-    "use, or an .onnx file as RUN_DIR): each image whole, the network alone (no posterior step, "
-    "line removal or check).",
+    "use, or an .onnx file as RUN_DIR): each image whole, the posterior step as trained, no line "
+    "removal or check.",
 )
 @click.option(
     "--nproc",
@@ -424,8 +424,8 @@ def denoise(
 ):
     """Denoise INPUT... with the model in RUN_DIR into --out (same names, formats, dtypes).
     Outputs already in --out are complete (written atomically) and skipped unless --overwrite."""
-    if engine == "onnx" and (posterior or lines or safe):
-        _fail("--engine onnx runs the network alone: drop --posterior, --lines and --safe")
+    if engine == "onnx" and (lines or safe):
+        _fail("--engine onnx has no line removal or check: drop --lines and --safe")
     options = dict(
         tile=tile,
         tta=tta,

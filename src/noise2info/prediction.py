@@ -139,6 +139,37 @@ def expected_gain_db(mse_bound: float, sigma: float) -> float:
     return min(60.0, 10.0 * math.log10(sigma**2 / mse_bound))
 
 
+def image_sigmas(image, std, priors=None, lags=None) -> list[float] | None:
+    """One image's noise std per channel in normalised units, as the posterior step reads it.
+
+    Parameters
+    ----------
+    image : array-like
+        ``(C, *spatial)``, in the units the network sees (stabilised under a VST).
+    std : np.ndarray
+        Its per-channel std (:func:`noise2info.data.channel_stats`).
+    priors : list, optional
+        The training images' noise, per channel (``model.noise_prior``): the image's own
+        reading is shrunk toward it (:func:`noise2info.noise_level.shrink_noise_variance`).
+    lags : dict, optional
+        The noise's measured correlation (``model.noise_lags``): pixel differences read
+        correlated noise low, by the share :func:`noise2info.correlation.haar_share` says.
+
+    Returns
+    -------
+    list of float or None
+        None where no noise level can be read (an image too small or flat).
+    """
+    found = direct_noise_std([image], stds=[std])
+    if found["sigma"] is None:
+        return None
+    # Read against the training images' noise: alone, a small image's reading is too noisy
+    # for the posterior step (noise_level.shrink_noise_variance).
+    own = image_noise_stds(found, priors or [None] * image.shape[0])[0]
+    scale = 1 / math.sqrt(haar_share(lags))
+    return [scale * (found["sigma"] if s is None else s) for s in own]
+
+
 @flush_denormals()
 def denoise(
     model: nn.Module,
@@ -352,15 +383,10 @@ def _denoise(
         if sigma is not None:
             sigmas = [float(sigma)] * cfg.channels
         else:
-            found = direct_noise_std([source], stds=[std])
-            if found["sigma"] is not None:
-                # Read against the training images' noise: alone, a small image's reading is
-                # too noisy for the posterior step (noise_level.shrink_noise_variance).
-                priors = getattr(model, "noise_prior", None) or [None] * cfg.channels
-                own = image_noise_stds(found, priors)[0]
-                # Correlated noise reads low in pixel differences: the share they keep of it.
-                scale = 1 / math.sqrt(haar_share(getattr(model, "noise_lags", None)))
-                sigmas = [scale * (found["sigma"] if s is None else s) for s in own]
+            sigmas = image_sigmas(
+                source, std, getattr(model, "noise_prior", None), getattr(model, "noise_lags", None)
+            )
+            if sigmas is not None:
                 sigma = float(np.sqrt(np.mean(np.square(sigmas))))
     use_posterior = use_posterior and sigmas is not None
 
