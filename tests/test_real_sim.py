@@ -79,11 +79,11 @@ def test_pd_roundtrips_volumes_plane_by_plane():
 def test_pd_auto_follows_the_noise_and_the_method():
     from helpers import noisy_set, tiny_config
     from noise2info.correlation import haar_share
-    from noise2info.training import MASK_BLOCK, PD_STRIDE, resolve_pd
+    from noise2info.training import MASK_BLOCK, PD_STRIDE, resolve_correlation
 
     camera = [x.astype(np.float32) for x in real_sim_images("camera", side=96)[2]]
     # auto measures and reports; it does not shuffle (it cost 1.1 dB on mild JPEG noise)
-    config, images, reading = resolve_pd(tiny_config(), camera)
+    config, images, reading = resolve_correlation(tiny_config(), camera)
     assert reading["correlated"] and config.training.pd_stride == 1 and images is camera
     # and keeps the correlation, so each image's noise std is read corrected for it
     assert config.training.noise_lags == reading["lags"]
@@ -91,26 +91,26 @@ def test_pd_auto_follows_the_noise_and_the_method():
     assert config.masking.block == MASK_BLOCK == 3
     # JPEG's noise is read in smooth blocks where JPEG removed it: no correction there
     phone = [x.astype(np.float32) for x in real_sim_images("phone-jpeg", side=96)[2]]
-    config, _, reading = resolve_pd(tiny_config(), phone)
+    config, _, reading = resolve_correlation(tiny_config(), phone)
     assert reading["correlated"] and reading["jpeg"] and not noise_correlation(camera)["jpeg"]
     assert config.training.noise_lags is None and config.masking.block == 3
     assert 0.05 <= haar_share(reading["lags"]) < 0.4 and haar_share(None) == 1.0
-    config, images, reading = resolve_pd(tiny_config(pd_stride=PD_STRIDE), camera)
+    config, images, reading = resolve_correlation(tiny_config(pd_stride=PD_STRIDE), camera)
     assert reading is None and config.training.pd_stride == PD_STRIDE == 2
     assert len(images) == 4 * len(camera) and images[0].shape == (3, 48, 48)
     _, white = noisy_set(shape=(96, 96))
-    config, images, reading = resolve_pd(tiny_config(), white)
+    config, images, reading = resolve_correlation(tiny_config(), white)
     assert not reading["correlated"] and config.training.pd_stride == 1 and images is white
     assert config.training.noise_lags is None and config.masking.block == 1
-    assert resolve_pd(tiny_config(mask_block=5), white)[0].masking.block == 5  # given: kept
-    forced, images, reading = resolve_pd(tiny_config(pd_stride=2), white)
+    assert resolve_correlation(tiny_config(mask_block=5), white)[0].masking.block == 5  # given: kept
+    forced, images, reading = resolve_correlation(tiny_config(pd_stride=2), white)
     assert reading is None and forced.training.pd_stride == 2 and len(images) == 4 * len(white)
     supervised = tiny_config(method="supervised")
-    assert resolve_pd(supervised, camera, supervised=True)[0].training.pd_stride == 1
+    assert resolve_correlation(supervised, camera, supervised=True)[0].training.pd_stride == 1
     with pytest.raises(ConfigError, match="self-supervised"):
-        resolve_pd(tiny_config(method="supervised", pd_stride=3), camera, supervised=True)
+        resolve_correlation(tiny_config(method="supervised", pd_stride=3), camera, supervised=True)
     with pytest.raises(ConfigError, match="larger than the smallest image"):
-        resolve_pd(tiny_config(pd_stride=8), [np.zeros((1, 6, 40), np.float32)])
+        resolve_correlation(tiny_config(pd_stride=8), [np.zeros((1, 6, 40), np.float32)])
 
 
 @pytest.mark.parametrize("shape", [(1, 30, 44), (3, 31, 40), (1, 3, 20, 25)])
@@ -170,4 +170,4 @@ def test_pd_never_copies_more_than_memory_allows(monkeypatch):
     monkeypatch.setattr(training, "PD_MAX_VALUES", 1000)
     camera = [x.astype(np.float32) for x in real_sim_images("camera", side=64)[2]]
     with pytest.raises(ConfigError, match="holds the images in memory"):
-        training.resolve_pd(tiny_config(pd_stride=3), camera)
+        training.resolve_correlation(tiny_config(pd_stride=3), camera)

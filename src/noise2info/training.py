@@ -206,7 +206,9 @@ MASK_BLOCK = 3
 PD_MAX_VALUES = 2**30  # 4 GB of float32 sub-images at most
 
 
-def resolve_pd(config: Config, images: list, supervised: bool = False) -> tuple[Config, list, dict | None]:
+def resolve_correlation(
+    config: Config, images: list, supervised: bool = False
+) -> tuple[Config, list, dict | None]:
     """``config`` with ``pd_stride`` None (auto) made 1 after measuring the noise's spatial
     correlation on the images (:func:`noise2info.correlation.noise_correlation`; the summary
     advises :data:`PD_STRIDE` where it reads correlated), and where it reads correlated the
@@ -293,7 +295,7 @@ class Trainer:
         _check_not_constant(stats, names)
         config, lines = resolve_lines(config, images, self.objective.needs_clean)  # as given
         config, images, stabilised = resolve_vst(config, images, self.objective.needs_clean)
-        config, images, correlation = resolve_pd(config, images, self.objective.needs_clean)
+        config, images, correlation = resolve_correlation(config, images, self.objective.needs_clean)
         if stabilised or config.training.pd_stride > 1:  # as the network sees them: own statistics
             stats = [channel_stats(im) for im in images]
         if config.training.pd_stride > 1:
