@@ -294,12 +294,15 @@ def denoise_files(
     (:class:`noise2info.export.onnx.OnnxDenoiser`; ``run_dir`` a run folder, whose
     ``model.onnx`` is exported on first use, or an ``.onnx`` file): each image whole, TTA and
     the posterior step as asked (:func:`denoise_onnx_array`), no line removal or check. ``shard``
-    ``(rank, world)``: this process denoises every ``world``-th of the inputs still to do,
-    from the ``rank``-th (``denoise --nproc``, torchrun); the ranks together do them all.
+    ``(rank, world)``: this process takes every ``world``-th input from the ``rank``-th
+    (``denoise --nproc``, torchrun) and skips those complete; the ranks together do them all.
     ``threads``: ONNX Runtime's threads (default its own choice).
     """
     if engine not in ("torch", "onnx"):
         raise ConfigError(f"unknown engine {engine!r}; use torch or onnx")
+    # The model first: a wrong run folder is the error to report, whatever the inputs.
+    network = _onnx_engine(run_dir, threads) if engine == "onnx" else None
+    model = load_run(run_dir, device).model if engine == "torch" else None
     paths = io.find_inputs(list(inputs))
     out_dir = Path(out_dir)
     for p in paths:
@@ -317,7 +320,6 @@ def denoise_files(
     skipped = set(done.skipped)
     todo = [p for p in mine if p not in skipped]
     if engine == "onnx":
-        network = _onnx_engine(run_dir, threads)
         for p in tqdm(todo, desc="denoise", unit="image", disable=not progress):
             arr = io.open_image(p)
 
@@ -327,7 +329,6 @@ def denoise_files(
             _write_output(p, out_dir, arr, run_onnx)
             done.written.append(out_dir / p.name)
         return done
-    model = load_run(run_dir, device).model
     for p in tqdm(todo, desc="denoise", unit="image", disable=not progress):
         arr = io.open_image(p)  # memory-mapped / Zarr inputs stream tile by tile
         found = []
