@@ -759,6 +759,7 @@ def data_bsd68(out_dir, data_root, std, seed):
 @DATA_ROOT_OPTION
 @click.option("--font", type=click.Path(dir_okay=False), default=None, help="CJK font for the Hanzi suites.")
 @click.option("--method", "methods", multiple=True, help="Run only these methods (repeatable).")
+@click.option("--case", "cases", multiple=True, help='Run only these cases, e.g. "s\'=0.5" (repeatable).')
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
     "--resume",
@@ -768,7 +769,7 @@ def data_bsd68(out_dir, data_root, std, seed):
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True)
 @friendly_errors
-def bench(suite, budget, out_dir, data_root, font, methods, seed, resume, as_json, quiet):
+def bench(suite, budget, out_dir, data_root, font, methods, cases, seed, resume, as_json, quiet):
     """Reproduce the paper's comparisons for SUITE with the peers under one budget."""
     from .bench import run_suite
     from .bench.report import markdown
@@ -784,6 +785,7 @@ def bench(suite, budget, out_dir, data_root, font, methods, seed, resume, as_jso
         seed=seed,
         progress=not quiet,
         resume=resume,
+        cases=list(cases) or None,
     )
     _emit(results, as_json, [markdown(results), f"wrote {out_dir}/results.md, results.json, sigma.png"])
 

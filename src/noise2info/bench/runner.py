@@ -31,8 +31,10 @@ def run_suite(
     seed: int = 0,
     progress: bool = True,
     resume: bool = False,
+    cases: list[str] | None = None,
 ) -> dict:
-    """Run ``suite`` at ``budget``; write the report into ``out_dir`` when given.
+    """Run ``suite`` at ``budget``; write the report into ``out_dir`` when given. ``methods``
+    and ``cases`` (by name, e.g. ``"s'=0.5"``) run only those.
 
     With ``out_dir``, every finished method is saved at once to ``out_dir/partial.json``, so
     an interrupted run loses at most the method it was on; ``resume=True`` reuses the rows
@@ -54,7 +56,15 @@ def run_suite(
         raise ConfigError("resume needs the report folder of the interrupted run (out_dir)")
     done = _saved_rows(Path(out_dir), suite, budget, seed) if resume else {}
     t_start = time.perf_counter()
+    wanted = cases
     cases = SUITES[suite](b, Path(data_root), Path(font) if font else None, seed)
+    if wanted is not None:
+        unknown = set(wanted) - {c.name for c in cases}
+        if unknown:
+            raise ConfigError(
+                f"unknown case(s) {sorted(unknown)} of {suite}; known: {[c.name for c in cases]}"
+            )
+        cases = [c for c in cases if c.name in wanted]
     results = {
         "suite": suite,
         "budget": budget,
