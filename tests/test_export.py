@@ -123,6 +123,10 @@ def test_cli_denoise_with_the_onnx_engine_equals_the_torch_engine(tmp_path, refi
     ok = cli("denoise", run, inputs, "--out", tmp_path / "onnx", "--engine", "onnx", "--quiet")
     assert ok.exit_code == 0, ok.output
     assert (run / "model.onnx").is_file()  # exported on first use, kept for the next
+    again = cli(
+        "denoise", run / "model.onnx", inputs, "--out", tmp_path / "file", "--engine", "onnx", "--quiet"
+    )
+    assert again.exit_code == 0, again.output  # the .onnx file alone, config inside
     ref = cli("denoise", run, inputs, "--out", tmp_path / "torch", "--no-check", "--quiet")
     assert ref.exit_code == 0, ref.output
     plain = cli(
@@ -132,6 +136,7 @@ def test_cli_denoise_with_the_onnx_engine_equals_the_torch_engine(tmp_path, refi
     for i in range(2):
         a, b = read_image(tmp_path / "onnx" / f"im{i}.tif"), read_image(tmp_path / "torch" / f"im{i}.tif")
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+        np.testing.assert_array_equal(read_image(tmp_path / "file" / f"im{i}.tif"), a)
         moved = np.abs(b - read_image(tmp_path / "plain" / f"im{i}.tif")).max()
         assert (moved > 1e-3) == (refine == "posterior")  # the step did something where trained
     bad = cli("denoise", run, inputs, "--out", tmp_path / "x", "--engine", "onnx", "--safe")

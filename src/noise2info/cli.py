@@ -353,7 +353,7 @@ def _spawn_ranks(nproc: int, inputs, run_dir, config: Config, opts: dict) -> Non
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.argument("run_dir", type=click.Path())  # or an .onnx file, with --engine onnx
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
 @click.option("--tile", type=int, default=None, help="Tile side for large images (default: automatic).")
