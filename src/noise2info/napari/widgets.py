@@ -47,7 +47,10 @@ def register_model(name: str, model) -> None:
     """Offer ``model`` to every Denoise widget under ``name``."""
     TRAINED[name] = model
     for listener in list(_LISTENERS):
-        listener()
+        try:
+            listener()
+        except RuntimeError:  # its widget was deleted by Qt: forget it
+            _LISTENERS.remove(listener)
 
 
 def _image_layers(viewer) -> list[Image]:
@@ -375,7 +378,6 @@ class DenoiseWidget(QWidget):
         layout.addStretch()
         self.button.clicked.connect(self.run)
         _LISTENERS.append(self.refresh_models)
-        self.destroyed.connect(lambda *_: _LISTENERS.remove(self.refresh_models))
         self.refresh_models()
         self.output = None  # the layer written last
 
