@@ -3,6 +3,8 @@ packages validated with bioimageio.core's own model test, and ``denoise --engine
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -49,11 +51,33 @@ def test_exported_network_is_denoise_without_the_posterior_step(tmp_path, dims, 
     assert np.abs(got - x).mean() > 1e-3  # it did something
 
 
-@pytest.mark.parametrize("dims, channels", [(2, 1), (2, 3), (3, 1)])
-def test_onnx_matches_pytorch_at_dynamic_shapes(tmp_path, dims, channels):
+NOISE_PRIOR = [[2 * math.log(3.0), 0.0]]  # the training images' noise: std 3 (intensity)
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_exported_posterior_step_is_denoise_with_the_noise_std_fixed(tmp_path, dims):
+    run = _run(tmp_path, dims=dims, refine="posterior", noise_prior=NOISE_PRIOR)
+    model = load_run(run, "cpu").model
+    net = exported_network(model)
+    assert net.noise_std == pytest.approx([3.0])
+    x = _noisy((1, 9, 13, 10)[: 1 + dims] if dims == 3 else (1, 13, 10))
+    want = denoise(model, x, sigma=3.0 / x.std(), posterior=True, lines=False)
+    with torch.no_grad():
+        got = net(torch.from_numpy(x[None]))[0].numpy()
+        alone = exported_network(model, posterior=False)(torch.from_numpy(x[None]))[0].numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
+    assert np.abs(got - alone).max() > 1e-2  # the step did something
+
+
+@pytest.mark.parametrize(
+    "dims, channels, refine",
+    [(2, 1, "none"), (2, 3, "none"), (3, 1, "none"), (2, 1, "posterior"), (3, 1, "posterior")],
+)
+def test_onnx_matches_pytorch_at_dynamic_shapes(tmp_path, dims, channels, refine):
     from noise2info.export.onnx import OnnxDenoiser, export_onnx
 
-    model = load_run(_run(tmp_path, dims=dims, channels=channels), "cpu").model
+    prior = {"noise_prior": NOISE_PRIOR * channels} if refine == "posterior" else {}
+    model = load_run(_run(tmp_path, dims=dims, channels=channels, refine=refine, **prior), "cpu").model
     path = export_onnx(model, tmp_path / "m.onnx")
     net = exported_network(model)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -68,6 +92,7 @@ def test_onnx_matches_pytorch_at_dynamic_shapes(tmp_path, dims, channels):
             np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
     engine = OnnxDenoiser(path)
     assert (engine.dims, engine.channels) == (dims, channels)
+    assert (engine.meta["posterior_noise_std"] is not None) == (refine == "posterior")
 
 
 def test_export_refuses_pixel_shuffled_runs(tmp_path):
@@ -87,12 +112,13 @@ def test_exported_network_keeps_a_constant_channel(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("dims", [2, 3])
-def test_bioimageio_package_passes_the_library_model_test(tmp_path, dims):
+@pytest.mark.parametrize("dims, refine", [(2, "none"), (3, "none"), (2, "posterior")])
+def test_bioimageio_package_passes_the_library_model_test(tmp_path, dims, refine):
     pytest.importorskip("bioimageio.core", reason="the export extra is not installed")
     from bioimageio.core import test_model
 
-    run = _run(tmp_path, dims=dims)
+    prior = {"noise_prior": NOISE_PRIOR} if refine == "posterior" else {}
+    run = _run(tmp_path, dims=dims, refine=refine, **prior)
     out = tmp_path / "pkg.zip"
     result = cli("export", run, "--bioimageio", out, "--author", "Tester")
     assert result.exit_code == 0 and out.is_file(), result.output
@@ -108,7 +134,8 @@ def test_bioimageio_package_passes_the_library_model_test(tmp_path, dims):
         names = set(z.namelist())
     assert {"rdf.yaml", "weights.pt", "weights.onnx", "cover.png", "README.md"} <= names
     x = np.load(tmp_path / "test_input.npy")[0]
-    want = denoise(load_run(run, "cpu").model, x, posterior=False, lines=False)
+    step = dict(posterior=True, sigma=3.0 / x.std()) if refine == "posterior" else dict(posterior=False)
+    want = denoise(load_run(run, "cpu").model, x, lines=False, **step)
     np.testing.assert_allclose(np.load(tmp_path / "test_output.npy")[0], want, rtol=1e-3, atol=1e-3)
 
 

@@ -379,7 +379,8 @@ def _onnx_engine(source: str | Path, threads: int | None = None):
     path = source / ONNX_FILE
     if not path.is_file():
         run = load_run(source, "cpu")
-        export_onnx(run.model, path, config=run.config)
+        # The network alone: the engine reads each image's noise for the posterior step.
+        export_onnx(run.model, path, config=run.config, posterior=False)
     return OnnxDenoiser(path, threads)
 
 
@@ -409,6 +410,12 @@ def denoise_onnx_array(
             f"{network.meta['min_size']} pixels a side"
         )
     config = Config.model_validate(network.meta["config"]) if "config" in network.meta else None
+    if network.meta.get("posterior_noise_std") is not None:  # the graph ends with the step
+        if posterior is False:
+            raise ConfigError(
+                f"{network.path}: its graph applies the posterior step; export with the network alone"
+            )
+        posterior = False
     trained_for = config is not None and config.method.posterior
     use_posterior = trained_for if posterior is None else posterior
     if use_posterior and (config is None or config.training.vst == "gat"):

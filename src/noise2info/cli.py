@@ -559,7 +559,8 @@ def _spawn_denoise(nproc: int, run_dir, inputs, out_dir, options: dict) -> api.D
 def export(run_dir, onnx_path, bmz_path, image, name, authors, license_id, as_json):
     """Ship the network of RUN_DIR: as ONNX and / or as a bioimage.io model package. The
     exported network normalises, pads and maps back by itself: raw intensities in, denoised
-    intensities out (the network alone: no posterior step or line removal)."""
+    intensities out; a run trained for the posterior step ends with it, at the training images'
+    noise std (no line removal)."""
     if not (onnx_path or bmz_path):
         _fail("nothing to export: give --onnx OUT.onnx and / or --bioimageio OUT.zip")
     lines, summary = [], {"run_dir": str(run_dir)}

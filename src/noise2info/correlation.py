@@ -177,7 +177,6 @@ def noise_correlation(images) -> dict:
     }
 
 
-
 def haar_share(lags: dict | None) -> float:
     """The share of the noise variance that the diagonal Haar detail keeps, which the
     pixel-difference estimators read (:func:`noise2info.noise_level.direct_noise_std`): 1 for

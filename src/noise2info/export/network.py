@@ -16,6 +16,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from ..models import UNet
+from ..posterior import _TRUNCATE, POSTERIOR_WIDTH
 
 
 class ExportedDenoiser(nn.Module):
@@ -26,9 +27,10 @@ class ExportedDenoiser(nn.Module):
     padded symmetrically to a multiple of 2**depth (as :func:`noise2info.prediction.denoise`
     pads), passed through the U-Net, cropped and mapped back. A network trained on
     generalized-Anscombe-transformed images (``vst``) transforms before and inverts after.
-    This is :func:`noise2info.prediction.denoise` without tiling, test-time augmentation,
-    the posterior step and line removal: those read each image's noise level, which stays
-    with ``noise2info denoise``.
+    With ``noise_std`` the graph ends with the posterior step (:mod:`noise2info.posterior`)
+    at that noise std. This is :func:`noise2info.prediction.denoise` without tiling,
+    test-time augmentation and line removal, and with the posterior step's noise std fixed
+    rather than read on each image.
 
     Parameters
     ----------
@@ -36,13 +38,27 @@ class ExportedDenoiser(nn.Module):
         The trained network (copied; the copy is put in eval mode).
     vst : (a, b), optional
         Gain and offset of the generalized Anscombe transform the network was trained under.
+    noise_std : list of float, optional
+        The noise std per channel in intensity units for the posterior step (none without).
     """
 
-    def __init__(self, net: UNet, vst: tuple[float, float] | None = None):
+    def __init__(self, net: UNet, vst: tuple[float, float] | None = None, noise_std=None):
         super().__init__()
         self.net = copy.deepcopy(net).eval()
         self.multiple = net.config.multiple
         self.vst = tuple(float(v) for v in vst) if vst else None
+        self.noise_std = [float(v) for v in noise_std] if noise_std is not None else None
+        if self.noise_std is not None:
+            if len(self.noise_std) != net.config.channels:
+                raise ValueError(f"noise_std needs one value per channel ({net.config.channels})")
+            spatial = [1] * net.config.dims
+            variance = torch.tensor(self.noise_std, dtype=torch.float32).reshape(1, -1, *spatial) ** 2
+            self.register_buffer("noise_variance", variance)
+            # scipy.ndimage.gaussian_filter's kernel, as noise2info.posterior reads the window.
+            self.radius = int(_TRUNCATE * POSTERIOR_WIDTH + 0.5)
+            offsets = torch.arange(-self.radius, self.radius + 1, dtype=torch.float64)
+            kernel = torch.exp(-0.5 * (offsets / POSTERIOR_WIDTH) ** 2)
+            self.register_buffer("window", (kernel / kernel.sum()).float().reshape(1, 1, -1))
 
     @property
     def min_size(self) -> int:
@@ -75,12 +91,40 @@ class ExportedDenoiser(nn.Module):
             )
             sizes.append((lo, n))
         y = self.net(h)
+        if self.noise_std is not None:
+            y = self._posterior(h, y, std)
         for axis, (lo, n) in zip(axes, sizes, strict=True):
             y = y.narrow(axis, lo, n)
         y = y * std + mean
         if self.vst:
             y = _inverse_anscombe(y, *self.vst)
         return y
+
+    def _posterior(self, x: torch.Tensor, mu: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+        """:func:`noise2info.posterior.posterior_mean` on the padded, normalised image, with
+        the noise std fixed in intensity units (``noise_std``) read in each image's units."""
+        residual = x - mu
+        total = residual * residual
+        for axis in range(2, x.ndim):
+            total = _mirror_filter(total, axis, self.window, self.radius)
+        gain = torch.clamp(1.0 - self.noise_variance / (std * std) / torch.clamp(total, min=1e-12), 0.0, 1.0)
+        return mu + gain * residual
+
+
+def _mirror_filter(t: torch.Tensor, axis: int, window: torch.Tensor, radius: int) -> torch.Tensor:
+    """``t`` filtered along ``axis`` by ``window`` (odd length ``2 radius + 1``), mirrored at
+    the edges as scipy's mode 'mirror' (d c b | a b c d | c b a) for any length >= 2: the
+    index reflected as often as the window needs, so small images work too."""
+    n = t.shape[axis]
+    index = torch.arange(-radius, n + radius, device=t.device)
+    # The period as a tensor: ONNX export takes no symbolic scalar as remainder's divisor.
+    period = torch.full_like(index, 2 * (n - 1))
+    index = torch.remainder(index, period)
+    index = torch.where(index >= n, period - index, index)
+    moved = t.index_select(axis, index).movedim(axis, -1)
+    head = moved.shape[:-1]
+    out = torch.nn.functional.conv1d(moved.reshape(-1, 1, moved.shape[-1]), window)
+    return out.reshape(*head, n).movedim(-1, axis)
 
 
 def _inverse_anscombe(d: torch.Tensor, a: float, b: float) -> torch.Tensor:
@@ -91,8 +135,14 @@ def _inverse_anscombe(d: torch.Tensor, a: float, b: float) -> torch.Tensor:
     return a * torch.clamp(counts, min=0.0)
 
 
-def exported_network(model: UNet) -> ExportedDenoiser:
+def exported_network(model: UNet, posterior: bool = True) -> ExportedDenoiser:
     """The shippable network of a loaded run's model (:func:`noise2info.run.load_run`).
+
+    With ``posterior`` (and a model trained for the posterior step, with the training images'
+    noise level on record and no variance stabilisation) the graph ends with the posterior
+    step, the noise std fixed at the training images' pooled reading (intensity units,
+    corrected for the noise's correlation as :func:`noise2info.prediction.image_sigmas`
+    does): :func:`noise2info.prediction.denoise` reads each image's own, pulled toward that.
 
     Raises
     ------
@@ -106,11 +156,24 @@ def exported_network(model: UNet) -> ExportedDenoiser:
             f"this run was trained on pixel-shuffled sub-images (pd_stride {stride}); export "
             "supports runs with pd_stride 1 (train with --pd-stride 1)"
         )
-    return ExportedDenoiser(model.cpu(), getattr(model, "vst", None))
+    vst = getattr(model, "vst", None)
+    return ExportedDenoiser(model.cpu(), vst, training_noise_std(model) if posterior and not vst else None)
+
+
+def training_noise_std(model: UNet) -> list[float] | None:
+    """The training images' noise std per channel in intensity units, as the posterior step
+    uses it, for a model trained for that step; None otherwise."""
+    from ..correlation import haar_share
+
+    priors = getattr(model, "noise_prior", None)
+    if not getattr(model, "posterior", False) or not priors or any(p is None for p in priors):
+        return None
+    scale = 1 / math.sqrt(haar_share(getattr(model, "noise_lags", None)))
+    return [scale * math.exp(p[0] / 2) for p in priors]
 
 
 def exported_denoiser(
-    dims: int, channels: int, depth: int, base_features: int, res_blocks: int, vst=None
+    dims: int, channels: int, depth: int, base_features: int, res_blocks: int, vst=None, noise_std=None
 ) -> ExportedDenoiser:
     """An untrained :class:`ExportedDenoiser` from the model config's fields: the
     architecture a bioimage.io package names (its weights are then loaded into it)."""
@@ -120,4 +183,4 @@ def exported_denoiser(
     config = ModelConfig(
         dims=dims, channels=channels, depth=depth, base_features=base_features, res_blocks=res_blocks
     )
-    return ExportedDenoiser(build_model(config), vst)
+    return ExportedDenoiser(build_model(config), vst, noise_std)

@@ -20,7 +20,7 @@ INPUT, OUTPUT = "input", "output"
 META_KEY = "noise2info"  # metadata_props entry: the model's config and what the graph holds
 
 
-def export_onnx(model, path: str | Path, *, config=None) -> Path:
+def export_onnx(model, path: str | Path, *, config=None, posterior: bool = True) -> Path:
     """Write ``model``'s shipped network as ONNX, with dynamic batch and spatial sizes.
 
     Parameters
@@ -31,6 +31,9 @@ def export_onnx(model, path: str | Path, *, config=None) -> Path:
         The ``.onnx`` file, written atomically.
     config : Config, optional
         The run's config, stored in the file's metadata (``noise2info``) for the engine.
+    posterior : bool
+        End the graph with the posterior step at the training images' noise std where the
+        model was trained for it (:func:`~noise2info.export.network.exported_network`).
 
     Returns
     -------
@@ -42,7 +45,7 @@ def export_onnx(model, path: str | Path, *, config=None) -> Path:
 
     from .network import ExportedDenoiser, exported_network
 
-    net = model if isinstance(model, ExportedDenoiser) else exported_network(model)
+    net = model if isinstance(model, ExportedDenoiser) else exported_network(model, posterior)
     cfg = net.net.config
     example = torch.randn(1, cfg.channels, *[2 * net.multiple + 3] * cfg.dims)
     axes = {0: torch.export.Dim("batch")}
@@ -62,7 +65,13 @@ def export_onnx(model, path: str | Path, *, config=None) -> Path:
             verbose=False,
         )
     proto = program.model_proto
-    meta = {"min_size": net.min_size, "dims": cfg.dims, "channels": cfg.channels, "multiple": net.multiple}
+    meta = {
+        "min_size": net.min_size,
+        "dims": cfg.dims,
+        "channels": cfg.channels,
+        "multiple": net.multiple,
+        "posterior_noise_std": net.noise_std,  # None: the graph ends with the network
+    }
     if config is not None:
         meta["config"] = json.loads(config.model_dump_json())
     proto.metadata_props.add(key=META_KEY, value=json.dumps(meta))
