@@ -20,7 +20,7 @@ from .data.variance import Stabilised
 from .errors import ConfigError, ImageError, ModelFileError
 from .masking import Masker
 from .models import UNet
-from .noise_level import centre, direct_noise_level_function, direct_noise_std
+from .noise_level import centre, direct_noise_level_function, direct_noise_std, evenly_spaced
 from .prediction import denoise
 from .readout import ReadoutStatistics, collect_readout, noise_level_function
 from .report import write_report
@@ -183,7 +183,7 @@ def expected_gains(model: UNet, images, count: int = GAIN_IMAGES, side: int = GA
         expected gain (None where no noise level could be read); ``worse``: how many are
         expected to get worse.
     """
-    chosen = sorted({int(i) for i in np.linspace(0, len(images) - 1, min(count, len(images))).round()})
+    chosen = evenly_spaced(len(images), count)
     found = []
     for i in chosen:
         window = centre(images[i], side).astype(np.float32)
@@ -397,7 +397,7 @@ def denoise_onnx_array(
     """
     from .config import Config
     from .data import denormalise, normalise
-    from .data.patches import dihedral, undo_dihedral
+    from .data.patches import dihedral_mean
     from .posterior import posterior_mean
     from .prediction import image_sigmas
 
@@ -424,13 +424,7 @@ def denoise_onnx_array(
         out = np.empty(arr.shape, arr.dtype)
     for sample, target in zip(samples, io.sample_views(out, network.dims), strict=True):
         x = np.asarray(sample, np.float32)
-        if tta:
-            y = (
-                sum(undo_dihedral(network(dihedral(x, k, f)), k, f) for f in (False, True) for k in range(4))
-                / 8
-            )
-        else:
-            y = network(x)
+        y = dihedral_mean(network, x) if tta else network(x)
         if use_posterior:
             mean, std = channel_stats(x)
             tc = config.training

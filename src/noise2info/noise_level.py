@@ -60,7 +60,12 @@ def spread(images, budget: int = 2**24) -> list[int]:
     if sum(sizes) <= budget:
         return list(range(len(images)))
     keep = max(1, round(len(images) * budget / sum(sizes)))
-    return sorted({int(i) for i in np.linspace(0, len(images) - 1, keep).round()})
+    return evenly_spaced(len(images), keep)
+
+
+def evenly_spaced(n: int, count: int) -> list[int]:
+    """Up to ``count`` indices of ``range(n)``, evenly spaced, first and last included."""
+    return sorted({int(i) for i in np.linspace(0, n - 1, min(count, n)).round()})
 
 
 def _planes(image, planes: int = 16) -> int:

@@ -15,7 +15,7 @@ from torch import nn
 from .config import MaskingConfig, line_directions
 from .correlation import correlated_probe, haar_share
 from .data import channel_stats, denormalise, normalise
-from .data.patches import dihedral, undo_dihedral
+from .data.patches import dihedral_mean
 from .data.shuffle import pd_down, pd_up
 from .data.variance import Stabilised, inverse_generalized_anscombe
 from .errors import ConfigError, ImageError
@@ -90,12 +90,7 @@ def _predict(model: nn.Module, x: np.ndarray, tta: bool) -> np.ndarray:
     def run(a: np.ndarray) -> np.ndarray:
         return model(torch.from_numpy(np.ascontiguousarray(a))[None].to(device))[0].float().cpu().numpy()
 
-    if not tta:
-        return run(x)
-    acc = np.zeros(x.shape, dtype=np.float64)
-    for k, flip in [(k, f) for f in (False, True) for k in range(4)]:
-        acc += undo_dihedral(run(dihedral(x, k, flip)), k, flip)
-    return acc / 8
+    return dihedral_mean(run, x) if tta else run(x)
 
 
 @torch.inference_mode()

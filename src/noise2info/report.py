@@ -53,10 +53,10 @@ def _view(sample: np.ndarray) -> np.ndarray:
 
 def _crops(model, images, names, count: int = CROPS, side: int = CROP) -> list[dict]:
     """Before / after centre crops of up to ``count`` training images, evenly spaced."""
-    from .noise_level import centre
+    from .noise_level import centre, evenly_spaced
     from .prediction import denoise
 
-    chosen = sorted({int(i) for i in np.linspace(0, len(images) - 1, min(count, len(images))).round()})
+    chosen = evenly_spaced(len(images), count)
     out = []
     for i in chosen:
         window = centre(images[i], side).astype(np.float32)

@@ -31,6 +31,16 @@ def undo_dihedral(x: np.ndarray, k: int, flip: bool) -> np.ndarray:
     return np.rot90(x, -k, axes=(-2, -1))
 
 
+def dihedral_mean(predict, x: np.ndarray) -> np.ndarray:
+    """Test-time augmentation: the mean of ``predict`` over the 8 symmetries of the last two
+    axes of ``x``, each undone (float64)."""
+    acc = np.zeros(x.shape, dtype=np.float64)
+    for flip in (False, True):
+        for k in range(4):
+            acc += undo_dihedral(predict(dihedral(x, k, flip)), k, flip)
+    return acc / 8
+
+
 class PatchSampler:
     """Draw batches of random normalised patches from ``(C, *spatial)`` images.
 
