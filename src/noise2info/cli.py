@@ -318,6 +318,12 @@ def _rank_main(rank: int, world: int, init_method: str, inputs, run_dir, config_
     keep_freed_memory()
     init_distributed(opts["device"], rank, world, init_method)
     friendly_errors(_train_and_report)(inputs, run_dir, Config.model_validate_json(config_json), opts)
+    # Rank 0 writes the run, its gain and report after training; the others wait for it and
+    # leave the group together (a rank exiting early can make gloo abort the one still in it).
+    import torch.distributed as dist
+
+    dist.barrier()
+    dist.destroy_process_group()
 
 
 def _spawn_ranks(nproc: int, inputs, run_dir, config: Config, opts: dict) -> None:
