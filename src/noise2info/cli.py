@@ -169,10 +169,12 @@ def train(inputs, run_dir, **opts):
     config = updated(load_config(run_dir), **overrides) if opts["resume"] else make_config(**overrides)
     if launched_by_torchrun():
         init_distributed(opts["device"])
+        _train_and_report(inputs, run_dir, config, opts)
+        _leave_group()
     elif opts["nproc"] > 1:
         _spawn_ranks(opts["nproc"], inputs, run_dir, config, opts)
-        return
-    _train_and_report(inputs, run_dir, config, opts)
+    else:
+        _train_and_report(inputs, run_dir, config, opts)
 
 
 def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
@@ -318,8 +320,12 @@ def _rank_main(rank: int, world: int, init_method: str, inputs, run_dir, config_
     keep_freed_memory()
     init_distributed(opts["device"], rank, world, init_method)
     friendly_errors(_train_and_report)(inputs, run_dir, Config.model_validate_json(config_json), opts)
-    # Rank 0 writes the run, its gain and report after training; the others wait for it and
-    # leave the group together (a rank exiting early can make gloo abort the one still in it).
+    _leave_group()
+
+
+def _leave_group() -> None:
+    """Rank 0 writes the run, its gain and report after training; the others wait for it and
+    all leave the group together (a rank exiting early can make gloo abort the one still in it)."""
     import torch.distributed as dist
 
     dist.barrier()
