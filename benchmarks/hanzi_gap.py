@@ -34,7 +34,9 @@ BASE = {
 
 def psnr(model, clean, noisy) -> float:
     out = [np.clip(noise2info.denoise(model, x[None], posterior=False)[0], 0, 1) for x in noisy]
-    return float(np.mean([peak_signal_noise_ratio(y, o, data_range=1) for y, o in zip(clean, out, strict=True)]))
+    return float(
+        np.mean([peak_signal_noise_ratio(y, o, data_range=1) for y, o in zip(clean, out, strict=True)])
+    )
 
 
 def run(variant: str, case, steps: int, ema: float, extra: dict) -> tuple[float, float, float]:
@@ -49,7 +51,11 @@ def run(variant: str, case, steps: int, ema: float, extra: dict) -> tuple[float,
     cfg = noise2info.make_config(**settings)
     clean = [x[None].astype(np.float32) for x in case.train_clean] if name == "supervised" else None
     t = Trainer([x[None].astype(np.float32) for x in case.train_noisy], cfg, clean=clean, device="cpu")
-    avg = AveragedModel(t.model, multi_avg_fn=get_ema_multi_avg_fn(ema), use_buffers=True) if "ema" in mods else None
+    avg = (
+        AveragedModel(t.model, multi_avg_fn=get_ema_multi_avg_fn(ema), use_buffers=True)
+        if "ema" in mods
+        else None
+    )
     t0 = time.perf_counter()
     while t.steps_done < steps:
         t.step()
