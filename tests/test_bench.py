@@ -218,6 +218,13 @@ def test_an_interrupted_suite_resumes_without_training_again(tmp_path, monkeypat
         "fake", out_dir=tmp_path, methods=[*chosen, "BM3D (estimated sigma)"], resume=True, progress=False
     )
     assert calls[-1] == "BM3D (estimated sigma)" and calls.count("NLM") == 1 and more["resumed"] == 3
+    # Asking for one method again keeps every other row of the report (nothing is lost).
+    empty = {**more, "cases": [{**more["cases"][0], "methods": []}]}  # an interrupted run's
+    (tmp_path / "partial.json").write_text(json.dumps(empty))
+    again = runner.run_suite("fake", out_dir=tmp_path, methods=["NLM"], resume=True, progress=False)
+    assert calls.count("NLM") == 1  # its row was in results.json: not trained again
+    assert [r["method"] for r in again["cases"][0]["methods"]] == [*chosen, "BM3D (estimated sigma)"]
+    assert json.loads((tmp_path / "results.json").read_text())["cases"] == again["cases"]
     with pytest.raises(ConfigError, match="nothing to resume"):
         runner.run_suite("fake", out_dir=tmp_path / "new", methods=chosen, resume=True, progress=False)
 

@@ -78,7 +78,10 @@ def run_suite(
         + (f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ", no GPU"),
         "cases": [],
     }
-    bar = tqdm(total=len(cases) * len(chosen), desc=f"bench {suite}", unit="run", disable=not progress)
+    # A resumed report keeps every row it had, also of methods this run does not ask for.
+    rows = {c.name: [m for m in METHODS if m in chosen or (c.name, m.name) in done] for c in cases}
+    total = sum(len(r) for r in rows.values())
+    bar = tqdm(total=total, desc=f"bench {suite}", unit="run", disable=not progress)
     for case in cases:
         psnr, ssim = mean_scores(case.test_signal, case.test_noisy, clip=False, peak=case.peak)
         noisy = {"psnr": psnr, "ssim": ssim}
@@ -101,7 +104,7 @@ def run_suite(
             "methods": [],
         }
         results["cases"].append(entry)
-        for m in chosen:
+        for m in rows[case.name]:
             bar.set_postfix_str(f"{case.name}: {m.name}")
             if (case.name, m.name) in done:
                 entry["methods"].append(done[case.name, m.name])
@@ -185,21 +188,22 @@ def _save_partial(results: dict, out: Path) -> None:
 
 
 def _saved_rows(out: Path, suite: str, budget: str, seed: int) -> dict[tuple[str, str], dict]:
-    """The rows a run of the same suite, budget and seed saved in ``out``: an interrupted
-    one's (partial.json) or, when it finished, its results.json (to add methods to it)."""
-    path = out / _PARTIAL
-    if not path.is_file():
-        path = out / "results.json"
-    if not path.is_file():
+    """The rows a run of the same suite, budget and seed saved in ``out``: a finished run's
+    results.json (to add methods to it) and an interrupted one's partial.json, whose rows win."""
+    paths = [p for p in (out / "results.json", out / _PARTIAL) if p.is_file()]
+    if not paths:
         raise ConfigError(f"{out}: nothing to resume (no partial.json or results.json there)")
-    try:
-        saved = json.loads(path.read_text())
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{path}: not readable as JSON ({e})") from None
-    theirs = (saved.get("suite"), saved.get("budget"), saved.get("seed"))
-    if theirs != (suite, budget, seed):
-        raise ConfigError(
-            f"{path}: saved by suite={theirs[0]}, budget={theirs[1]}, seed={theirs[2]}; "
-            f"this run is suite={suite}, budget={budget}, seed={seed}"
-        )
-    return {(c["name"], r["method"]): r for c in saved["cases"] for r in c["methods"]}
+    rows = {}
+    for path in paths:
+        try:
+            saved = json.loads(path.read_text())
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{path}: not readable as JSON ({e})") from None
+        theirs = (saved.get("suite"), saved.get("budget"), saved.get("seed"))
+        if theirs != (suite, budget, seed):
+            raise ConfigError(
+                f"{path}: saved by suite={theirs[0]}, budget={theirs[1]}, seed={theirs[2]}; "
+                f"this run is suite={suite}, budget={budget}, seed={seed}"
+            )
+        rows.update({(c["name"], r["method"]): r for c in saved["cases"] for r in c["methods"]})
+    return rows
