@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 import torch
+from settings_spec import parse_settings
 from skimage.metrics import peak_signal_noise_ratio
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
@@ -42,12 +43,8 @@ def psnr(model, clean, noisy) -> float:
 def run(variant: str, case, steps: int, ema: float, extra: dict) -> tuple[float, float, float]:
     name, *mods = variant.split("+")
     settings = {**BASE[name], "steps": steps, "seed": 0, "vst": "none", **extra}
-    for m in mods:
-        if m.startswith("lr="):
-            settings["lr"] = float(m[3:])
-        elif "=" in m:  # any make_config setting, e.g. refine_after=0, init=random
-            key, value = m.split("=", 1)
-            settings[key] = int(value) if value.isdigit() else value
+    # Any make_config setting after a '+', e.g. default+lr=0.0008, default+refine_after=0.
+    settings.update(parse_settings(",".join(m for m in mods if "=" in m)))
     cfg = noise2info.make_config(**settings)
     clean = [x[None].astype(np.float32) for x in case.train_clean] if name == "supervised" else None
     t = Trainer([x[None].astype(np.float32) for x in case.train_noisy], cfg, clean=clean, device="cpu")

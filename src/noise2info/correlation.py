@@ -17,6 +17,7 @@ correlation low (0.47-0.59 for the demosaiced camera noise whose true neighbour 
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from scipy.ndimage import convolve
@@ -188,6 +189,12 @@ def haar_share(lags: dict | None) -> float:
         return 1.0
     share = 1 - lags["0,1"] - lags["1,0"] + (lags["1,1"] + lags["1,-1"]) / 2
     return float(min(max(share, 0.05), 1.0))
+
+
+def difference_scale(lags: dict | None) -> float:
+    """What a pixel-difference noise reading is multiplied by to give the noise std:
+    ``1 / sqrt(haar_share(lags))`` (1 for independent noise)."""
+    return 1 / math.sqrt(haar_share(lags))
 
 
 PROBE_SIDE = 32  # FFT grid on which the probe's filter is factorised

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .config import MaskingConfig, line_directions
-from .correlation import correlated_probe, haar_share
+from .correlation import correlated_probe, difference_scale
 from .data import channel_stats, denormalise, normalise
 from .data.patches import dihedral_mean
 from .data.shuffle import pd_down, pd_up
@@ -161,7 +161,7 @@ def image_sigmas(image, std, priors=None, lags=None) -> list[float] | None:
     # Read against the training images' noise: alone, a small image's reading is too noisy
     # for the posterior step (noise_level.shrink_noise_variance).
     own = image_noise_stds(found, priors or [None] * image.shape[0])[0]
-    scale = 1 / math.sqrt(haar_share(lags))
+    scale = difference_scale(lags)
     return [scale * (found["sigma"] if s is None else s) for s in own]
 
 

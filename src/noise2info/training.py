@@ -25,7 +25,7 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
 from .config import MIN_ESTIMATION_PATCHES, Config, MaskingConfig, config_diff, rescheduled
-from .correlation import haar_share, noise_correlation
+from .correlation import difference_scale, noise_correlation
 from .data import PatchSampler, channel_stats
 from .data.loader import training_batches
 from .data.shuffle import pd_split
@@ -475,7 +475,7 @@ class Trainer:
             for c, s in enumerate(stds):
                 if s is not None:
                     out[entry["index"], c] = s
-        return out / math.sqrt(haar_share(self.config.training.noise_lags))  # as denoise reads it
+        return out * difference_scale(self.config.training.noise_lags)  # as denoise reads it
 
     @torch.no_grad()
     def posterior_gain(self) -> dict:
@@ -716,7 +716,7 @@ class Trainer:
         # truth than any readout of a not fully trained F (docs/benchmarks.md, "Noise readout").
         direct = self.direct["sigma"]
         if direct is not None:  # correlated noise reads low in pixel differences
-            direct /= math.sqrt(haar_share(self.config.training.noise_lags))
+            direct *= difference_scale(self.config.training.noise_lags)
         self._sigma = direct if direct is not None else self._readout
         # The plain layout again: the trained model predicts exactly as the saved one reloaded.
         self.model.to(memory_format=torch.contiguous_format).eval()

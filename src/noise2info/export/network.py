@@ -163,12 +163,12 @@ def exported_network(model: UNet, posterior: bool = True) -> ExportedDenoiser:
 def training_noise_std(model: UNet) -> list[float] | None:
     """The training images' noise std per channel in intensity units, as the posterior step
     uses it, for a model trained for that step; None otherwise."""
-    from ..correlation import haar_share
+    from ..correlation import difference_scale
 
     priors = getattr(model, "noise_prior", None)
     if not getattr(model, "posterior", False) or not priors or any(p is None for p in priors):
         return None
-    scale = 1 / math.sqrt(haar_share(getattr(model, "noise_lags", None)))
+    scale = difference_scale(getattr(model, "noise_lags", None))
     return [scale * math.exp(p[0] / 2) for p in priors]
 
 
