@@ -9,6 +9,7 @@ import torch
 from helpers import noisy_set, small_model
 from noise2info import api, io, make_config
 from noise2info.data import normalisation
+from noise2info.plan import Plan
 from noise2info.run import save_model
 from noise2info.training import Trainer
 
@@ -44,7 +45,7 @@ def test_streamed_denoise_of_a_tiff_stack_equals_in_memory(tmp_path):
     stack = rng.integers(1000, 3000, size=(2, 150, 170), dtype=np.uint16)
     io.write_image(tmp_path / "in" / "stack.tif", stack)
     (tmp_path / "run").mkdir()
-    save_model(model, make_config(preset="tiny", refine="posterior"), tmp_path / "run")
+    save_model(model, make_config(preset="tiny"), tmp_path / "run", Plan(refine="posterior"))
     # A run that chose the posterior step: its window widens the tiles' margins (52 pixels
     # here), so tiles of 128.
     api.denoise_files(tmp_path / "run", [tmp_path / "in"], tmp_path / "out", tile=128, progress=False)
@@ -66,7 +67,7 @@ def test_zarr_volume_in_zarr_volume_out(tmp_path):
         chunks=(10, 18, 30),
     )
     (tmp_path / "run").mkdir()
-    save_model(model, make_config(preset="tiny", dims=3, refine="posterior"), tmp_path / "run")
+    save_model(model, make_config(preset="tiny", dims=3), tmp_path / "run", Plan(refine="posterior"))
     done = api.denoise_files(tmp_path / "run", [tmp_path / "in"], tmp_path / "out", progress=False)
     assert [p.name for p in done.written] == ["vol.zarr"] and done.skipped == []
     out = io.open_image(tmp_path / "out" / "vol.zarr")

@@ -8,8 +8,9 @@ import pytest
 
 from helpers import smooth_image, tiny_config
 from noise2info import load_run, save_run, train
-from noise2info.config import Config, line_directions
+from noise2info.config import Config
 from noise2info.lines import line_noise, line_offsets, remove_lines
+from noise2info.plan import Plan
 from noise2info.prediction import denoise
 
 
@@ -71,19 +72,19 @@ def test_a_run_reads_the_lines_removes_them_in_denoise_and_keeps_the_choice(tmp_
     pairs = [_with_lines(rows=0.15, columns=0.15, std=0.05, seed=s) for s in range(3)]
     images = [n[None].astype(np.float32) for _, n, _, _ in pairs]
     result = train(images, tiny_config(steps=4, k_t=2, k_u=1), progress=False)
-    assert result.config.training.line_noise == "both"
-    assert result.history.lines["found"] == ["rows", "columns"]
+    assert result.config.training.line_noise == "auto" and result.plan.lines == "both"
+    assert result.history.readings["lines"]["found"] == ["rows", "columns"]
     clean, noisy = pairs[0][0], images[0]
-    removed = denoise(result.model, noisy)
-    kept = denoise(result.model, noisy, lines=False)
+    removed = denoise(result, noisy)
+    kept = denoise(result, noisy, lines=False)
     assert np.mean((removed[0] - clean) ** 2) < np.mean((kept[0] - clean) ** 2)
     # the choice travels with the run, and version-9 configs keep their offsets (and masks)
     save_run(result, tmp_path / "run")
-    np.testing.assert_allclose(denoise(load_run(tmp_path / "run").model, noisy), removed)
+    np.testing.assert_allclose(denoise(load_run(tmp_path / "run"), noisy), removed)
     old = json.loads((tmp_path / "run" / "config.json").read_text())
     old["version"] = 9
     del old["training"]["line_noise"]
     del old["method"]["masking"]["block"]
     upgraded = Config.model_validate(old)
     assert upgraded.training.line_noise == "none" and upgraded.masking.block == 1  # as version 9 ran
-    assert line_directions("rows") == (True, False) and line_directions("none") == (False, False)
+    assert Plan(lines="rows").line_directions == (True, False) and Plan().line_directions == (False, False)

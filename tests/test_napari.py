@@ -58,10 +58,20 @@ def test_manifest_and_sample_data():
     pm.discover()
     manifest = pm.get_manifest("noise2info")
     assert [w.display_name for w in manifest.contributions.widgets] == ["Train", "Denoise", "Estimate noise"]
+    from noise2info.demo import DEMO_NOISE_STD, demo_images
     from noise2info.napari.sample_data import noisy_samples
 
     layers = noisy_samples()
-    assert len(layers) == 3 and all(d.dtype == np.float32 and d.ndim == 2 for d, _ in layers)
+    clean = demo_images()
+    assert [meta["name"] for _, meta in layers] == [f"{name} (noisy)" for name in clean]
+    for (data, _), image in zip(layers, clean.values(), strict=True):
+        assert data.dtype == np.float32 and data.shape == image.shape
+        # each the demo's clean image plus white Gaussian noise of the demo's std
+        noise = data - image
+        assert noise.std() == pytest.approx(DEMO_NOISE_STD, rel=0.01) and abs(noise.mean()) < 2e-3
+        assert abs(np.corrcoef(noise[:, 1:].ravel(), noise[:, :-1].ravel())[0, 1]) < 0.02
+    np.testing.assert_array_equal(noisy_samples()[0][0], layers[0][0])  # seeded
+    assert not np.array_equal(noisy_samples(seed=1)[0][0], layers[0][0])
 
 
 def test_train_stop_and_denoise_through_the_widgets(make_napari_viewer, qtbot, widgets):

@@ -80,22 +80,33 @@ def test_denoise_with_the_posterior_step_tiles_exactly():
     assert np.abs(whole - plain).max() > 1.0  # the step changes the result
 
 
-def test_denoise_follows_what_the_model_was_trained_for():
+def test_denoise_follows_what_the_plan_chose():
+    from noise2info.plan import Plan
+
     model = small_model()
     rng = np.random.default_rng(0)
     image = rng.normal(size=(1, 64, 64)) * 20 + 100
-    model.posterior = True
-    assert np.array_equal(denoise(model, image), denoise(model, image, posterior=True))
-    model.posterior = False
-    assert np.array_equal(denoise(model, image), denoise(model, image, posterior=False))
+    step = denoise(model, image, plan=Plan(refine="posterior"))
+    assert np.array_equal(step, denoise(model, image, posterior=True))
+    plain = denoise(model, image, plan=Plan(refine="sure"))
+    assert np.array_equal(plain, denoise(model, image, posterior=False))
+    assert np.array_equal(plain, denoise(model, image))  # a network alone: no plan, no step
+    assert not np.allclose(step, plain)
 
 
 def test_only_a_run_trained_for_it_predicts_with_the_posterior_step_and_old_runs_keep_theirs():
-    assert tiny_config(refine="posterior").method.posterior
-    assert tiny_config().method.refine == "auto" and not tiny_config().method.posterior  # until chosen
-    assert not tiny_config(refine="sure").method.posterior
-    assert not tiny_config(refine="none").method.posterior
-    assert not tiny_config(method="noise2self").method.posterior
+    from noise2info.pipeline import run_stage
+
+    image = [np.zeros((1, 16, 16), np.float32)]
+
+    def chosen(**settings):
+        return run_stage("refine", image, tiny_config(**settings)).plan
+
+    assert chosen(refine="posterior").posterior
+    assert chosen().refine is None and not chosen().posterior  # auto: chosen during training
+    assert not chosen(refine="sure").posterior
+    assert not chosen(refine="none").posterior
+    assert chosen(method="noise2self").refine == "none"
     for version, default in ((5, "sure"), (6, "posterior")):
         old = json.loads(tiny_config(refine="sure").model_dump_json())
         old["version"] = version
@@ -110,9 +121,9 @@ def test_a_trained_and_a_reloaded_model_carry_the_choice(tmp_path, refine):
 
     _, noisy = noisy_set()
     result = train(noisy, tiny_config(refine=refine), progress=False)
-    assert result.model.posterior == (refine == "posterior")
+    assert result.plan.posterior == (refine == "posterior")
     save_run(result, tmp_path / "run")
-    assert load_run(tmp_path / "run").model.posterior == (refine == "posterior")
+    assert load_run(tmp_path / "run").plan.posterior == (refine == "posterior")
 
 
 def _linear_denoiser(width):
@@ -152,16 +163,18 @@ def test_the_risk_of_a_perfect_blind_prior_is_the_prior_error_and_the_step_is_ch
 
 def test_prediction_reads_the_image_noise_against_the_training_images():
     from noise2info.noise_level import direct_noise_std, image_noise_stds
+    from noise2info.plan import Plan
 
     model = small_model()
-    model.posterior = True
     rng = np.random.default_rng(1)
     image = rng.normal(size=(1, 64, 64)) * 20 + 100
     own = direct_noise_std([image])
     std = image.std()
-    model.noise_prior = [(np.log(18.0**2), 0.0)]  # the training images' noise: std 18, all alike
-    expected = image_noise_stds(own, model.noise_prior)[0][0]
+    prior = [(np.log(18.0**2), 0.0)]  # the training images' noise: std 18, all alike
+    plan = Plan(refine="posterior", noise_prior=prior)
+    expected = image_noise_stds(own, prior)[0][0]
     assert expected * std < own["per_image"][0]["sigma_intensity"]  # pulled from ~20 toward 18
-    assert np.allclose(denoise(model, image), denoise(model, image, sigma=expected))
-    model.noise_prior = None  # a run of config version 7 or older: the image's own reading
-    assert np.allclose(denoise(model, image), denoise(model, image, sigma=own["per_image"][0]["sigma"]))
+    assert np.allclose(denoise(model, image, plan=plan), denoise(model, image, plan=plan, sigma=expected))
+    plan = Plan(refine="posterior")  # a run of config version 7 or older: the image's own reading
+    reading = own["per_image"][0]["sigma"]
+    assert np.allclose(denoise(model, image, plan=plan), denoise(model, image, plan=plan, sigma=reading))

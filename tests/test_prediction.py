@@ -67,10 +67,20 @@ def test_tiled_equals_untiled_3d():
 
 def test_denoise_keeps_shape_units_and_handles_odd_sizes():
     model = small_model(channels=3)
-    image = np.random.default_rng(2).uniform(1000, 2000, size=(3, 37, 51))
+    rng = np.random.default_rng(2)
+    image = rng.uniform(0, 1, size=(3, 37, 51))
     out = denoise(model, image)
     assert out.shape == image.shape
-    assert 500 < out.mean() < 2500  # de-normalised back to the image's own units
+    # Each channel is normalised by its own mean and std and the result mapped back to the
+    # channel's units: denoising a * image + b, per channel, gives a * out + b.
+    a, b = np.array([1000.0, 0.01, 40.0])[:, None, None], np.array([1000.0, -3.0, -80.0])[:, None, None]
+    scaled = denoise(model, a * image + b)
+    np.testing.assert_allclose((scaled - b) / a, out, atol=1e-5)
+    assert np.abs(out - image).mean() > 0.05  # and the network did something
+    # Odd sizes are padded to a multiple of 2**depth and cropped back in place: a network
+    # that passes its input through gives the image back, pixel for pixel, unshifted.
+    identity = _Fixed([[0, 0, 0], [0, 1, 0], [0, 0, 0]], channels=3, depth=2)
+    np.testing.assert_allclose(denoise(identity, a * image + b), a * image + b, rtol=1e-5)
 
 
 def test_tta_averages_the_eight_dihedral_views():
@@ -92,8 +102,16 @@ def test_denoise_refuses_wrong_channels_or_dims():
 
 
 def test_constant_image_gives_finite_output():
-    out = denoise(small_model(), np.full((1, 20, 20), 7.0))
-    assert np.isfinite(out).all()
+    # A constant image has std 0: it is normalised to zeros (divided by 1, not 0), and what
+    # the network makes of zeros is added back to the constant, unscaled.
+    model = small_model()
+    out = denoise(model, np.full((1, 20, 20), 7.0))
+    with torch.no_grad():
+        zeros = model(torch.zeros(1, 1, 20, 20))[0].double().numpy()
+    np.testing.assert_allclose(out, 7.0 + zeros, atol=1e-5)
+    # so a denoiser that leaves a flat (zero) image flat gives the constant back exactly
+    for kernel in ([[0, 0, 0], [0, 1, 0], [0, 0, 0]], np.full((3, 3), 1 / 9)):
+        np.testing.assert_array_equal(denoise(_Fixed(kernel), np.full((1, 21, 19), 7.0)), 7.0)
 
 
 def test_keep_freed_memory_applies_on_glibc():
@@ -108,13 +126,14 @@ def test_keep_freed_memory_applies_on_glibc():
 class _Fixed(torch.nn.Module):
     """A fixed filter behind the model interface (config, parameters)."""
 
-    def __init__(self, kernel):
+    def __init__(self, kernel, channels=1, depth=1):
         super().__init__()
-        self.config = ModelConfig(depth=1, base_features=2)
-        self.weight = torch.nn.Parameter(torch.tensor(kernel, dtype=torch.float32)[None, None])
+        self.config = ModelConfig(depth=depth, base_features=2, channels=channels)
+        weight = torch.tensor(np.asarray(kernel), dtype=torch.float32)[None, None]
+        self.weight = torch.nn.Parameter(weight.repeat(channels, 1, 1, 1))  # each channel alone
 
     def forward(self, x):
-        return torch.nn.functional.conv2d(x, self.weight, padding=1)
+        return torch.nn.functional.conv2d(x, self.weight, padding=1, groups=self.config.channels)
 
 
 def _true_gain(clean, noisy, denoised):

@@ -79,61 +79,75 @@ def test_pd_roundtrips_volumes_plane_by_plane():
 def test_pd_auto_follows_the_noise_and_the_method():
     from helpers import noisy_set, tiny_config
     from noise2info.correlation import haar_share
-    from noise2info.training import MASK_BLOCK, PD_STRIDE, resolve_correlation
+    from noise2info.pipeline import MASK_BLOCK, PD_STRIDE, run_stage
+
+    def correlation(config, images):
+        p = run_stage("correlation", images, config)
+        return p.plan, p.images, p.readings.get("correlation")
 
     camera = [x.astype(np.float32) for x in real_sim_images("camera", side=96)[2]]
     # auto measures and reports; it does not shuffle (it cost 1.1 dB on mild JPEG noise)
-    config, images, reading = resolve_correlation(tiny_config(), camera)
-    assert reading["correlated"] and config.training.pd_stride == 1 and images is camera
+    plan, images, reading = correlation(tiny_config(), camera)
+    assert (
+        reading["correlated"]
+        and plan.pd_stride == 1
+        and all(a is b for a, b in zip(images, camera, strict=True))
+    )
     # and keeps the correlation, so each image's noise std is read corrected for it
-    assert config.training.noise_lags == reading["lags"]
+    assert plan.noise_lags == reading["lags"]
     # and masks blocks, so the masked pass cannot read a pixel's noise from its neighbours
-    assert config.masking.block == MASK_BLOCK == 3
+    assert plan.mask_block == MASK_BLOCK == 3
     # JPEG's noise is read in smooth blocks where JPEG removed it: no correction there
     phone = [x.astype(np.float32) for x in real_sim_images("phone-jpeg", side=96)[2]]
-    config, _, reading = resolve_correlation(tiny_config(), phone)
+    plan, _, reading = correlation(tiny_config(), phone)
     assert reading["correlated"] and reading["jpeg"] and not noise_correlation(camera)["jpeg"]
-    assert config.training.noise_lags is None and config.masking.block == 3
+    assert plan.noise_lags is None and plan.mask_block == 3
     assert 0.05 <= haar_share(reading["lags"]) < 0.4 and haar_share(None) == 1.0
-    config, images, reading = resolve_correlation(tiny_config(pd_stride=PD_STRIDE), camera)
-    assert reading is None and config.training.pd_stride == PD_STRIDE == 2
+    plan, images, reading = correlation(tiny_config(pd_stride=PD_STRIDE), camera)
+    assert plan.pd_stride == PD_STRIDE == 2 and plan.mask_block == 1  # no blocks on sub-images
     assert len(images) == 4 * len(camera) and images[0].shape == (3, 48, 48)
     _, white = noisy_set(shape=(96, 96))
-    config, images, reading = resolve_correlation(tiny_config(), white)
-    assert not reading["correlated"] and config.training.pd_stride == 1 and images is white
-    assert config.training.noise_lags is None and config.masking.block == 1
-    assert resolve_correlation(tiny_config(mask_block=5), white)[0].masking.block == 5  # given: kept
-    forced, images, reading = resolve_correlation(tiny_config(pd_stride=2), white)
-    assert reading is None and forced.training.pd_stride == 2 and len(images) == 4 * len(white)
+    plan, images, reading = correlation(tiny_config(), white)
+    assert (
+        not reading["correlated"]
+        and plan.pd_stride == 1
+        and all(a is b for a, b in zip(images, white, strict=True))
+    )
+    assert plan.noise_lags is None and plan.mask_block == 1
+    assert correlation(tiny_config(mask_block=5), white)[0].mask_block == 5  # given: kept
+    forced, images, reading = correlation(tiny_config(pd_stride=2), white)
+    assert forced.pd_stride == 2 and len(images) == 4 * len(white)
+    # switched off: nothing measured, the noise treated as independent
+    plan, _, reading = correlation(tiny_config(correlation="none"), camera)
+    assert reading is None and plan.mask_block == 1 and plan.noise_lags is None and plan.pd_stride == 1
     supervised = tiny_config(method="supervised")
-    assert resolve_correlation(supervised, camera, supervised=True)[0].training.pd_stride == 1
+    plan, _, reading = correlation(supervised, camera)
+    assert plan.pd_stride == 1 and plan.mask_block is None and reading is None
     with pytest.raises(ConfigError, match="self-supervised"):
-        resolve_correlation(tiny_config(method="supervised", pd_stride=3), camera, supervised=True)
+        correlation(tiny_config(method="supervised", pd_stride=3), camera)
     with pytest.raises(ConfigError, match="larger than the smallest image"):
-        resolve_correlation(tiny_config(pd_stride=8), [np.zeros((1, 6, 40), np.float32)])
+        correlation(tiny_config(pd_stride=8), [np.zeros((1, 6, 40), np.float32)])
 
 
 @pytest.mark.parametrize("shape", [(1, 30, 44), (3, 31, 40), (1, 3, 20, 25)])
 def test_denoise_under_pd_is_the_sub_images_denoised_and_put_back(shape):
     from helpers import small_model
     from noise2info.data.shuffle import pd_down, pd_up
+    from noise2info.plan import Plan
     from noise2info.prediction import denoise
 
     model = small_model(channels=shape[0], dims=len(shape) - 1)
     image = np.random.default_rng(1).random(shape)
     plain = denoise(model, image)
-    model.pd_stride = 3
-    shuffled, bound = denoise(model, image, return_bound=True, sigma=0.5)
+    shuffled, bound = denoise(model, image, plan=Plan(pd_stride=3), return_bound=True, sigma=0.5)
     assert shuffled.shape == image.shape and not np.allclose(shuffled, plain)
     h, w = shape[-2:]
     grown = np.pad(image, [(0, 0)] * (len(shape) - 2) + [(0, -h % 3), (0, -w % 3)], mode="reflect")
-    model.pd_stride = 1
     expected = pd_up(np.stack([denoise(model, sub) for sub in pd_down(grown, 3)]), 3)[..., :h, :w]
     np.testing.assert_allclose(shuffled, expected, rtol=1e-6, atol=1e-6)
     assert bound["sigma"] == pytest.approx(0.5) and bound["mse_bound"] is not None
     out = np.zeros(shape, np.uint8)  # an integer output gets rounded, clipped values
-    model.pd_stride = 3
-    assert denoise(model, image * 200, out=out) is out and out.max() > 0
+    assert denoise(model, image * 200, plan=Plan(pd_stride=3), out=out) is out and out.max() > 0
 
 
 def test_a_run_on_camera_noise_reports_it_and_a_shuffled_run_keeps_its_stride(tmp_path):
@@ -149,14 +163,14 @@ def test_a_run_on_camera_noise_reports_it_and_a_shuffled_run_keeps_its_stride(tm
         Image.fromarray(np.round(np.moveaxis(x, 0, -1) * 255).astype(np.uint8)).save(folder / f"p{i}.png")
     res = cli("train", str(folder), "--out", str(tmp_path / "auto"), *tiny_train_args())
     assert res.exit_code == 0 and "noise reads correlated" in res.output and "--pd-stride 2" in res.output
-    assert load_run(tmp_path / "auto").model.pd_stride == 1
+    assert load_run(tmp_path / "auto").plan.pd_stride == 1
     res = cli(
         "train", str(folder), "--out", str(tmp_path / "run"), *tiny_train_args(), "--pd-stride", "3", "--json"
     )
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output.strip().splitlines()[-1])
     assert summary["pd_stride"] == 3 and summary["correlation"] is None
-    assert load_run(tmp_path / "run").model.pd_stride == 3
+    assert load_run(tmp_path / "run").plan.pd_stride == 3
     old = json.loads(load_run(tmp_path / "run").config.model_dump_json())
     old["version"] = 8
     del old["training"]["pd_stride"]
@@ -165,9 +179,9 @@ def test_a_run_on_camera_noise_reports_it_and_a_shuffled_run_keeps_its_stride(tm
 
 def test_pd_never_copies_more_than_memory_allows(monkeypatch):
     from helpers import tiny_config
-    from noise2info import training
+    from noise2info import pipeline
 
-    monkeypatch.setattr(training, "PD_MAX_VALUES", 1000)
+    monkeypatch.setattr(pipeline, "PD_MAX_VALUES", 1000)
     camera = [x.astype(np.float32) for x in real_sim_images("camera", side=64)[2]]
     with pytest.raises(ConfigError, match="holds the images in memory"):
-        training.resolve_correlation(tiny_config(pd_stride=3), camera)
+        pipeline.run_stage("correlation", camera, tiny_config(pd_stride=3))

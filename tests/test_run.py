@@ -142,9 +142,34 @@ def test_missing_run_dir_is_refused(tmp_path):
         load_model(tmp_path)
 
 
-def test_weights_file_holds_only_tensors(run_dir):
-    from safetensors import safe_open
+def test_weights_file_holds_only_tensors(run_dir, monkeypatch):
+    import pickle
+    import struct
 
-    d, _, _ = run_dir
-    with safe_open(d / "model.safetensors", "pt") as f:
-        assert all(isinstance(f.get_tensor(k), torch.Tensor) for k in f.keys())
+    d, result, _ = run_dir
+    raw = (d / "model.safetensors").read_bytes()
+    assert not raw.startswith((b"PK\x03\x04", b"\x80"))  # neither torch.save's zip nor a pickle
+    # safetensors: an 8-byte header length, a JSON header, then the tensors' bytes, nothing else
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    assert header.pop("__metadata__") == {"format": "pt"}
+    state = result.model.state_dict()
+    assert set(header) == set(state)
+    spans = sorted(tuple(entry["data_offsets"]) for entry in header.values())
+    assert spans[0][0] == 0 and spans[-1][1] == len(raw) - 8 - n
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))  # no gap
+    for name, entry in header.items():
+        start, stop = entry["data_offsets"]
+        assert entry["shape"] == list(state[name].shape)
+        assert stop - start == state[name].numel() * state[name].element_size()
+
+    # Loading the run unpickles nothing, and gives back the trained weights.
+    def refuse(*args, **kwargs):
+        raise AssertionError("the weights file was unpickled")
+
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    monkeypatch.setattr(torch, "load", refuse)
+    loaded = load_run(d, device="cpu").model.state_dict()
+    assert set(loaded) == set(state)
+    assert all(torch.equal(loaded[k], v.cpu()) for k, v in state.items())

@@ -59,6 +59,8 @@ def test_the_identity_gains_nothing_and_no_noise_level_gives_no_estimate():
 
 @pytest.mark.parametrize("stride", [1, 3])
 def test_denoise_reports_the_gain_and_the_bound_side_by_side(stride):
+    import torch
+
     from noise2info.prediction import denoise
 
     model = small_model()
@@ -70,6 +72,29 @@ def test_denoise_reports_the_gain_and_the_bound_side_by_side(stride):
     again, gain2 = denoise(model, image, return_gain=True, sigma=0.3)
     np.testing.assert_array_equal(again, out)  # the check does not change the output
     assert gain2 == gain  # seeded probes
+    # A network that answers a constant c everywhere (normalised units), whatever its input:
+    # on each normalised (sub-)image X, of mean 0 and std 1, f - X has mean square 1 + c^2,
+    # its divergence D is 0 and so is inv. Then both estimates of the error are 1 + c^2 -
+    # sigma^2, and the blend of least estimated error is w = S / A = sigma^2 / (1 + c^2),
+    # with the expected gain -10 log10(1 - w).
+    c, sigma = 0.5, 0.3
+    with torch.no_grad():
+        model.head[-1].weight.zero_()
+        model.head[-1].bias.fill_(c)
+    out, bound, gain = denoise(model, image, return_bound=True, return_gain=True, sigma=sigma)
+    for i in range(stride):  # each sub-image comes back as its mean + c times its std
+        for j in range(stride):
+            sub = image[:, i::stride, j::stride]
+            np.testing.assert_allclose(out[:, i::stride, j::stride], sub.mean() + c * sub.std(), rtol=1e-6)
+    w = sigma**2 / (1 + c**2)
+    risk_db = 10 * np.log10(sigma**2 / (1 + c**2 - sigma**2))
+    assert gain["blend"] == pytest.approx(w, abs=1e-4) and 0 < w < 1
+    assert gain["gain_db"] == pytest.approx(risk_db, abs=0.01)
+    assert gain["blend_gain_db"] == pytest.approx(-10 * np.log10(1 - w), abs=0.01)
+    assert bound["sigma"] == pytest.approx(sigma) and bound["inv"] == pytest.approx(0, abs=1e-12)
+    assert bound["L_in"] == pytest.approx(1 + c**2, rel=1e-5)
+    assert bound["mse_bound"] == pytest.approx(1 + c**2 - sigma**2, rel=1e-5)
+    assert bound["gain_db"] == pytest.approx(risk_db, abs=0.01)
 
 
 def test_denoise_command_warns_and_safe_blends(tmp_path):

@@ -7,8 +7,8 @@ from helpers import noisy_set, smooth_image, tiny_config
 from noise2info import denoise, estimate_sigma, load_run, train
 from noise2info.data.variance import generalized_anscombe, inverse_generalized_anscombe
 from noise2info.errors import ConfigError
+from noise2info.pipeline import run_stage
 from noise2info.run import save_run
-from noise2info.training import resolve_vst
 
 
 @pytest.mark.parametrize(("a", "b"), [(0.02, 0.03), (0.01, 0.02), (1.0, 2.0)])
@@ -45,54 +45,51 @@ def _poisson_gaussian(a=0.02, b=0.03, n=3, side=96, seed=0):
 
 def test_auto_stabilises_poisson_gaussian_noise_and_leaves_gaussian_noise_alone():
     pg = _poisson_gaussian()
-    cfg, seen, stabilised = resolve_vst(tiny_config(steps=4), pg)
-    assert stabilised and cfg.training.vst == "gat"
-    assert cfg.training.vst_a == pytest.approx(0.02, rel=0.15) and cfg.training.vst_b == pytest.approx(
-        0.03, rel=0.3
-    )
-    flat = seen[0][:, :8, :8] - generalized_anscombe(pg[0][:, :8, :8], cfg.training.vst_a, cfg.training.vst_b)
+    p = run_stage("vst", pg, tiny_config(steps=4))
+    a, b = p.plan.vst
+    assert a == pytest.approx(0.02, rel=0.15) and b == pytest.approx(0.03, rel=0.3)
+    flat = p.images[0][:, :8, :8] - generalized_anscombe(pg[0][:, :8, :8], a, b)
     assert np.abs(flat).max() < 1e-5  # the view is the transform, slice by slice
     _, gauss = noisy_set(n=3, shape=(96, 96), std=0.1)
-    cfg, seen, stabilised = resolve_vst(tiny_config(steps=4), gauss)
-    assert not stabilised and seen is gauss and cfg.training.vst == "none"
+    p = run_stage("vst", gauss, tiny_config(steps=4))
+    assert p.plan.vst is None and all(s is x for s, x in zip(p.images, gauss, strict=True))
     # 8-bit images beside [0, 1] floats: one gain cannot serve both, so auto keeps them as they are
     mixed = [np.round(np.clip(x, 0, 1) * 255) for x in pg] + pg
-    assert resolve_vst(tiny_config(steps=4), mixed)[0].training.vst == "none"
+    assert run_stage("vst", mixed, tiny_config(steps=4)).plan.vst is None
 
 
 def test_gat_that_cannot_be_fitted_or_with_clean_targets_is_a_clear_error():
     _, gauss = noisy_set(n=2, shape=(64, 64), std=0.1)
     rgb = [np.repeat(x, 3, axis=0) for x in gauss]
     with pytest.raises(ConfigError, match="3 channels.*give vst_a and vst_b"):
-        resolve_vst(tiny_config(steps=4, vst="gat", channels=3), rgb)
-    cfg, seen, stabilised = resolve_vst(
-        tiny_config(steps=4, vst="gat", vst_a=0.1, vst_b=0.0, channels=3), rgb
-    )
-    assert stabilised and (cfg.training.vst_a, cfg.training.vst_b) == (0.1, 0.0)
+        run_stage("vst", rgb, tiny_config(steps=4, vst="gat", channels=3))
+    p = run_stage("vst", rgb, tiny_config(steps=4, vst="gat", vst_a=0.1, vst_b=0.0, channels=3))
+    assert p.plan.vst == (0.1, 0.0)
     with pytest.raises(ConfigError, match="self-supervised"):
-        resolve_vst(tiny_config(steps=4, vst="gat", method="supervised"), gauss, supervised=True)
+        run_stage("vst", gauss, tiny_config(steps=4, vst="gat", method="supervised"))
 
 
 def test_a_stabilised_run_predicts_in_the_images_units_and_reloads_the_same(tmp_path):
     pg = _poisson_gaussian(side=64)
     result = train(pg, tiny_config(steps=6, batch_size=2, patch_size=32), progress=False)
-    tc = result.config.training
-    assert tc.vst == "gat" and result.model.vst == (tc.vst_a, tc.vst_b)
-    out = denoise(result.model, pg[0])
-    a, b = result.model.vst
-    result.model.vst = None  # the same network by hand: transform, predict, unbiased inverse
-    by_hand = inverse_generalized_anscombe(denoise(result.model, generalized_anscombe(pg[0], a, b)), a, b)
-    result.model.vst = (a, b)
+    assert result.config.training.vst == "auto" and result.plan.vst is not None  # setting apart from plan
+    out = denoise(result, pg[0])
+    a, b = result.plan.vst
+    # The same network by hand: transform, predict with the plan less its VST, unbiased inverse.
+    as_is = result.plan.model_copy(update={"vst": None})
+    by_hand = inverse_generalized_anscombe(
+        denoise(result.model, generalized_anscombe(pg[0], a, b), plan=as_is), a, b
+    )
     np.testing.assert_allclose(out, by_hand, rtol=1e-5, atol=1e-6)
     plain = train(pg, tiny_config(steps=6, batch_size=2, patch_size=32, vst="none"), progress=False)
-    assert plain.model.vst is None and not np.allclose(denoise(plain.model, pg[0]), out)
+    assert plain.plan.vst is None and not np.allclose(denoise(plain, pg[0]), out)
     save_run(result, tmp_path / "run")
     run = load_run(tmp_path / "run", device="cpu")
-    assert run.config.training.vst == "gat"
-    np.testing.assert_allclose(denoise(run.model, pg[0]), out, rtol=1e-5, atol=1e-6)
+    assert run.plan == result.plan
+    np.testing.assert_allclose(denoise(run, pg[0]), out, rtol=1e-5, atol=1e-6)
     est = estimate_sigma(pg, run, batches=1)
-    assert est["vst"] == {"a": tc.vst_a, "b": tc.vst_b} and est["noise_level_function"] is None
-    assert est["noise_level_function_direct"]["a"] == pytest.approx(tc.vst_a, rel=0.2)
+    assert est["vst"] == {"a": a, "b": b} and est["noise_level_function"] is None
+    assert est["noise_level_function_direct"]["a"] == pytest.approx(a, rel=0.2)
 
 
 def test_the_fit_reads_a_bounded_sample_of_many_images():

@@ -6,7 +6,7 @@ trains (Noise2Info, ICCV 2023).
 >>> noisy = [rng.normal(size=(1, 32, 32)).astype("float32")]
 >>> cfg = noise2info.make_config(preset="tiny", steps=2, batch_size=2, patch_size=16, seed=0)
 >>> result = noise2info.train(noisy, cfg, progress=False)
->>> noise2info.denoise(result.model, noisy[0]).shape
+>>> noise2info.denoise(result, noisy[0]).shape  # the network with the plan it trained under
 (1, 32, 32)
 """
 
@@ -23,6 +23,7 @@ from .config import (
     make_config,
 )
 from .errors import ConfigError, ImageError, ModelFileError, Noise2InfoError, Noise2InfoWarning
+from .plan import Plan
 from .prediction import denoise
 from .run import Run, load_run, save_run
 from .training import TrainingError, TrainResult, train
@@ -41,6 +42,7 @@ __all__ = [
     "Noise2InfoWarning",
     "Noise2SameMethod",
     "Noise2SelfMethod",
+    "Plan",
     "Run",
     "SupervisedMethod",
     "TrainResult",

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
+from torch import nn
 from tqdm.auto import tqdm
 
 from . import io
@@ -19,12 +20,14 @@ from .data import PatchSampler, channel_stats
 from .data.variance import Stabilised
 from .errors import ConfigError, ImageError, ModelFileError
 from .masking import Masker
-from .models import UNet
 from .noise_level import centre, direct_noise_level_function, direct_noise_std, evenly_spaced
+from .pipeline import make_plan
+from .plan import Plan, Trained, network_and_plan
 from .prediction import denoise
+from .rating import blend
 from .readout import ReadoutStatistics, collect_readout, noise_level_function
 from .report import write_report
-from .run import CHECKPOINT, Run, holds_run, load_run, save_config, save_run
+from .run import CHECKPOINT, checkpoint_plan, holds_run, load_checkpoint, load_run, save_config, save_run
 from .runtime import flush_denormals, rank_and_world
 from .sigma import estimation_batches, sigma_round
 from .training import Trainer, TrainingInterrupted, TrainResult, fit_to_time
@@ -138,21 +141,28 @@ def train_files(
         raise ModelFileError(
             f"{run_dir} already holds a run; continue it with --resume or choose a new --out"
         )
+    # A resumed run trains with the plan it started with; a timed one plans once, for the
+    # timing and the run.
+    state = load_checkpoint(ckpt) if resume else None
+    plan = checkpoint_plan(state) if state is not None else None
     if time_budget is not None:
         if resume:
             raise ConfigError("a time budget sets the steps of a new run; a resumed run keeps its steps")
-        config = fit_to_time(images, config, time_budget, device=device, stats=stats, names=names, keep=keep)
+        plan = make_plan(images, config, stats=stats)
+        config = fit_to_time(
+            images, config, time_budget, device=device, stats=stats, names=names, keep=keep, plan=plan
+        )
 
-    # Built, and a checkpoint checked against the config, data and processes (the one resume
-    # check), before anything is written.
-    trainer = Trainer(images, config, device=device, stats=stats, workers=workers, names=names)
-    if resume:
-        trainer.resume(ckpt)
+    # Built, and a checkpoint checked against the config, plan, data and processes (the one
+    # resume check), before anything is written.
+    trainer = Trainer(images, config, device=device, stats=stats, workers=workers, names=names, plan=plan)
+    if state is not None:
+        trainer.load_state(state)
     rank, world = rank_and_world()
     if world > 1:
         dist.barrier()  # every rank has checked the run directory before rank 0 writes into it
     if rank == 0 and not resume:
-        save_config(run_dir, trainer.config)  # with init resolved
+        save_config(run_dir, trainer.config)  # the settings; the plan is written at the end
     with flush_denormals(), _stop_on_signals(trainer) as received:
         try:
             result = trainer.run(progress, checkpoint=ckpt)
@@ -161,7 +171,7 @@ def train_files(
             raise
     if rank == 0:
         save_run(result, run_dir)
-        result.expected_gain = expected_gains(result.model, images)
+        result.expected_gain = expected_gains(result, images)
         if report:
             write_report(run_dir, result, images, names)
     return result
@@ -171,8 +181,9 @@ GAIN_IMAGES = 4  # training images the run summary rates
 GAIN_SIDE = 512  # on a centre window of at most this many pixels a side
 
 
-def expected_gains(model: UNet, images, count: int = GAIN_IMAGES, side: int = GAIN_SIDE) -> dict:
-    """What ``denoise --check`` will say about images like the training images: the expected
+def expected_gains(model: Trained, images, count: int = GAIN_IMAGES, side: int = GAIN_SIDE) -> dict:
+    """What ``denoise --check`` will say about images like the training images (``model``: the
+    run, with its plan): the expected
     PSNR gain (:mod:`noise2info.safety`, from the noisy images alone) on the centre windows of
     up to ``count`` of them, evenly spaced.
 
@@ -199,9 +210,10 @@ def expected_gains(model: UNet, images, count: int = GAIN_IMAGES, side: int = GA
 
 
 def denoise_array(
-    model: UNet,
+    model: nn.Module | Trained,
     arr,
     *,
+    plan: Plan | None = None,
     tile: int | None = None,
     tta: bool = False,
     out=None,
@@ -212,8 +224,8 @@ def denoise_array(
     safe: bool = False,
 ):
     """Denoise a stored array (any layout :func:`io.sample_views` reads); same shape and dtype.
-    ``posterior`` and ``lines`` as in :func:`~noise2info.prediction.denoise` (default: the
-    model's choice).
+    ``model``, ``plan``, ``posterior`` and ``lines`` as in :func:`~noise2info.prediction.denoise`
+    (default: the run's plan).
 
     ``arr`` may be lazy (memory-mapped, Zarr) and ``out`` a writable array of the same shape
     (e.g. :func:`io.write_into`'s): then one tile at a time is in memory.
@@ -224,22 +236,22 @@ def denoise_array(
     toward its input with the weight that minimises the estimated error (``blended``: True);
     that reads the sample whole.
     """
-    samples = io.sample_views(arr, model.config.dims)
-    io.check_samples(samples, model.config.dims, model.config.channels, [name] * len(samples))
+    net, plan = network_and_plan(model, plan)
+    dims = net.config.dims
+    samples = io.sample_views(arr, dims)
+    io.check_samples(samples, dims, net.config.channels, [name] * len(samples))
     if out is None:
         out = np.empty(arr.shape, arr.dtype)
     gains = []
-    for sample, target in zip(samples, io.sample_views(out, model.config.dims), strict=True):
-        options = dict(tile=tile, tta=tta, out=target, name=name, posterior=posterior, lines=lines)
+    for sample, target in zip(samples, io.sample_views(out, dims), strict=True):
+        options = dict(plan=plan, tile=tile, tta=tta, out=target, name=name, posterior=posterior, lines=lines)
         if not (check or safe):
-            denoise(model, sample, **options)
+            denoise(net, sample, **options)
             continue
-        _, gain = denoise(model, sample, return_gain=True, **options)
+        _, gain = denoise(net, sample, return_gain=True, **options)
         gain["blended"] = bool(safe and gain["gain_db"] is not None and gain["gain_db"] < 0)
-        if gain["blended"]:  # w f + (1 - w) X, the blend of least estimated error
-            w = gain["blend"]
-            mixed = w * np.asarray(target, np.float64) + (1 - w) * np.asarray(sample, np.float64)
-            target[...] = io.cast_to(mixed, target.dtype)
+        if gain["blended"]:
+            target[...] = io.cast_to(blend(sample, target, gain["blend"]), target.dtype)
         gains.append(gain)
     return (out, gains) if (check or safe) else out
 
@@ -291,9 +303,10 @@ def denoise_files(
     toward its input (:func:`denoise_array`).
 
     ``engine`` 'onnx' runs the exported network with ONNX Runtime
-    (:class:`noise2info.export.onnx.OnnxDenoiser`; ``run_dir`` a run folder, whose
+    (:func:`noise2info.export.onnx.onnx_engine`; ``run_dir`` a run folder, whose
     ``model.onnx`` is exported on first use, or an ``.onnx`` file): each image whole, TTA and
-    the posterior step as asked (:func:`denoise_onnx_array`), no line removal or check. ``shard``
+    the posterior step as asked (:func:`noise2info.export.onnx.denoise_onnx_array`, the same
+    signature as :func:`denoise_array`), no line removal or check. ``shard``
     ``(rank, world)``: this process takes every ``world``-th input from the ``rank``-th
     (``denoise --nproc``, torchrun) and skips those complete; the ranks together do them all.
     ``threads``: ONNX Runtime's threads (default its own choice).
@@ -301,8 +314,12 @@ def denoise_files(
     if engine not in ("torch", "onnx"):
         raise ConfigError(f"unknown engine {engine!r}; use torch or onnx")
     # The model first: a wrong run folder is the error to report, whatever the inputs.
-    network = _onnx_engine(run_dir, threads) if engine == "onnx" else None
-    model = load_run(run_dir, device).model if engine == "torch" else None
+    if engine == "onnx":
+        from .export.onnx import denoise_onnx_array, onnx_engine
+
+        model, denoise_stored = onnx_engine(run_dir, threads), denoise_onnx_array
+    else:
+        model, denoise_stored = load_run(run_dir, device), denoise_array
     paths = io.find_inputs(list(inputs))
     out_dir = Path(out_dir)
     for p in paths:
@@ -319,22 +336,12 @@ def denoise_files(
     done.skipped = [p for p in mine if not overwrite and (out_dir / p.name).exists()]
     skipped = set(done.skipped)
     todo = [p for p in mine if p not in skipped]
-    if engine == "onnx":
-        for p in tqdm(todo, desc="denoise", unit="image", disable=not progress):
-            arr = io.open_image(p)
-
-            def run_onnx(out, arr=arr, name=p.name):
-                denoise_onnx_array(network, arr, out=out, tta=tta, name=name, posterior=posterior)
-
-            _write_output(p, out_dir, arr, run_onnx)
-            done.written.append(out_dir / p.name)
-        return done
     for p in tqdm(todo, desc="denoise", unit="image", disable=not progress):
         arr = io.open_image(p)  # memory-mapped / Zarr inputs stream tile by tile
         found = []
 
         def fill(out, arr=arr, name=p.name, found=found):
-            result = denoise_array(
+            result = denoise_stored(
                 model,
                 arr,
                 tile=tile,
@@ -365,80 +372,9 @@ def _write_output(path: Path, out_dir: Path, arr, fill) -> None:
         raise ImageError(f"{path}: {err}" if str(path.name) not in str(err) else str(err)) from None
 
 
-ONNX_FILE = "model.onnx"  # where --engine onnx keeps a run's exported network
-
-
-def _onnx_engine(source: str | Path, threads: int | None = None):
-    """The ONNX Runtime engine of a run folder (exporting ``model.onnx`` into it on first use)
-    or of an ``.onnx`` file."""
-    from .export.onnx import OnnxDenoiser, export_onnx
-
-    source = Path(source)
-    if source.suffix.lower() == ".onnx":
-        return OnnxDenoiser(source, threads)
-    path = source / ONNX_FILE
-    if not path.is_file():
-        run = load_run(source, "cpu")
-        # The network alone: the engine reads each image's noise for the posterior step.
-        export_onnx(run.model, path, config=run.config, posterior=False)
-    return OnnxDenoiser(path, threads)
-
-
-def denoise_onnx_array(
-    network, arr, *, out=None, tta: bool = False, name: str = "image", posterior: bool | None = None
-):
-    """Denoise a stored array with an :class:`~noise2info.export.onnx.OnnxDenoiser`, each
-    sample whole (same shape and dtype); ``tta`` averages the 8 rotations / flips.
-
-    ``posterior`` as in :func:`~noise2info.prediction.denoise` (default: as the run was
-    trained, read from the file's config): the network's output weighed against each noisy
-    pixel with the noise std measured on the image, in NumPy after the network. Not for a
-    run trained under variance stabilisation, whose graph maps back before it could.
-    """
-    from .config import Config
-    from .data import denormalise, normalise
-    from .data.patches import dihedral_mean
-    from .posterior import posterior_mean
-    from .prediction import image_sigmas
-
-    samples = io.sample_views(arr, network.dims)
-    io.check_samples(samples, network.dims, network.channels, [name] * len(samples))
-    small = [s for s in samples[0].shape[1:] if s < network.meta["min_size"]]
-    if small:
-        raise ImageError(
-            f"{name}: {tuple(samples[0].shape[1:])} is smaller than the network's "
-            f"{network.meta['min_size']} pixels a side"
-        )
-    config = Config.model_validate(network.meta["config"]) if "config" in network.meta else None
-    if network.meta.get("posterior_noise_std") is not None:  # the graph ends with the step
-        if posterior is False:
-            raise ConfigError(
-                f"{network.path}: its graph applies the posterior step; export with the network alone"
-            )
-        posterior = False
-    trained_for = config is not None and config.method.posterior
-    use_posterior = trained_for if posterior is None else posterior
-    if use_posterior and (config is None or config.training.vst == "gat"):
-        raise ConfigError(f"{network.path}: the posterior step needs a run without variance stabilisation")
-    if out is None:
-        out = np.empty(arr.shape, arr.dtype)
-    for sample, target in zip(samples, io.sample_views(out, network.dims), strict=True):
-        x = np.asarray(sample, np.float32)
-        y = dihedral_mean(network, x) if tta else network(x)
-        if use_posterior:
-            mean, std = channel_stats(x)
-            tc = config.training
-            sigmas = image_sigmas(x, std, tc.noise_prior, tc.noise_lags)
-            if sigmas is not None:  # an image whose noise cannot be read keeps the network's
-                x_n, y_n = normalise(x, mean, std)[0], normalise(y, mean, std)[0]
-                y = denormalise(posterior_mean(x_n, y_n, sigmas), mean, std)
-        target[...] = io.cast_to(y, target.dtype)
-    return out
-
-
 def estimate_sigma(
     images: list,
-    model: UNet | Run,
+    model: nn.Module | Trained,
     *,
     batches: int = 16,
     batch_size: int | None = None,
@@ -454,9 +390,10 @@ def estimate_sigma(
     ----------
     images : list of array-like
         ``(C, *spatial)`` images (NumPy arrays or lazy views), in their own units.
-    model : Run or UNet
+    model : Run, TrainResult or UNet
         A trained run (:func:`noise2info.load_run`) or its network. With a run, the batch
-        size, patch size and masking default to the run's.
+        size, patch size and masking default to the run's, and a run trained under variance
+        stabilisation reads the transformed images.
     batches : int
         Estimation batches (k_u).
     batch_size, patch_size : int, optional
@@ -501,8 +438,8 @@ def estimate_sigma(
     ----------
     Wang, Di, Chen, Ng, "Noise2Info", ICCV 2023, Algorithm 1.
     """
-    config = model.config if isinstance(model, Run) else None
-    net = model.model if isinstance(model, Run) else model
+    config = None if isinstance(model, nn.Module) else model.config
+    net, plan = network_and_plan(model)
     names = names or [f"image {i}" for i in range(len(images))]
     io.check_samples(images, net.config.dims, net.config.channels, names)
     batch_size = batch_size or (config.training.batch_size if config else 16)
@@ -526,7 +463,7 @@ def estimate_sigma(
         return readout, bound
 
     direct = direct_noise_level_function(images) if net.config.channels == 1 else None
-    vst = getattr(net, "vst", None)
+    vst = plan.vst
     if vst:  # the network reads the transformed images: its noise level is that of f(X)
         images = [Stabilised(im, *vst) for im in images]
     stats = _stats(images, names)

@@ -16,13 +16,12 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from . import api, run
+from . import api, launch, pipeline, run
 from .bench import BUDGETS, SUITES
 from .config import SCHEDULE_SETTINGS, Config, explain, make_config, settings, updated
 from .data.hanzi import ALL_CHARS
 from .data.noise import NOISE_KINDS
 from .errors import Noise2InfoError
-from .report import REPORT
 from .run import load_config
 from .runtime import init_distributed, keep_freed_memory, launched_by_torchrun, rank_and_world
 from .training import TrainingError, TrainingInterrupted
@@ -61,6 +60,11 @@ def friendly_errors(fn):
             )
 
     return wrapper
+
+
+def _guarded(fn, *args):
+    """``fn(*args)`` with the CLI's error lines: what a spawned rank runs (picklable)."""
+    return friendly_errors(fn)(*args)
 
 
 def _show_warning(message, category, *_args, **_kwargs) -> None:
@@ -170,9 +174,10 @@ def train(inputs, run_dir, **opts):
     if launched_by_torchrun():
         init_distributed(opts["device"])
         _train_and_report(inputs, run_dir, config, opts)
-        _leave_group()
+        launch.leave_group()
     elif opts["nproc"] > 1:
-        _spawn_ranks(opts["nproc"], inputs, run_dir, config, opts)
+        args = (list(inputs), run_dir, config, opts)
+        launch.run_ranks(_train_and_report, opts["nproc"], args, device=opts["device"], guard=_guarded)
     else:
         _train_and_report(inputs, run_dir, config, opts)
 
@@ -198,12 +203,14 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
     if rank > 0:
         return
     last = result.history.steps[-1]
-    steps, method = result.config.training.steps, result.config.method.name
+    steps, method, plan = result.config.training.steps, result.config.method.name, result.plan
+    record = run.run_record(result)
+    readings = result.history.readings
     summary = {
         "run_dir": str(run_dir),
         "method": method,
         "steps": steps,
-        "init": result.config.training.init,
+        "init": plan.init,
         "sigma_loss": result.sigma_loss,
         "sigma": result.sigma,
         "sigma_readout": result.sigma_readout,
@@ -212,87 +219,22 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         "sigma_rounds": len(result.history.sigma_rounds),
         "processes": rank_and_world()[1],
         "time_budget": opts["time_budget"],
-        "vst": _vst(result.config),
-        "posterior": result.config.method.posterior,
-        "refine": result.history.refine,  # refine auto: the estimate and the choice
-        "pd_stride": result.config.training.pd_stride,
-        "correlation": result.history.correlation,  # pd_stride auto: what it read
+        "plan": plan.model_dump(mode="json"),  # what the run decided from its images (plan.json)
+        "vst": {"a": plan.vst[0], "b": plan.vst[1]} if plan.vst else None,
+        "posterior": plan.posterior,
+        "refine": readings.get("refine"),  # refine auto: the estimate and the choice
+        "pd_stride": plan.pd_stride,
+        "correlation": readings.get("correlation"),  # what the correlation stage read
         "expected_gain": result.expected_gain,  # denoise --check on a few training images
-        "line_noise": result.config.training.line_noise,
-        "mask_block": getattr(result.config.masking, "block", None),
-        "lines": result.history.lines,  # line_noise auto: what it read
+        "line_noise": plan.lines,
+        "mask_block": plan.mask_block,
+        "lines": readings.get("lines"),  # what the lines stage read
     }
     fitted = "" if opts["time_budget"] is None else f" (the steps that fit in {opts['time_budget']:.0f} s)"
-    start = " from the shipped starting point" if result.config.training.init == "pretrained" else ""
     lines = [
-        f"trained {method}{start} for {steps} steps{fitted} in {result.seconds:.1f} s; "
-        f"final loss {last['loss']:.4f}"
+        f"trained {method} for {steps} steps{fitted} in {result.seconds:.1f} s; final loss {last['loss']:.4f}"
     ]
-    if result.sigma is not None:
-        bound = "" if result.sigma_loss is None else f" (the bound sigma_loss: {result.sigma_loss:.4f})"
-        domain = " of the stabilised images" if summary["vst"] else ""
-        readout = (
-            "" if result.sigma_readout is None else f"; the network's readout {result.sigma_readout:.4f}"
-        )
-        lines.append(f"noise std{domain} (normalised units): sigma {result.sigma:.4f}{readout}{bound}")
-    if summary["vst"]:
-        v = summary["vst"]
-        lines.insert(
-            1,
-            f"signal-dependent noise (variance = {v['a']:.4g} * intensity + {v['b']:.4g}^2): trained on "
-            "generalized-Anscombe-stabilised images; denoise maps back (--vst none to switch off)",
-        )
-    c, stride = summary["correlation"], summary["pd_stride"]
-    if stride > 1:
-        why = f"the noise reads correlated between neighbours ({c['max']:+.2f})" if c else "pd_stride given"
-        lines.insert(
-            1,
-            f"{why}: trained on pixel-shuffled sub-images of every {stride}th pixel, where it is "
-            "nearly independent; denoise does the same (--pd-stride 1 to switch off)",
-        )
-    elif c and c["correlated"]:
-        block = summary["mask_block"]
-        masked = (
-            f"masked {block} x {block} blocks, so the network cannot read a pixel's noise from its "
-            "neighbours (--mask-block 1 to switch off), and "
-            if block and block > 1
-            else ""
-        )
-        lines.insert(
-            1,
-            f"the noise reads correlated between neighbours ({c['max']:+.2f}): {masked}denoise reads "
-            "each image's noise std corrected for the correlation; --pd-stride 2 (pixel-shuffled "
-            "sub-images) is the alternative where the noise is strong and detail matters less "
-            "(docs/benchmarks.md, 'The real-sim suite with structured noise handled by default')",
-        )
-    elif c and c["max"] is not None:
-        lines.insert(1, f"noise correlation between neighbours {c['max']:+.2f}: independent enough")
-    if summary["line_noise"] != "none":
-        read = summary["lines"]
-        why = (
-            f"the noisy images carry line noise (agreement rows {read['rows']}, columns {read['columns']})"
-            if read
-            else "line_noise given"
-        )
-        offsets = {"both": "row and column", "rows": "row", "columns": "column"}[summary["line_noise"]]
-        lines.insert(
-            1, f"{why}: denoise removes the {offsets} offsets after the network (--no-lines to keep them)"
-        )
-    if summary["refine"]:
-        r = summary["refine"]
-        gain = "unknown" if r["gain_db"] is None else f"{r['gain_db']:+.2f} dB"
-        then = {"sure": "trained the SURE stage after it", "posterior": "kept Algorithm 2"}.get(
-            r["choice"], ""
-        )
-        lines.append(
-            f"refine auto: at step {r['step']} the posterior step was estimated to gain {gain}; "
-            f"chose {r['choice']}" + (f" ({then})" if then else "")
-        )
-    if summary["posterior"]:
-        lines.append(
-            "denoise weighs the network against each noisy pixel with the noise std it measures "
-            "on the image (the posterior step; --no-posterior to switch off)"
-        )
+    lines += pipeline.explain(plan, record)  # each stage: what it decided and why, in order
     g = summary["expected_gain"]
     if g and g["mean_db"] is not None:
         lines.append(
@@ -306,62 +248,8 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
                 "training image(s) worse; denoise --safe blends such images toward the input",
                 err=True,
             )
-    lines.append(f"wrote {run_dir}/{', '.join(run.RUN_FILES)}, {REPORT} (open it in a browser)")
+    lines.append(f"wrote {run_dir}/{', '.join(run.RUN_FILES)}, {run.REPORT} (open it in a browser)")
     _emit(summary, opts["as_json"], lines)
-
-
-def _vst(config) -> dict | None:
-    tc = config.training
-    return {"a": tc.vst_a, "b": tc.vst_b} if tc.vst == "gat" else None
-
-
-def _rank_main(rank: int, world: int, init_method: str, inputs, run_dir, config_json: str, opts: dict):
-    """One spawned rank of ``train --nproc``: join the group, train, report from rank 0."""
-    keep_freed_memory()
-    init_distributed(opts["device"], rank, world, init_method)
-    friendly_errors(_train_and_report)(inputs, run_dir, Config.model_validate_json(config_json), opts)
-    _leave_group()
-
-
-def _leave_group() -> None:
-    """Rank 0 writes the run, its gain and report after training; the others wait for it and
-    all leave the group together (a rank exiting early can make gloo abort the one still in it)."""
-    import torch.distributed as dist
-
-    dist.barrier()
-    dist.destroy_process_group()
-
-
-def _spawn_ranks(nproc: int, inputs, run_dir, config: Config, opts: dict) -> None:
-    """``--nproc N``: N processes on this machine with DistributedDataParallel (gloo on the CPU,
-    nccl on GPUs). Signals to this process go on to the ranks, which checkpoint and stop."""
-    import tempfile
-
-    import torch.multiprocessing as mp
-
-    with tempfile.TemporaryDirectory() as tmp:
-        ctx = mp.start_processes(
-            _rank_main,
-            args=(nproc, f"file://{tmp}/store", inputs, run_dir, config.model_dump_json(), opts),
-            nprocs=nproc,
-            join=False,
-            start_method="spawn",
-        )
-
-        def forward(signum, _frame):
-            for p in ctx.processes:
-                if p.is_alive():
-                    os.kill(p.pid, signum)
-
-        previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            while not ctx.join():
-                pass
-        except mp.ProcessExitedException as err:
-            sys.exit(err.exit_code if err.exit_code and err.exit_code > 0 else 1)
-        finally:
-            for s, h in previous.items():
-                signal.signal(s, h)
 
 
 @main.command()
@@ -452,12 +340,12 @@ def denoise(
     )
     if launched_by_torchrun():
         rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
-        done = _denoise_shard(rank, world, run_dir, inputs, out_dir, options)
+        done = launch.denoise_shard(rank, world, run_dir, inputs, out_dir, options)
         if rank > 0:
             return
         click.echo(f"noise2info: rank 0 of {world}; each rank reports its own outputs", err=True)
     elif nproc > 1:
-        done = _spawn_denoise(nproc, run_dir, inputs, out_dir, options)
+        done = launch.denoise_files(run_dir, inputs, out_dir, nproc=nproc, guard=_guarded, **options)
     else:
         done = api.denoise_files(run_dir, inputs, out_dir, **options)
     lines = [f"wrote {len(done.written)} image(s) to {out_dir}"]
@@ -483,68 +371,6 @@ def denoise(
         "expected_worse": [str(p) for p, _ in done.expected_worse()],
     }
     _emit(summary, as_json, lines)
-
-
-def _denoise_shard(rank: int, world: int, run_dir, inputs, out_dir, options: dict) -> api.Denoised:
-    """One rank's share of ``denoise``: its GPU where there are GPUs."""
-    import torch
-
-    device = options["device"]
-    if device in ("auto", "cuda") and torch.cuda.is_available():
-        local = int(os.environ.get("LOCAL_RANK", rank))
-        device = f"cuda:{local % torch.cuda.device_count()}"
-    options = {**options, "device": device, "progress": options["progress"] and rank == 0}
-    return api.denoise_files(run_dir, inputs, out_dir, shard=(rank, world), **options)
-
-
-def _denoise_rank(rank: int, world: int, threads: int, tmp: str, run_dir, inputs, out_dir, options):
-    """One spawned process of ``denoise --nproc``: its share, its outputs, a JSON report."""
-    import torch
-
-    keep_freed_memory()
-    torch.set_num_threads(threads)
-    options = {**options, "threads": threads}
-    done = friendly_errors(_denoise_shard)(rank, world, run_dir, inputs, out_dir, options)
-    Path(f"{tmp}/rank{rank}.json").write_text(
-        json.dumps(
-            {
-                "written": [str(p) for p in done.written],
-                "skipped": [str(p) for p in done.skipped],
-                "gains": {str(p): g for p, g in done.gains.items()},
-            }
-        )
-    )
-
-
-def _spawn_denoise(nproc: int, run_dir, inputs, out_dir, options: dict) -> api.Denoised:
-    """``denoise --nproc N``: N processes share the inputs; the CPU's threads are split among
-    them. What they did, merged."""
-    import tempfile
-
-    import torch
-    import torch.multiprocessing as mp
-
-    if options["engine"] == "onnx" and not Path(run_dir).suffix:  # export once, before the ranks
-        api._onnx_engine(run_dir)
-    threads = max(1, torch.get_num_threads() // nproc)
-    with tempfile.TemporaryDirectory() as tmp:
-        reports = [f"{tmp}/rank{r}.json" for r in range(nproc)]
-        try:
-            mp.start_processes(
-                _denoise_rank,
-                args=(nproc, threads, tmp, run_dir, list(inputs), out_dir, options),
-                nprocs=nproc,
-                start_method="spawn",
-            )
-        except mp.ProcessExitedException as err:
-            sys.exit(err.exit_code if err.exit_code and err.exit_code > 0 else 1)
-        done = api.Denoised()
-        for path in reports:
-            found = json.loads(Path(path).read_text())
-            done.written += [Path(p) for p in found["written"]]
-            done.skipped += [Path(p) for p in found["skipped"]]
-            done.gains.update({Path(p): g for p, g in found["gains"].items()})
-    return done
 
 
 @main.command()
@@ -579,8 +405,7 @@ def export(run_dir, onnx_path, bmz_path, image, name, authors, license_id, as_js
     if onnx_path:
         from .export.onnx import export_onnx
 
-        loaded = run.load_run(run_dir, "cpu")
-        export_onnx(loaded.model, onnx_path, config=loaded.config)
+        export_onnx(run.load_run(run_dir, "cpu"), onnx_path)
         lines.append(f"wrote {onnx_path} (ONNX; dynamic batch and sizes)")
         summary["onnx"] = str(onnx_path)
     if bmz_path:

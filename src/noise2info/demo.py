@@ -71,7 +71,7 @@ def run_demo(
 
     psnr_noisy, psnr_denoised, panels = [], [], []
     for name in clean:
-        den = denoise(result.model, noisy[name][None])[0]
+        den = denoise(result, noisy[name][None])[0]
         psnr_noisy.append(peak_signal_noise_ratio(clean[name], noisy[name], data_range=1.0))
         psnr_denoised.append(peak_signal_noise_ratio(clean[name], np.clip(den, 0, 1), data_range=1.0))
         io.write_image(out / f"{name}_noisy.png", io.cast_to(np.clip(noisy[name], 0, 1) * 255, np.uint8))
@@ -94,7 +94,7 @@ def run_demo(
         "psnr_noisy": float(np.mean(psnr_noisy)),
         "psnr_denoised": float(np.mean(psnr_denoised)),
         "steps": steps,
-        "init": result.config.training.init,
+        "init": result.plan.init,
         "train_seconds": result.seconds,
         "seconds": time.perf_counter() - t0,
         "out": str(out),

@@ -18,6 +18,8 @@ level sets of smooth blocks).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.ndimage import uniform_filter
 
@@ -304,6 +306,48 @@ def image_noise_stds(found: dict, priors=None) -> list[list[float | None]]:
             stds.append(float(np.sqrt(shrink_noise_variance(v, e["kept_channels"][c], prior))) / scale)
         out.append(stds)
     return out
+
+
+def image_noise_std(reading: dict | None, std, priors=None, lags=None) -> list[float] | None:
+    """One image's noise std per channel in normalised units, as prediction uses it: the
+    posterior step, the check, and the refinement's estimate of them during training.
+
+    Parameters
+    ----------
+    reading : dict or None
+        The image's entry of :func:`direct_noise_std` (``per_image``), or None for an image
+        not read.
+    std : array-like
+        The image's per-channel std (normalised units are intensity over it).
+    priors : list, optional
+        The training images' noise per channel (:func:`noise_priors`; a run's
+        ``plan.noise_prior``): the image's own reading is shrunk toward it
+        (:func:`shrink_noise_variance`), and it stands in for a channel not read.
+    lags : dict, optional
+        The noise's measured correlation (``plan.noise_lags``): pixel differences read
+        correlated noise low, by the share :func:`noise2info.correlation.haar_share` says.
+
+    Returns
+    -------
+    list of float or None
+        None where neither the image nor the priors give a noise level.
+    """
+    from .correlation import difference_scale  # correlation reads its blocks with this module
+
+    std = np.ravel(np.asarray(std, np.float64))
+    priors = list(priors) if priors else [None] * len(std)
+    own = image_noise_stds({"per_image": [reading]}, priors)[0] if reading is not None else [None] * len(std)
+    pooled = reading["sigma"] if reading is not None else None
+    out = []
+    for c, value in enumerate(own):
+        if value is None and c < len(priors) and priors[c] is not None and std[c] > 0:
+            value = math.exp(priors[c][0] / 2) / std[c]  # not read: the training images' level
+        value = pooled if value is None else value
+        if value is None:
+            return None
+        out.append(value)
+    scale = difference_scale(lags)
+    return [scale * v for v in out]
 
 
 def direct_noise_level_function(images, bins: int = 16, flat: float = 0.5) -> dict:

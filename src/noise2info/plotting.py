@@ -17,8 +17,8 @@ def pyplot():
 
 
 def plot_curves(history: dict, path: str | Path, sigma_true: float | None = None) -> Path:
-    """Losses against steps (left); sigma_loss, sigma* and the noise readout per round, and the
-    final readout (right)."""
+    """Losses against steps (left); sigma_loss, sigma* and the noise readout per round, the
+    run's sigma (the images' own reading) and the final readout of the network (right)."""
     plt = pyplot()
     steps = history["steps"]
     rounds = history["sigma_rounds"]
@@ -50,8 +50,12 @@ def plot_curves(history: dict, path: str | Path, sigma_true: float | None = None
         read = [(r["step"], r["sigma_readout"]) for r in rounds if r.get("sigma_readout") is not None]
         if read:
             ax_s.plot(*zip(*read, strict=True), "o-", label="readout sigma (per round)", ms=3)
-    if history.get("sigma") is not None:
-        ax_s.axhline(history["sigma"], color="C2", ls=":", label=f"final readout {history['sigma']:.4f}")
+    if history.get("sigma") is not None:  # the images' own reading (noise_level.direct_noise_std)
+        label = f"run's sigma (images) {history['sigma']:.4f}"
+        ax_s.axhline(history["sigma"], color="C2", ls=":", label=label)
+    if history.get("sigma_readout") is not None:
+        label = f"final readout {history['sigma_readout']:.4f}"
+        ax_s.axhline(history["sigma_readout"], color="C3", ls="-.", label=label)
     if sigma_true is not None:
         ax_s.axhline(sigma_true, color="k", ls="--", label="true sigma_n")
     ax_s.set_xlabel("step")

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from .io import atomic_write
+from .run import CURVES, REPORT, run_record
 
-REPORT = "report.html"
 CROP = 128  # side of the before / after crops
 CROPS = 3  # training images shown before / after
 TABLE_ROWS = 50  # images listed one by one; the rest summarised
@@ -51,8 +51,9 @@ def _view(sample: np.ndarray) -> np.ndarray:
     return np.moveaxis(x, 0, -1) if x.shape[0] == 3 else x[0]
 
 
-def _crops(model, images, names, count: int = CROPS, side: int = CROP) -> list[dict]:
-    """Before / after centre crops of up to ``count`` training images, evenly spaced."""
+def _crops(run, images, names, count: int = CROPS, side: int = CROP) -> list[dict]:
+    """Before / after centre crops of up to ``count`` training images, evenly spaced,
+    denoised as ``noise2info denoise`` would (the run with its plan)."""
     from .noise_level import centre, evenly_spaced
     from .prediction import denoise
 
@@ -60,7 +61,7 @@ def _crops(model, images, names, count: int = CROPS, side: int = CROP) -> list[d
     out = []
     for i in chosen:
         window = centre(images[i], side).astype(np.float32)
-        after = denoise(model, window)
+        after = denoise(run, window)
         both = np.concatenate([_view(window), _view(after)], axis=1)
         out.append({"name": names[i], "png": _png(both)})
     return out
@@ -114,6 +115,22 @@ def _rows(pairs) -> str:
     return "".join(f"<tr><th>{html.escape(str(k))}</th><td>{v}</td></tr>" for k, v in pairs)
 
 
+def _pipeline_rows(plan, record: dict) -> str:
+    """One table row per pipeline stage: its decision, its explanation and its off setting."""
+    from .pipeline import STAGES
+
+    rows = []
+    for stage in STAGES:
+        note = stage.note(plan, record)
+        why = " ".join(stage.explain(plan, record))
+        off = "always on" if stage.off is None else ", ".join(f"{k} {v}" for k, v in stage.off.items())
+        rows.append(
+            f"<tr><td>{html.escape(stage.name)}</td><td>{_fmt(note)}</td>"
+            f"<td>{html.escape(why) or '&ndash;'}</td><td>{html.escape(off)}</td></tr>"
+        )
+    return "".join(rows)
+
+
 def write_report(run_dir: str | Path, result, images, names: list[str], direct: dict | None = None) -> Path:
     """Write ``report.html`` into ``run_dir``.
 
@@ -144,7 +161,7 @@ def write_report(run_dir: str | Path, result, images, names: list[str], direct: 
         direct = direct_noise_std(images)
     spread = readout_spread(direct["per_image"])
     read = {e["index"]: e for e in direct["per_image"]}
-    history = result.history.to_dict() if hasattr(result.history, "to_dict") else result.history
+    history = run_record(result)
     steps = cfg.training.steps
     seconds = float(result.seconds or 0.0)
 
@@ -161,13 +178,14 @@ def write_report(run_dir: str | Path, result, images, names: list[str], direct: 
             f"<td>{_fmt(e.get('sigma'))}</td><td>{_fmt(e.get('sigma_intensity'))}</td></tr>"
         )
 
-    curves = run_dir / "curves.png"
+    curves = run_dir / CURVES
     curves_img = "<p>no curves.png in the run folder</p>"
     if curves.is_file():
         inline = base64.b64encode(curves.read_bytes()).decode()
         curves_img = f'<img alt="loss and sigma curves" src="data:image/png;base64,{inline}">'
     noise_png = _noise_figure(direct["per_image"])
-    crops = _crops(result.model, images, names)
+    crops = _crops(result, images, names)
+    stages = _pipeline_rows(result.plan, history)
     last = history["steps"][-1] if history.get("steps") else {}
     estimates = [
         ("sigma (the images' own reading, pooled)", _fmt(result.sigma)),
@@ -218,6 +236,10 @@ pre {{ background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em;
 <p>Method <b>{html.escape(cfg.method.name)}</b>, {cfg.model.dims}-D U-Net, {cfg.model.channels} channel(s),
 {steps} steps. Noise levels are in normalised units (each image divided by its own std) unless
 marked intensity.</p>
+<h2>Pipeline</h2>
+<p>The default pipeline's stages in the order they run: what each decided from the training
+images (saved as plan.json) and how to switch it off.</p>
+<table><tr><th>stage</th><th>decided</th><th>why</th><th>off</th></tr>{stages}</table>
 <h2>Noise level</h2><table>{_rows(estimates)}</table>
 {f'<img alt="noise level per image" src="{noise_png}">' if noise_png else ""}
 <h2>Curves</h2>{curves_img}

@@ -1,9 +1,12 @@
 """The run folder: the one module that knows its file names and layouts.
 
-A run folder holds ``config.json`` (written first), ``checkpoint.safetensors`` (resumable
-state, while training), and at the end ``model.safetensors``, ``history.json`` and
-``curves.png``. :func:`save_run` writes it, :func:`load_run` reads it back whole. Loading
-never executes code: safetensors holds only tensors and the config is validated JSON.
+A run folder holds ``config.json`` (the settings, written first), ``checkpoint.safetensors``
+(resumable state, while training), and at the end ``model.safetensors``, ``plan.json`` (what
+the run decided from its images: :class:`~noise2info.plan.Plan`), ``history.json``,
+``curves.png`` and ``report.html``; ``model.onnx`` where ``denoise --engine onnx`` exported it.
+:func:`save_run` writes it, :func:`load_run` reads it back whole, and a folder written before
+plan.json existed gets its plan from its config (:func:`noise2info.config.migrations.legacy_plan`).
+Loading never executes code: safetensors holds only tensors, the rest is validated JSON.
 """
 
 from __future__ import annotations
@@ -13,20 +16,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from pydantic import ValidationError
 from safetensors.torch import load_file, save_file
 
-from .config import Config
-from .errors import ConfigError, ModelFileError
+from .config import Config, explain
+from .config.migrations import legacy_plan
+from .errors import ModelFileError
 from .io import atomic_write
 from .models import UNet, build_model
+from .plan import Plan
 from .runtime import resolve_device
 
 CONFIG = "config.json"
+PLAN = "plan.json"
 WEIGHTS = "model.safetensors"
 HISTORY = "history.json"
 CURVES = "curves.png"
+REPORT = "report.html"
 CHECKPOINT = "checkpoint.safetensors"
-RUN_FILES = (WEIGHTS, CONFIG, HISTORY, CURVES)  # what a finished run holds
+ONNX = "model.onnx"  # where denoise --engine onnx keeps a run's exported network
+RUN_FILES = (WEIGHTS, CONFIG, PLAN, HISTORY, CURVES)  # what a finished run holds (and the report)
 
 
 @dataclass
@@ -38,7 +47,9 @@ class Run:
     model : UNet
         The network, in eval mode.
     config : Config
-        Its configuration.
+        Its settings.
+    plan : Plan
+        What it decided from its training images; :func:`noise2info.denoise` predicts with it.
     history : dict
         ``steps`` (loss terms per logged step) and ``sigma_rounds`` (one record per round).
     sigma_loss : float or None
@@ -52,6 +63,7 @@ class Run:
 
     model: UNet
     config: Config
+    plan: Plan
     history: dict
     sigma_loss: float | None
     sigma: float | None
@@ -62,34 +74,69 @@ def holds_run(run_dir: str | Path) -> bool:
     return any((Path(run_dir) / name).exists() for name in (CONFIG, WEIGHTS, CHECKPOINT))
 
 
-def load_config(run_dir: str | Path) -> Config:
-    """The run's ``config.json``; a missing or invalid one is a :class:`ModelFileError`."""
+def _read_json(path: Path, what: str):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelFileError(f"{path}: not a valid noise2info {what} ({err})") from None
+
+
+def _config_data(run_dir: str | Path) -> dict:
     path = Path(run_dir) / CONFIG
     if not path.is_file():
         raise ModelFileError(f"{run_dir}: not a noise2info run directory (no {CONFIG})")
+    data = _read_json(path, "config")
+    if not isinstance(data, dict):
+        raise ModelFileError(f"{path}: not a valid noise2info config (not a JSON object)")
+    return data
+
+
+def load_config(run_dir: str | Path) -> Config:
+    """The run's settings (``config.json``, upgraded when older); a missing or invalid one is a
+    :class:`ModelFileError` naming it."""
+    path = Path(run_dir) / CONFIG
     try:
-        return Config.load(path)
-    except ConfigError as err:
-        raise ModelFileError(str(err)) from None
+        return Config.model_validate(_config_data(run_dir))
+    except ValidationError as err:
+        raise ModelFileError(f"{path}: not a valid noise2info config ({explain(err)})") from None
+
+
+def load_plan(run_dir: str | Path) -> Plan:
+    """What the run decided from its images (``plan.json``; for a folder written before it
+    existed, from the resolved values its config held)."""
+    path = Path(run_dir) / PLAN
+    if not path.is_file():
+        found = legacy_plan(_config_data(run_dir))
+        if found is None:
+            raise ModelFileError(f"{run_dir}: the run has no {PLAN} (did training finish?)")
+        return found
+    try:
+        return Plan.model_validate(_read_json(path, "plan"))
+    except ValidationError as err:
+        raise ModelFileError(f"{path}: not a valid noise2info plan ({explain(err)})") from None
 
 
 def save_config(run_dir: str | Path, config: Config) -> Path:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    return atomic_write(run_dir / CONFIG, config.save)
+    return atomic_write(
+        run_dir / CONFIG, lambda tmp: Path(tmp).write_text(config.model_dump_json(indent=2) + "\n")
+    )
 
 
-def save_model(model: UNet, config: Config, run_dir: str | Path) -> Path:
-    """Write the weights and config into ``run_dir`` (created if needed), atomically."""
-    run_dir = Path(run_dir)
+def save_model(model: UNet, config: Config, run_dir: str | Path, plan: Plan | None = None) -> Path:
+    """Write the weights, settings and plan (default: none, the network alone) into ``run_dir``
+    (created if needed), atomically."""
+    run_dir, plan = Path(run_dir), plan if plan is not None else Plan()
     save_config(run_dir, config)
+    atomic_write(run_dir / PLAN, lambda tmp: Path(tmp).write_text(plan.model_dump_json(indent=2) + "\n"))
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     atomic_write(run_dir / WEIGHTS, lambda tmp: save_file(state, tmp, metadata={"format": "pt"}))
     return run_dir
 
 
 def load_model(run_dir: str | Path, device: str | torch.device = "cpu") -> tuple[UNet, Config]:
-    """Rebuild the model of ``run_dir`` in eval mode.
+    """Rebuild the network of ``run_dir`` in eval mode, and its settings.
 
     Raises
     ------
@@ -111,38 +158,39 @@ def load_model(run_dir: str | Path, device: str | torch.device = "cpu") -> tuple
     except RuntimeError as err:
         reason = str(err).splitlines()[0]
         raise ModelFileError(f"{run_dir / WEIGHTS}: weights do not match config.json ({reason})") from None
-    tc = config.training
-    model.vst = (tc.vst_a, tc.vst_b) if tc.vst == "gat" else None  # denoise() applies it
-    model.posterior = config.method.posterior  # and the posterior step, where trained for it
-    model.noise_prior = tc.noise_prior  # with each image's noise read against the training images'
-    model.pd_stride = tc.pd_stride  # and on pixel-shuffled sub-images, where it was trained so
-    model.line_noise = tc.line_noise  # and the row / column offsets removed after the network
-    model.noise_lags = tc.noise_lags  # and the correlation each image's noise std is read with
     device = resolve_device(device) if isinstance(device, str) else device
     return model.to(device).eval(), config
 
 
+def run_record(result) -> dict:
+    """The run's history as ``history.json`` holds it: loss terms, sigma rounds, the stages'
+    readings, and the final ``sigma_loss``, ``sigma``, ``sigma_readout`` and seconds."""
+    history = result.history if isinstance(result.history, dict) else result.history.to_dict()
+    record = {**history, "sigma_loss": result.sigma_loss, "sigma": result.sigma}
+    if getattr(result, "sigma_readout", None) is not None:
+        record["sigma_readout"] = result.sigma_readout
+    if getattr(result, "seconds", None) is not None:
+        record["seconds"] = result.seconds
+    return record
+
+
 def save_run(result, run_dir: str | Path) -> Path:
     """Write a finished run (a :class:`~noise2info.training.TrainResult` or :class:`Run`):
-    model, config, ``history.json`` (with the final ``sigma_loss``, ``sigma`` and seconds)
-    and ``curves.png``."""
+    model, config, plan, ``history.json`` (:func:`run_record`) and ``curves.png``."""
     from .plotting import plot_curves
 
-    run_dir = save_model(result.model, result.config, run_dir)
-    history = result.history if isinstance(result.history, dict) else result.history.to_dict()
-    history = {**history, "sigma_loss": result.sigma_loss, "sigma": result.sigma}
-    if getattr(result, "sigma_readout", None) is not None:
-        history["sigma_readout"] = result.sigma_readout
-    if getattr(result, "seconds", None) is not None:
-        history["seconds"] = result.seconds
+    run_dir = save_model(result.model, result.config, run_dir, result.plan)
+    history = run_record(result)
     atomic_write(run_dir / HISTORY, lambda tmp: Path(tmp).write_text(json.dumps(history, indent=1) + "\n"))
     plot_curves(history, run_dir / CURVES)
     return run_dir
 
 
 def load_run(run_dir: str | Path, device: str = "auto") -> Run:
-    """Read a run folder back whole: model (eval mode), config, history and the noise estimates."""
+    """Read a run folder back whole: model (eval mode), settings, plan, history and the noise
+    estimates."""
     model, config = load_model(run_dir, device)
+    plan = load_plan(run_dir)
     path = Path(run_dir) / HISTORY
     try:
         history = json.loads(path.read_text()) if path.is_file() else {"steps": [], "sigma_rounds": []}
@@ -150,7 +198,7 @@ def load_run(run_dir: str | Path, device: str = "auto") -> Run:
         raise ModelFileError(f"{path}: damaged history ({err})") from None
     if not isinstance(history, dict):
         raise ModelFileError(f"{path}: damaged history (not a JSON object)")
-    return Run(model, config, history, history.get("sigma_loss"), history.get("sigma"))
+    return Run(model, config, plan, history, history.get("sigma_loss"), history.get("sigma"))
 
 
 # -- the resumable training state -------------------------------------------------------
@@ -200,3 +248,11 @@ def load_checkpoint(path: str | Path) -> TrainingState:
             _, pid, name = key.split("/", 2)
             optim.setdefault(int(pid), {})[name] = value
     return TrainingState(model, {"state": optim, "param_groups": groups}, meta)
+
+
+def checkpoint_plan(state: TrainingState) -> Plan:
+    """The plan a checkpoint's run trained with (for one written before plan.json existed, from
+    its config's resolved values)."""
+    if "plan" in state.meta:
+        return Plan.model_validate(state.meta["plan"])
+    return legacy_plan(state.meta["config"]) or Plan()

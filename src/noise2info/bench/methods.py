@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import make_config
-from ..correlation import haar_share
 from ..models.pretrained import find_pretrained
+from ..pipeline import PD_STRIDE, notes, stage_settings
 from ..prediction import denoise
+from ..run import run_record
 from ..training import train
 from .budgets import Budget
 from .suites import Case
@@ -31,8 +32,12 @@ class Method:
     families: tuple[str, ...] | None = None
 
 
-# What the CLI resolves itself from the data; the other rows train on the images as they are.
-_DEFAULT = {"vst": "auto", "pd_stride": None, "line_noise": "auto", "mask_block": None}
+# The pipeline's stages that decide from the data (noise2info.pipeline): the default rows
+# switch them on as the CLI does; every other row trains on the images as they are, from
+# random weights (the stages' off settings); a row's own settings win.
+_DATA_STAGES = ("lines", "vst", "correlation")
+_DEFAULT = stage_settings("on", _DATA_STAGES)
+_BASELINE = stage_settings("off", ("start", *_DATA_STAGES))
 METHODS = [
     # The default pipeline: donut masking, early first round, Algorithm 2 and then the
     # posterior step at prediction or the SURE stage, whichever the run estimates better
@@ -46,16 +51,18 @@ METHODS = [
         "learned",
         {"method": "noise2info", "init": "pretrained", **_DEFAULT},
     ),
-    # The default with the pixel shuffle for correlated noise (off by default: training.PD_STRIDE).
+    # The default with the pixel shuffle for correlated noise (off by default: pipeline.PD_STRIDE).
     Method(
-        "noise2info (default, pixel shuffle)", "learned", {"method": "noise2info", **_DEFAULT, "pd_stride": 2}
+        "noise2info (default, pixel shuffle)",
+        "learned",
+        {"method": "noise2info", **_DEFAULT, "pd_stride": PD_STRIDE},
     ),
     # The default as if the noise were independent: no line removal, single masked pixels and
     # no correction of the noise std for its correlation (the pixel shuffle is off in both).
     Method(
         "noise2info (default, as if independent)",
         "learned",
-        {"method": "noise2info", **_DEFAULT, "line_noise": "none", "noise_lags": {}, "mask_block": 1},
+        {"method": "noise2info", **_DEFAULT, **stage_settings("off", ("lines", "correlation"))},
         families=("real",),  # on independent noise it is the default itself
     ),
     # As in the paper: Algorithm 2 alone.
@@ -113,9 +120,7 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
         return Outcome([], 0.0, 0.0, note="not run: this suite trains on its test images")
     if m.families is not None and case.family not in m.families:
         return Outcome([], 0.0, 0.0, note=f"not run: for {', '.join(m.families)} suites")
-    settings = {"init": "random", "vst": "none", "pd_stride": 1, "line_noise": "none", **m.settings}
-    if settings.get("method") != "supervised":  # single masked pixels unless a row says otherwise
-        settings.setdefault("mask_block", 1)
+    settings = {**_BASELINE, **m.settings}
     if settings.get("sigma") == "oracle":
         settings["sigma"] = case.sigma_n_train
     cfg = make_config(
@@ -142,27 +147,11 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
     clean = [as_chw(y).astype(np.float32) for y in case.train_signal]
     result = train(images, cfg, clean=clean, progress=False)  # used only by methods that need it
     t0 = time.perf_counter()
-    preds = [denoise(result.model, as_chw(x)).reshape(x.shape) for x in case.test_noisy]
+    preds = [denoise(result, as_chw(x)).reshape(x.shape) for x in case.test_noisy]
     per_image = (time.perf_counter() - t0) / len(preds)
     # Apart from the timing: the check's extra pass is not part of a plain prediction.
-    gains = [denoise(result.model, as_chw(x), return_gain=True)[1]["gain_db"] for x in case.test_noisy]
-    tc = result.config.training
-    notes = [f"stabilised: vst gat, a={tc.vst_a:.4g}, b={tc.vst_b:.4g}"] if tc.vst == "gat" else []
-    if tc.line_noise != "none":
-        notes.append(f"line noise: {tc.line_noise} offsets removed")
-    block = getattr(result.config.masking, "block", 1)
-    if block and block > 1:
-        notes.append(f"masked {block} x {block} blocks")
-    if tc.noise_lags:
-        notes.append(f"noise std read for correlated noise (share {haar_share(tc.noise_lags):.2f})")
-    found = result.history.correlation  # pd_stride auto: what it read and chose
-    if found is not None and found["max"] is not None:
-        notes.append(f"noise correlation {found['max']:+.2f}: pixel shuffle stride {tc.pd_stride}")
-    chosen = result.history.refine  # refine "auto": what it chose, on what estimate
-    if chosen is not None:
-        gain = "unknown" if chosen["gain_db"] is None else f"{chosen['gain_db']:+.2f} dB"
-        notes.append(f"refine auto: {chosen['choice']} (the posterior step: {gain} at step {chosen['step']})")
-    note = "; ".join(notes)
+    gains = [denoise(result, as_chw(x), return_gain=True)[1]["gain_db"] for x in case.test_noisy]
+    note = notes(result.plan, run_record(result))  # what the pipeline's stages decided
     return Outcome(
         preds,
         result.seconds,

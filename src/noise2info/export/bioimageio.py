@@ -160,7 +160,7 @@ def export_bioimageio(
     if out.suffix.lower() != ".zip":
         raise ConfigError(f"{out}: a bioimage.io package is a .zip file")
     run = load_run(run_dir, "cpu")
-    net = exported_network(run.model)
+    net = exported_network(run)
     cfg = run.config.model
     x = _test_input(image, cfg.dims, cfg.channels)
     with torch.no_grad():

@@ -11,11 +11,14 @@ from __future__ import annotations
 import copy
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
 from ..errors import ConfigError
 from ..models import UNet
+from ..noise_level import image_noise_std
+from ..plan import Plan, Trained, network_and_plan
 from ..posterior import _TRUNCATE, POSTERIOR_WIDTH
 
 
@@ -135,41 +138,42 @@ def _inverse_anscombe(d: torch.Tensor, a: float, b: float) -> torch.Tensor:
     return a * torch.clamp(counts, min=0.0)
 
 
-def exported_network(model: UNet, posterior: bool = True) -> ExportedDenoiser:
-    """The shippable network of a loaded run's model (:func:`noise2info.run.load_run`).
+def exported_network(
+    model: nn.Module | Trained, plan: Plan | None = None, posterior: bool = True
+) -> ExportedDenoiser:
+    """The shippable network of a trained run (:func:`noise2info.load_run`; or a network and
+    its ``plan``).
 
-    With ``posterior`` (and a model trained for the posterior step, with the training images'
-    noise level on record and no variance stabilisation) the graph ends with the posterior
-    step, the noise std fixed at the training images' pooled reading (intensity units,
-    corrected for the noise's correlation as :func:`noise2info.prediction.image_sigmas`
-    does): :func:`noise2info.prediction.denoise` reads each image's own, pulled toward that.
+    With ``posterior`` (and a run whose plan takes the posterior step, with the training
+    images' noise level on record and no variance stabilisation) the graph ends with the
+    posterior step, the noise std fixed at the training images' pooled reading
+    (:func:`training_noise_std`): :func:`noise2info.prediction.denoise` reads each image's
+    own, pulled toward that.
 
     Raises
     ------
     ConfigError
-        For a model trained on pixel-shuffled sub-images (``pd_stride`` > 1), whose
-        prediction puts sub-images back together outside the network.
+        For a run trained on pixel-shuffled sub-images (``pd_stride`` > 1), whose prediction
+        puts sub-images back together outside the network.
     """
-    stride = getattr(model, "pd_stride", None) or 1
-    if stride > 1:
+    net, plan = network_and_plan(model, plan)
+    if plan.pd_stride > 1:
         raise ConfigError(
-            f"this run was trained on pixel-shuffled sub-images (pd_stride {stride}); export "
+            f"this run was trained on pixel-shuffled sub-images (pd_stride {plan.pd_stride}); export "
             "supports runs with pd_stride 1 (train with --pd-stride 1)"
         )
-    vst = getattr(model, "vst", None)
-    return ExportedDenoiser(model.cpu(), vst, training_noise_std(model) if posterior and not vst else None)
+    noise_std = training_noise_std(plan, net.config.channels) if posterior and not plan.vst else None
+    return ExportedDenoiser(net.cpu(), plan.vst, noise_std)
 
 
-def training_noise_std(model: UNet) -> list[float] | None:
+def training_noise_std(plan: Plan, channels: int) -> list[float] | None:
     """The training images' noise std per channel in intensity units, as the posterior step
-    uses it, for a model trained for that step; None otherwise."""
-    from ..correlation import difference_scale
-
-    priors = getattr(model, "noise_prior", None)
-    if not getattr(model, "posterior", False) or not priors or any(p is None for p in priors):
+    reads an image not read (:func:`noise2info.noise_level.image_noise_std`), for a run whose
+    plan takes that step; None otherwise."""
+    priors = plan.noise_prior
+    if not plan.posterior or not priors or any(p is None for p in priors):
         return None
-    scale = difference_scale(getattr(model, "noise_lags", None))
-    return [scale * math.exp(p[0] / 2) for p in priors]
+    return image_noise_std(None, np.ones(channels), priors, plan.noise_lags)
 
 
 def exported_denoiser(

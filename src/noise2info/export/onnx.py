@@ -1,5 +1,7 @@
-"""ONNX export of the shipped network (:mod:`noise2info.export.network`) and an engine that
-runs it with ONNX Runtime alone (``denoise --engine onnx``)."""
+"""ONNX export of the shipped network (:mod:`noise2info.export.network`) and the engine that
+runs it with ONNX Runtime alone (``denoise --engine onnx``): :func:`onnx_engine` opens one,
+:func:`denoise_onnx_array` denoises with it behind the signature of
+:func:`noise2info.api.denoise_array`."""
 
 from __future__ import annotations
 
@@ -12,25 +14,27 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelFileError
+from .. import io
+from ..config.migrations import legacy_plan
+from ..errors import ConfigError, ImageError, ModelFileError
 from ..io import atomic_write
+from ..plan import Plan
 
 OPSET = 18
 INPUT, OUTPUT = "input", "output"
 META_KEY = "noise2info"  # metadata_props entry: the model's config and what the graph holds
 
 
-def export_onnx(model, path: str | Path, *, config=None, posterior: bool = True) -> Path:
-    """Write ``model``'s shipped network as ONNX, with dynamic batch and spatial sizes.
+def export_onnx(model, path: str | Path, *, posterior: bool = True) -> Path:
+    """Write a run's shipped network as ONNX, with dynamic batch and spatial sizes.
 
     Parameters
     ----------
-    model : UNet or ExportedDenoiser
-        A loaded run's model (:func:`noise2info.run.load_run`) or its exported network.
+    model : Run, TrainResult or ExportedDenoiser
+        A trained run (:func:`noise2info.load_run`), whose settings and plan are stored in
+        the file's metadata (``noise2info``) for the engine, or an exported network.
     path : str or Path
         The ``.onnx`` file, written atomically.
-    config : Config, optional
-        The run's config, stored in the file's metadata (``noise2info``) for the engine.
     posterior : bool
         End the graph with the posterior step at the training images' noise std where the
         model was trained for it (:func:`~noise2info.export.network.exported_network`).
@@ -45,7 +49,8 @@ def export_onnx(model, path: str | Path, *, config=None, posterior: bool = True)
 
     from .network import ExportedDenoiser, exported_network
 
-    net = model if isinstance(model, ExportedDenoiser) else exported_network(model, posterior)
+    exported = isinstance(model, ExportedDenoiser)
+    net = model if exported else exported_network(model, posterior=posterior)
     cfg = net.net.config
     example = torch.randn(1, cfg.channels, *[2 * net.multiple + 3] * cfg.dims)
     axes = {0: torch.export.Dim("batch")}
@@ -72,8 +77,9 @@ def export_onnx(model, path: str | Path, *, config=None, posterior: bool = True)
         "multiple": net.multiple,
         "posterior_noise_std": net.noise_std,  # None: the graph ends with the network
     }
-    if config is not None:
-        meta["config"] = json.loads(config.model_dump_json())
+    if not exported:
+        meta["config"] = json.loads(model.config.model_dump_json())
+        meta["plan"] = json.loads(model.plan.model_dump_json())
     proto.metadata_props.add(key=META_KEY, value=json.dumps(meta))
     onnx.checker.check_model(proto)
     return atomic_write(path, lambda tmp: onnx.save_model(proto, tmp))
@@ -121,8 +127,92 @@ class OnnxDenoiser:
             raise ModelFileError(f"{self.path}: not exported by noise2info (no '{META_KEY}' metadata)")
         self.meta = json.loads(found)
         self.dims, self.channels = self.meta["dims"], self.meta["channels"]
+        # The run's plan (an older file: from its config's resolved values); None for a
+        # network exported without its run.
+        if "plan" in self.meta:
+            self.plan: Plan | None = Plan.model_validate(self.meta["plan"])
+        else:
+            self.plan = legacy_plan(self.meta["config"]) if "config" in self.meta else None
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         """Denoise one ``(C, *spatial)`` image; float32 result in the image's units."""
         x = np.asarray(image, np.float32)[None]
         return self.session.run([OUTPUT], {INPUT: np.ascontiguousarray(x)})[0][0]
+
+
+def onnx_engine(source: str | Path, threads: int | None = None) -> OnnxDenoiser:
+    """The ONNX Runtime engine of a run folder (exporting its network alone into
+    ``model.onnx`` there on first use: the engine takes the posterior step itself, with each
+    image's own noise reading) or of an ``.onnx`` file."""
+    from ..run import ONNX, load_run
+
+    source = Path(source)
+    if source.suffix.lower() == ".onnx":
+        return OnnxDenoiser(source, threads)
+    path = source / ONNX
+    if not path.is_file():
+        export_onnx(load_run(source, "cpu"), path, posterior=False)
+    return OnnxDenoiser(path, threads)
+
+
+def denoise_onnx_array(
+    model: OnnxDenoiser,
+    arr,
+    *,
+    plan: Plan | None = None,
+    tile: int | None = None,
+    tta: bool = False,
+    out=None,
+    name: str = "image",
+    posterior: bool | None = None,
+    lines: bool | None = None,
+    check: bool = False,
+    safe: bool = False,
+):
+    """:func:`noise2info.api.denoise_array` with an :class:`OnnxDenoiser`: a stored array,
+    each sample whole, same shape and dtype; ``tta`` averages the 8 rotations / flips.
+
+    ``posterior`` as in :func:`~noise2info.prediction.denoise` (default: as the run was
+    trained, from the file's plan, or ``plan``): the network's output weighed against each
+    noisy pixel with the noise std measured on the image, in NumPy after the network. Not for
+    a run trained under variance stabilisation, whose graph maps back before it could. No
+    tiles, line removal or check: asking for them is a :class:`ConfigError`.
+    """
+    from ..data import channel_stats, denormalise, normalise
+    from ..data.patches import dihedral_mean
+    from ..posterior import posterior_mean
+    from ..prediction import image_sigmas
+
+    if tile is not None or lines or check or safe:
+        raise ConfigError("the onnx engine predicts each image whole, without line removal or check")
+    samples = io.sample_views(arr, model.dims)
+    io.check_samples(samples, model.dims, model.channels, [name] * len(samples))
+    small = [s for s in samples[0].shape[1:] if s < model.meta["min_size"]]
+    if small:
+        raise ImageError(
+            f"{name}: {tuple(samples[0].shape[1:])} is smaller than the network's "
+            f"{model.meta['min_size']} pixels a side"
+        )
+    plan = plan or model.plan
+    if model.meta.get("posterior_noise_std") is not None:  # the graph ends with the step
+        if posterior is False:
+            raise ConfigError(
+                f"{model.path}: its graph applies the posterior step; export with the network alone"
+            )
+        posterior = False
+    use_posterior = (plan is not None and plan.posterior) if posterior is None else posterior
+    if use_posterior and (plan is None or plan.vst):
+        raise ConfigError(f"{model.path}: the posterior step needs a run without variance stabilisation")
+    if out is None:
+        out = np.empty(arr.shape, arr.dtype)
+    for sample, target in zip(samples, io.sample_views(out, model.dims), strict=True):
+        x = np.asarray(sample, np.float32)
+        y = dihedral_mean(model, x) if tta else model(x)
+        if use_posterior:
+            mean, std = channel_stats(x)
+            sigmas = image_sigmas(x, std, plan)
+            if sigmas is not None:  # an image whose noise cannot be read keeps the network's
+                x_n, y_n = normalise(x, mean, std)[0], normalise(y, mean, std)[0]
+                y = denormalise(posterior_mean(x_n, y_n, sigmas), mean, std)
+        target[...] = io.cast_to(y, target.dtype)
+    return out

@@ -5,7 +5,8 @@ what an edge is.
 Each file in ``weights/`` is a safetensors file whose metadata holds the network's
 :class:`~noise2info.config.ModelConfig` (``model``) and the command that made it
 (``made_by``: ``tools/pretrain.py``, dead leaves only, never a benchmark image). A network
-with no file of its own shape starts from random weights.
+with no file of its own shape starts from random weights (the ``start`` stage of
+:mod:`noise2info.pipeline` decides).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 from torch import nn
 
-from ..config import Config, ModelConfig
+from ..config import ModelConfig
 from ..errors import ConfigError, ModelFileError
 
 
@@ -46,16 +47,6 @@ def find_pretrained(config: ModelConfig) -> Path | None:
 def shipped_networks() -> list[ModelConfig]:
     """The network shapes that have shipped weights (for messages)."""
     return [ModelConfig.model_validate_json(key) for key in _shipped()]
-
-
-def resolve_init(config: Config) -> Config:
-    """``config`` with ``init`` 'auto' made 'pretrained' where the package ships weights for
-    its network (else 'random'), so the saved config says how the run started. Done when
-    training starts, once the data has set the channels."""
-    if config.training.init != "auto":
-        return config
-    init = "pretrained" if find_pretrained(config.model) is not None else "random"
-    return config.model_copy(update={"training": config.training.model_copy(update={"init": init})})
 
 
 def load_pretrained(model: nn.Module, config: ModelConfig) -> Path:

@@ -44,7 +44,7 @@ POLL_MS = 100
 
 
 def register_model(name: str, model) -> None:
-    """Offer ``model`` to every Denoise widget under ``name``."""
+    """Offer ``model`` (a trained run: network and plan) to every Denoise widget under ``name``."""
     TRAINED[name] = model
     for listener in list(_LISTENERS):
         try:
@@ -147,7 +147,7 @@ class TrainWidget(QWidget):
 
         self.state = "idle"  # idle, training, done, stopped, failed
         self.result = None  # the TrainResult of a finished run
-        self.model = None  # the model trained (finished or stopped)
+        self.model = None  # the run trained: a TrainResult, or the Trainer stopped (network + plan)
         self._queue: queue.Queue = queue.Queue()
         self._job: dict = {}
         self._curves: dict[str, list] = {"step": [], "loss": [], "sigma_step": [], "sigma_loss": []}
@@ -292,7 +292,7 @@ class TrainWidget(QWidget):
         kind, value = outcome
         name = ", ".join(layer.name for layer in self._chosen()) or "model"
         if kind == "done":
-            self.state, self.result, self.model = "done", value, value.model
+            self.state, self.result, self.model = "done", value, value
             self.progress.setValue(value.config.training.steps)
             text = (
                 f"done in {value.seconds:.0f} s: noise std {value.sigma:.4f}"
@@ -306,9 +306,10 @@ class TrainWidget(QWidget):
 
                 save_run(value, self._save_to)
                 text += f"; saved to {self._save_to}"
-            register_model(f"trained on {name}", value.model)
-        else:
-            self.state, self.model = "stopped", value.model.eval()
+            register_model(f"trained on {name}", value)
+        else:  # the trainer itself: its network so far and its plan
+            value.model.eval()
+            self.state, self.model = "stopped", value
             text = f"stopped at step {value.steps_done}; the model so far is offered to Denoise"
             register_model(f"trained on {name} (stopped at {value.steps_done})", self.model)
         self.readout.setText(text + " (normalised units)" if "noise std" in text else text)
@@ -394,7 +395,7 @@ class DenoiseWidget(QWidget):
             raise ValueError("give a run folder, or train a model first")
         from ..run import load_run
 
-        return load_run(folder).model
+        return load_run(folder)
 
     def run(self) -> None:
         layer = self.layer.layer()
@@ -403,7 +404,8 @@ class DenoiseWidget(QWidget):
             return
         try:
             model = self._model()
-            samples, understood = layer_samples(layer.data, layer.rgb, model.config.dims, layer.name)
+            dims = model.model.config.dims
+            samples, understood = layer_samples(layer.data, layer.rgb, dims, layer.name)
         except Exception as err:
             self.status.setText(_one_line(err))
             return

@@ -1,0 +1,89 @@
+"""What a run decided from its training images: the :class:`Plan`.
+
+The user's settings live in :class:`~noise2info.config.Config` (``config.json``); what the
+pipeline's stages measured and chose from the data lives here (``plan.json``), apart, as
+scikit-learn keeps constructor parameters apart from what ``fit`` learns. A plan is made by
+:func:`noise2info.pipeline.make_plan` when training starts (the refinement is chosen later,
+at ``refine_after``), carried by what :func:`~noise2info.train` and
+:func:`~noise2info.load_run` return, and passed explicitly to prediction and export: a
+network alone predicts with ``Plan()``, the network and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+from torch import nn
+
+PLAN_VERSION = 1
+
+
+class Plan(BaseModel):
+    """The decisions of one run, in the order its stages make them
+    (:data:`noise2info.pipeline.STAGES`).
+
+    Attributes
+    ----------
+    init : {'pretrained', 'random'}
+        How the network started (stage ``start``).
+    lines : {'none', 'rows', 'columns', 'both'}
+        The row / column offsets removed after the network (stage ``lines``).
+    vst : (a, b) or None
+        Gain and offset of the generalized Anscombe transform the network was trained under
+        (stage ``vst``); None: the images as they are.
+    pd_stride : int
+        Pixel-shuffle stride: the network saw every ``pd_stride``-th pixel's sub-images
+        (stage ``correlation``).
+    mask_block : int or None
+        Side of the block masked around each masked pixel (stage ``correlation``); None for
+        a method that masks nothing.
+    noise_lags : dict or None
+        The noise's correlation between neighbours (lags ``'dy,dx'``) that each image's
+        noise std is corrected for (stage ``correlation``); None: independent noise.
+    noise_prior : list or None
+        Each channel's log noise variance pooled over the training images and its spread, in
+        intensity units as the network sees them (stage ``noise``); each image's reading is
+        shrunk toward it. None: each image's own reading alone.
+    refine : {'posterior', 'sure', 'none'} or None
+        What follows Algorithm 2 (stage ``refine``); None while ``refine auto`` has not chosen.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = PLAN_VERSION
+    init: Literal["pretrained", "random"] = "random"
+    lines: Literal["none", "rows", "columns", "both"] = "none"
+    vst: tuple[float, float] | None = None
+    pd_stride: int = Field(1, ge=1)
+    mask_block: int | None = Field(None, ge=1)
+    noise_lags: dict[str, float] | None = None
+    noise_prior: list[tuple[float, float] | None] | None = None
+    refine: Literal["posterior", "sure", "none"] | None = "none"
+
+    @property
+    def posterior(self) -> bool:
+        """Whether prediction weighs the network against each noisy pixel
+        (:mod:`noise2info.posterior`)."""
+        return self.refine == "posterior"
+
+    @property
+    def line_directions(self) -> tuple[bool, bool]:
+        """``(rows, columns)``: which offsets prediction removes."""
+        return self.lines in ("rows", "both"), self.lines in ("columns", "both")
+
+
+class Trained(Protocol):
+    """Anything that holds a network and its plan: a :class:`~noise2info.Run` or a
+    :class:`~noise2info.TrainResult`."""
+
+    model: nn.Module
+    plan: Plan
+
+
+def network_and_plan(model: nn.Module | Trained, plan: Plan | None = None) -> tuple[nn.Module, Plan]:
+    """The network and the plan to predict with: a run's own plan unless ``plan`` is given;
+    a bare network predicts with ``plan`` or, without one, alone."""
+    if isinstance(model, nn.Module):
+        return model, plan if plan is not None else Plan()
+    return model.model, plan if plan is not None else model.plan

@@ -1,0 +1,188 @@
+"""Rating a denoised image without its clean version, tile by tile: Noise2Same's bound on the
+network's own error, and the expected gain of the output as written (:mod:`noise2info.safety`);
+pooled over tiles and pixel-shuffled sub-images, and the ``--safe`` blend toward the input.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .config import MaskingConfig
+from .correlation import correlated_probe
+from .masking import Masker
+from .objectives.noise2same import reconstruction_and_invariance
+from .posterior import posterior_divergence, posterior_mean
+from .readout import PROBE_STEP
+from .safety import MAX_GAIN_DB, expected_gain, risk_sums
+
+# Masks per tile for the error bound: enough for about 4096 masked pixels (inv to a few %),
+# at most 16 extra passes.
+BOUND_MASKED, BOUND_DRAWS = 4096, 16
+_NO_BOUND = ("sigma", "L_in", "inv", "mse_bound", "gain_db")
+
+
+def error_bound(l_in: float, inv: float, sigma: float) -> float:
+    """Noise2Same's upper bound on the denoiser's own error, no clean image needed:
+    mse(F(X), Y) <= L_in + 2 sigma sqrt(inv) - sigma^2, for zero-mean noise of std sigma
+    independent from pixel to pixel (method.md, Eq. 1; all in normalised units).
+
+    References
+    ----------
+    Xie, Wang, Ji, "Noise2Same", NeurIPS 2020, Theorem 2.
+    """
+    return l_in + 2.0 * sigma * math.sqrt(max(inv, 0.0)) - sigma**2
+
+
+def expected_gain_db(mse_bound: float, sigma: float) -> float:
+    """The PSNR gain that :func:`error_bound` guarantees: 10 log10(sigma^2 / bound), the noisy
+    input's mse being sigma^2 (capped at 60 dB where the bound reaches 0)."""
+    if mse_bound <= 0:
+        return MAX_GAIN_DB
+    return min(MAX_GAIN_DB, 10.0 * math.log10(sigma**2 / mse_bound))
+
+
+@torch.inference_mode()
+def bound_sums(net: nn.Module, x: np.ndarray, f_x: np.ndarray, keep: tuple, masker: Masker, draws: int):
+    """Sums over the kept region (spatial slices ``keep``) of one tile: ``(sum (F(X) - X)^2,
+    pixels, sum over masked pixels of (F(X) - F(X_Jc))^2, masked pixels)`` for ``draws``
+    masks."""
+    device = next(net.parameters()).device
+    xt = torch.from_numpy(np.ascontiguousarray(x))[None].to(device)
+    ft = torch.from_numpy(np.ascontiguousarray(f_x))[None].to(device)
+    crop = (slice(None), slice(None), *keep)  # the kept region, batch and channel axes whole
+    inv_sum = masked = 0.0
+    for _ in range(draws):
+        x_jc, mask = masker(xt)
+        # The objective's own L_in and inv on the kept region, back to sums so tiles pool.
+        l_in, inv = reconstruction_and_invariance(ft[crop], net(x_jc).float()[crop], xt[crop], mask[crop])
+        n_masked = int(mask[crop].sum())
+        inv_sum += float(inv) * n_masked
+        masked += n_masked
+    n = ft[crop].numel()
+    return float(l_in) * n, n, inv_sum, masked
+
+
+def bound_report(sums: np.ndarray, sigma: float | None) -> dict:
+    """The bound of one image from its tiles' :func:`bound_sums`: ``sigma``, ``L_in``, ``inv``,
+    ``mse_bound`` (normalised units) and ``gain_db`` (None without a noise level or a masked
+    pixel)."""
+    if sigma is None or sums[1] == 0 or sums[3] == 0:
+        return {**dict.fromkeys(_NO_BOUND), "sigma": sigma}
+    l_in, inv = sums[0] / sums[1], sums[2] / sums[3]
+    bound = error_bound(l_in, inv, sigma)
+    return {
+        "sigma": float(sigma),
+        "L_in": float(l_in),
+        "inv": float(inv),
+        "mse_bound": float(bound),
+        "gain_db": round(expected_gain_db(bound, sigma), 2),
+    }
+
+
+def pooled_bound(bounds: list[dict]) -> dict:
+    """One image's bound from its sub-images' (each the same share of its pixels)."""
+    if any(b["mse_bound"] is None for b in bounds):
+        return dict.fromkeys(_NO_BOUND)
+    sigma = math.sqrt(np.mean([b["sigma"] ** 2 for b in bounds]))
+    mse = float(np.mean([b["mse_bound"] for b in bounds]))
+    return {
+        "sigma": sigma,
+        "L_in": float(np.mean([b["L_in"] for b in bounds])),
+        "inv": float(np.mean([b["inv"] for b in bounds])),
+        "mse_bound": mse,
+        "gain_db": round(expected_gain_db(mse, sigma), 2),
+    }
+
+
+def gain_report(sigma: float | None, sums: np.ndarray | None) -> dict:
+    """``sigma`` and :func:`noise2info.safety.expected_gain` of the risk sums (all None without
+    a noise level)."""
+    return {"sigma": sigma, **expected_gain(np.zeros(3) if sums is None else sums)}
+
+
+class TileRating:
+    """The ratings of one image, accumulated tile by tile.
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict(x)``: the network on one normalised tile, without TTA.
+    net : nn.Module
+        The network itself (the bound's masked passes).
+    sigmas : list of float or None
+        The image's noise std per channel, normalised units (None: nothing can be rated).
+    lags : dict or None
+        The noise's correlation (``plan.noise_lags``): the gain's probe carries it, so the
+        divergence reads tr(J C) as the risk needs.
+    scale : array-like
+        Each channel's normalisation std: the risk sums in intensity units, so tiles pool.
+    bound, gain : bool
+        Which ratings to make.
+    posterior : bool
+        The output is the posterior step's: the gain rates it, not the network's.
+    seed : int
+        Seed of the bound's masks and the gain's probes.
+    """
+
+    def __init__(
+        self,
+        predict: Callable[[np.ndarray], np.ndarray],
+        net: nn.Module,
+        sigmas: list[float] | None,
+        lags: dict | None,
+        scale,
+        *,
+        bound: bool,
+        gain: bool,
+        posterior: bool,
+        seed: int,
+    ):
+        self.predict, self.net, self.sigmas, self.lags, self.scale = predict, net, sigmas, lags, scale
+        self.sigma = None if sigmas is None else float(np.sqrt(np.mean(np.square(sigmas))))
+        self.bound_on, self.gain_on, self.posterior = (
+            bound and sigmas is not None,
+            gain and sigmas is not None,
+            posterior,
+        )
+        self.masker = Masker(MaskingConfig(replacement="donut"), torch.Generator().manual_seed(seed))
+        self.probes = np.random.default_rng(seed)
+        self.bound_sums, self.gain_sums = np.zeros(4), np.zeros(3)
+
+    @property
+    def active(self) -> bool:
+        return self.bound_on or self.gain_on
+
+    def add(self, x: np.ndarray, plain: np.ndarray, pred: np.ndarray, keep: tuple, tta: bool) -> None:
+        """Rate one tile: ``x`` the normalised input, ``plain`` the network's output without
+        TTA, ``pred`` the output as written (with TTA and the posterior step where used)."""
+        if self.bound_on:  # the bound rates F itself, less TTA
+            per_draw = self.masker.config.percent / 100 * math.prod(x.shape)
+            draws = min(BOUND_DRAWS, max(1, math.ceil(BOUND_MASKED / per_draw)))
+            self.bound_sums += bound_sums(self.net, x, plain, keep, self.masker, draws)
+        if self.gain_on:  # the output as written, less TTA
+            probe = correlated_probe(self.probes.standard_normal(x.shape), self.lags).astype(np.float32)
+            j = probe * (self.predict(x + PROBE_STEP * probe) - plain) / PROBE_STEP
+            rated = plain
+            if self.posterior:
+                rated = posterior_mean(x, plain, self.sigmas) if tta else pred
+                j = posterior_divergence(x, plain, self.sigmas, j)
+            k = (slice(None), *keep)
+            self.gain_sums += risk_sums(x[k], rated[k], j[k], self.sigmas, self.scale)
+
+    def bound(self) -> dict:
+        return bound_report(self.bound_sums, self.sigma)
+
+    def gain(self) -> tuple[float, np.ndarray] | None:
+        """``(sigma, risk sums)`` for pooling (:func:`gain_report` makes the report)."""
+        return (self.sigma, self.gain_sums) if self.gain_on else None
+
+
+def blend(noisy, denoised, weight: float) -> np.ndarray:
+    """``w f + (1 - w) X``: the blend of least estimated error (``--safe``; the weight is
+    :func:`noise2info.safety.expected_gain`'s ``blend``)."""
+    return weight * np.asarray(denoised, np.float64) + (1 - weight) * np.asarray(noisy, np.float64)
