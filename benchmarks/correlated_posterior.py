@@ -6,7 +6,7 @@ cpu preset, batch 16, patch 64, seed 0, vst auto) with a pixel-shuffle stride an
 block, and save the run; then score the saved network's outputs on the kind's five images:
 the network alone, the posterior step with the std read on each image (as the run would),
 with the true std (x0.8, x1, x1.2), with the std of flat-block residuals (x0.8, x1, x1.2), and
-with the run's correlation correction switched on (`model.noise_lags`, as `auto` sets it on
+with the run's correlation correction switched on (the plan's `noise_lags`, as `auto` sets it on
 correlated non-JPEG noise), with the expected gains (no clean image) beside the true ones.
 
     python benchmarks/correlated_posterior.py train camera 1 3 RUN_DIR    # stride 1, block 3
@@ -24,14 +24,15 @@ from noise2info.bench.metrics import mean_scores
 from noise2info.correlation import _residual_operator, noise_correlation, plane_correlation
 from noise2info.data.camera import real_sim_images
 from noise2info.prediction import denoise
-from noise2info.run import load_model, save_run
+from noise2info.run import load_run, save_run
 
 
 def train_and_save(kind: str, stride: int, block: int, out: str) -> None:
     t = time.time()
     res = train_kind(kind, stride, block)  # the same training as pd_stride.py's
     save_run(res, out)
-    print(json.dumps({"s": time.time() - t, "refine": res.history.refine, "sigma_loss": res.sigma_loss}))
+    refine = res.history.readings.get("refine")
+    print(json.dumps({"s": time.time() - t, "refine": refine, "sigma_loss": res.sigma_loss}))
 
 
 def _chw(x):
@@ -51,7 +52,7 @@ def _flat_block_sigma(x):
 
 
 def score(kind: str, run: str) -> None:
-    model, _ = load_model(run)
+    model = load_run(run, device="cpu")  # the network with its plan
     _, refs, noisy = real_sim_images(kind, side=256, seed=0)
 
     def psnr(preds):
@@ -68,11 +69,14 @@ def score(kind: str, run: str) -> None:
             ]
             out[f"posterior_{name}_x{scale}"] = psnr(preds)
     reading = noise_correlation([_chw(x) for x in noisy])
+    plan = model.plan
     if reading["correlated"]:
-        model.noise_lags = reading["lags"]
-    preds = [denoise(model, x, posterior=True) for x in noisy]
+        plan = plan.model_copy(update={"noise_lags": reading["lags"]})
+    preds = [denoise(model, x, plan=plan, posterior=True) for x in noisy]
     out["posterior_corrected"] = psnr(preds)
-    out["gain_estimated"] = [round(denoise(model, x, return_gain=True)[1]["gain_db"], 2) for x in noisy]
+    out["gain_estimated"] = [
+        round(denoise(model, x, plan=plan, return_gain=True)[1]["gain_db"], 2) for x in noisy
+    ]
     out["gain_true"] = [
         round(10 * np.log10(np.mean((x - y) ** 2) / np.mean((p - y) ** 2)), 2)
         for y, x, p in zip(refs, noisy, preds, strict=True)

@@ -37,7 +37,7 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         out = []
         for tta in (False, True):
-            den = [np.clip(noise2info.denoise(r.model, x[None], tta=tta)[0], 0, 1) for x in noisy]
+            den = [np.clip(noise2info.denoise(r, x[None], tta=tta)[0], 0, 1) for x in noisy]
             psnr = [peak_signal_noise_ratio(y, d, data_range=1) for y, d in zip(clean, den, strict=True)]
             out.append(f"{'tta' if tta else 'plain'} {np.round(psnr, 2)} {np.mean(psnr):.2f}")
         print(

@@ -33,8 +33,9 @@ BASE = {
 }
 
 
-def psnr(model, clean, noisy) -> float:
-    out = [np.clip(noise2info.denoise(model, x[None], posterior=False)[0], 0, 1) for x in noisy]
+def psnr(trained, clean, noisy) -> float:
+    """``trained``: the trainer, whose network predicts with its plan."""
+    out = [np.clip(noise2info.denoise(trained, x[None], posterior=False)[0], 0, 1) for x in noisy]
     return float(
         np.mean([peak_signal_noise_ratio(y, o, data_range=1) for y, o in zip(clean, out, strict=True)])
     )
@@ -61,11 +62,11 @@ def run(variant: str, case, steps: int, ema: float, extra: dict) -> tuple[float,
         if avg is not None:
             avg.update_parameters(t.model)
     t.model.eval()
-    plain = psnr(t.model, case.test_clean, case.test_noisy)
+    plain = psnr(t, case.test_clean, case.test_noisy)
     averaged = plain
     if avg is not None:
         t.model.load_state_dict(avg.module.state_dict())
-        averaged = psnr(t.model, case.test_clean, case.test_noisy)
+        averaged = psnr(t, case.test_clean, case.test_noisy)
     return plain, averaged, time.perf_counter() - t0
 
 

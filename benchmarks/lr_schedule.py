@@ -32,9 +32,7 @@ def main() -> None:
         )
         result = noise2info.train([x[None].astype(np.float32) for x in noisy], cfg, progress=False)
         psnr = [
-            peak_signal_noise_ratio(
-                y, np.clip(noise2info.denoise(result.model, x[None])[0], 0, 1), data_range=1
-            )
+            peak_signal_noise_ratio(y, np.clip(noise2info.denoise(result, x[None])[0], 0, 1), data_range=1)
             for y, x in zip(clean, noisy, strict=True)
         ]
         print(

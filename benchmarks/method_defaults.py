@@ -51,9 +51,7 @@ def main() -> None:
         )
         seconds = time.perf_counter() - t0
         psnr = [
-            peak_signal_noise_ratio(
-                y, np.clip(noise2info.denoise(result.model, x[None])[0], 0, 1), data_range=1
-            )
+            peak_signal_noise_ratio(y, np.clip(noise2info.denoise(result, x[None])[0], 0, 1), data_range=1)
             for y, x in zip(clean, noisy, strict=True)
         ]
         masking = cfg.masking.replacement if cfg.masking else "-"

@@ -39,8 +39,8 @@ def main() -> None:
         if args.steps:
             cfg = noise2info.make_config(preset="cpu", steps=args.steps, seed=0)
             result = noise2info.train(noisy, cfg, progress=False)
-            nlf = noise2info.estimate_sigma(noisy, result.model)["noise_level_function"]
-            fits.append((f"network ({result.config.training.init} start)", nlf, result.seconds))
+            nlf = noise2info.estimate_sigma(noisy, result)["noise_level_function"]
+            fits.append((f"network ({result.plan.init} start)", nlf, result.seconds))
         for how, fit, seconds in fits:
             print(
                 f"| {a} | {b} | {how} | {fit['a']:.4f} ({100 * (fit['a'] / a - 1):+.1f} %) "

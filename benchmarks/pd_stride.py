@@ -37,11 +37,11 @@ def main(kind: str, stride: int, block: int = 1) -> dict:
     res = train_kind(kind, stride, block)
     preds, gains = [], []
     for x in noisy:
-        p, g = denoise(res.model, x, return_gain=True)
+        p, g = denoise(res, x, return_gain=True)
         preds.append(p)
         gains.append(g["gain_db"])
     # The network alone (no posterior step), to see what the step adds or costs.
-    plain = [denoise(res.model, x, posterior=False) for x in noisy]
+    plain = [denoise(res, x, posterior=False) for x in noisy]
     true = [
         10 * np.log10(np.mean((x - y) ** 2) / np.mean((p - y) ** 2))
         for y, x, p in zip(refs, noisy, preds, strict=True)
@@ -57,7 +57,7 @@ def main(kind: str, stride: int, block: int = 1) -> dict:
         "noisy": mean_scores(refs, noisy, clip=False, peak=1.0)[0],
         "est": gains,
         "true": [round(v, 2) for v in true],
-        "refine": res.history.refine,
+        "refine": res.history.readings.get("refine"),
         "s": time.time() - t,
     }
 

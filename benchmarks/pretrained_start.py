@@ -76,7 +76,7 @@ def main() -> None:
         r = noise2info.train(images, cfg, clean=clean_arg, progress=False)
         seconds = time.perf_counter() - t0
         readout = f"{r.sigma:.4f} ({r.sigma / truth - 1:+.1%})" if r.sigma else ""
-        print(_row(spec, _psnr(pairs, r.model), readout, f"{seconds:.0f}"), flush=True)
+        print(_row(spec, _psnr(pairs, r), readout, f"{seconds:.0f}"), flush=True)
 
 
 if __name__ == "__main__":

@@ -43,8 +43,9 @@ def cases(data: str, font: str | None):
     return [(c.name, c.train_noisy, c.test_clean, c.test_noisy) for c in built]
 
 
-def psnr(model, clean, noisy, posterior: bool) -> float:
-    out = [np.clip(noise2info.denoise(model, x[None], posterior=posterior)[0], 0, 1) for x in noisy]
+def psnr(trained, clean, noisy, posterior: bool) -> float:
+    """``trained``: the trainer, whose network predicts with its plan."""
+    out = [np.clip(noise2info.denoise(trained, x[None], posterior=posterior)[0], 0, 1) for x in noisy]
     return float(
         np.mean([peak_signal_noise_ratio(y, o, data_range=1) for y, o in zip(clean, out, strict=True)])
     )
@@ -76,7 +77,7 @@ def main() -> None:
                 t.sigma_round()
         estimate = t.posterior_gain()["gain_db"]
         t.model.eval()
-        true_gain = psnr(t.model, clean, noisy, True) - psnr(t.model, clean, noisy, False)
+        true_gain = psnr(t, clean, noisy, True) - psnr(t, clean, noisy, False)
         t.model.train()
         t._batches = None  # the stream restarts at steps_done (batch t depends on t alone)
         sure = copy.deepcopy(t)
@@ -88,7 +89,7 @@ def main() -> None:
                 if trainer.schedule.is_round(trainer.steps_done):
                     trainer.sigma_round()
             trainer.model.eval()
-            final.append(psnr(trainer.model, clean, noisy, posterior))
+            final.append(psnr(trainer, clean, noisy, posterior))
         print(
             f"| {name} | {estimate:+.2f} dB | {true_gain:+.2f} dB | {final[0]:.2f} | {final[1]:.2f} "
             f"| {time.perf_counter() - t0:.0f} |",

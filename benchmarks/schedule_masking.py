@@ -55,7 +55,7 @@ def main() -> None:
         t0 = time.perf_counter()
         r = noise2info.train([x[None].astype(np.float32) for x in noisy], cfg, progress=False)
         seconds = time.perf_counter() - t0
-        denoised = [np.clip(noise2info.denoise(r.model, x[None])[0], 0, 1) for x in noisy]
+        denoised = [np.clip(noise2info.denoise(r, x[None])[0], 0, 1) for x in noisy]
         psnr = [peak_signal_noise_ratio(y, d, data_range=1) for y, d in zip(clean, denoised, strict=True)]
         print(
             f"| {seed} | {cfg.masking.replacement} | {cfg.method.first_round} (k_t {cfg.method.k_t}) | "

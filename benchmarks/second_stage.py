@@ -36,6 +36,7 @@ from five_images import IMAGES, five_images
 from skimage.metrics import peak_signal_noise_ratio
 
 import noise2info
+from noise2info.config import MaskingConfig
 from noise2info.data import PatchSampler
 from noise2info.objectives.base import Objective
 from noise2info.objectives.noise2same import Noise2Same
@@ -115,13 +116,13 @@ def main() -> None:
         t.sampler = PatchSampler(X, cfg.training.patch_size, t.sampler.seed, True, targets, t.sampler.stats)
         return t
 
-    def psnr(model):
-        model.eval()
+    def psnr(t):  # the trainer's network, predicted with its plan
+        t.model.eval()
         out = [
-            peak_signal_noise_ratio(y, np.clip(noise2info.denoise(model, x[None])[0], 0, 1), data_range=1)
+            peak_signal_noise_ratio(y, np.clip(noise2info.denoise(t, x[None])[0], 0, 1), data_range=1)
             for y, x in zip(clean, noisy, strict=True)
         ]
-        model.train()
+        t.model.train()
         return out
 
     def train_until(t, stop):
@@ -133,7 +134,9 @@ def main() -> None:
     first = trainer(Y)
     train_until(first, args.switch)
     state, readout = first.state(), first.readout()
-    per_image = [p["sigma"] for p in noise2info.estimate_sigma(X, first.model)["per_image"]]
+    # With the run's plan (its VST); batch 16 and the default masking, as for a bare network.
+    read = noise2info.estimate_sigma(X, first, batch_size=16, masking=MaskingConfig())
+    per_image = [p["sigma"] for p in read["per_image"]]
     truth = [25 / 255 / float(np.std(x)) for x in noisy]
 
     def constants(values):  # targets that normalise to each image's sigma
@@ -147,8 +150,8 @@ def main() -> None:
     print(f"| variant | {' | '.join(IMAGES)} | mean | stage 2 s |")
     print("|---|" + "---|" * (len(IMAGES) + 2))
     print(
-        f"| stage 1 only ({args.switch} steps) | {' | '.join(f'{p:.2f}' for p in psnr(first.model))} | "
-        f"{np.mean(psnr(first.model)):.2f} | |"
+        f"| stage 1 only ({args.switch} steps) | {' | '.join(f'{p:.2f}' for p in psnr(first))} | "
+        f"{np.mean(psnr(first)):.2f} | |"
     )
     objectives = {
         "n2i": lambda: None,
@@ -169,7 +172,7 @@ def main() -> None:
         if objective is not None:
             t.objective = objective  # its own: no sigma rounds (sigma_schedule None)
         train_until(t, args.steps)
-        p = psnr(t.model)
+        p = psnr(t)
         print(
             f"| {name} | {' | '.join(f'{v:.2f}' for v in p)} | {np.mean(p):.2f} | "
             f"{time.perf_counter() - t0:.0f} |",

@@ -65,7 +65,7 @@ def main() -> None:
         )
         result = noise2info.train([x[None].astype(np.float32) for x in noisy], cfg, progress=False)
         t0 = time.perf_counter()
-        den = [noise2info.denoise(result.model, x[None])[0] for x in noisy]
+        den = [noise2info.denoise(result, x[None])[0] for x in noisy]
         predict_s = (time.perf_counter() - t0) / len(den)
         psnr_in, psnr_out = mean_psnr(clean, noisy, clip=False), mean_psnr(clean, den)
         stars = [r["sigma_star"] for r in result.history.sigma_rounds if r["sigma_star"] is not None]

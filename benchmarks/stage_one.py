@@ -78,7 +78,7 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         t.model.eval()
         p = [
-            peak_signal_noise_ratio(y, np.clip(noise2info.denoise(t.model, x[None])[0], 0, 1), data_range=1)
+            peak_signal_noise_ratio(y, np.clip(noise2info.denoise(t, x[None])[0], 0, 1), data_range=1)
             for y, x in zip(clean, noisy, strict=True)
         ]
         print(

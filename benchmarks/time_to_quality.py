@@ -41,7 +41,7 @@ def main() -> None:
         cfg = fit_to_time(images, noise2info.make_config(seed=0), minutes * 60, device="cpu")
         fit = time.perf_counter() - t0
         r = noise2info.train(images, cfg, progress=False, device="cpu")
-        denoised = [np.clip(noise2info.denoise(r.model, x)[0], 0, 1) for x in images]
+        denoised = [np.clip(noise2info.denoise(r, x)[0], 0, 1) for x in images]
         pairs = zip(clean, denoised, strict=True)
         psnr = np.mean([peak_signal_noise_ratio(y, d, data_range=1) for y, d in pairs])
         print(

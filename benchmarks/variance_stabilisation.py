@@ -27,7 +27,7 @@ from noise2info.noise_level import direct_noise_level_function
 def _train_and_denoise(images: list[np.ndarray], steps: int) -> tuple[list[np.ndarray], float]:
     cfg = noise2info.make_config(preset="cpu", steps=steps, seed=0)
     result = noise2info.train([x[None].astype(np.float32) for x in images], cfg, progress=False)
-    return [noise2info.denoise(result.model, x[None].astype(np.float32))[0] for x in images], result.seconds
+    return [noise2info.denoise(result, x[None].astype(np.float32))[0] for x in images], result.seconds
 
 
 def main() -> None:

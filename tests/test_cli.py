@@ -53,8 +53,12 @@ def test_train_writes_run_and_json_summary(data, run_dir, tmp_path):
     choice = summary["refine"]["choice"]
     assert summary["refine"]["step"] == 3 and choice in ("posterior", "sure")
     assert summary["posterior"] is (choice == "posterior")
-    for name in ("model.safetensors", "config.json", "history.json", "curves.png"):
+    for name in ("model.safetensors", "config.json", "plan.json", "history.json", "curves.png"):
         assert (out / name).is_file()
+    # the settings as given, what the run decided from its images apart
+    assert json.loads((out / "config.json").read_text())["method"]["refine"] == "auto"
+    assert json.loads((out / "plan.json").read_text()) == summary["plan"]
+    assert summary["plan"]["refine"] == choice
     history = json.loads((out / "history.json").read_text())
     assert history["refine"] == summary["refine"]
     # Algorithm 2 throughout, or its rounds up to the SURE stage
@@ -140,7 +144,7 @@ def test_denoise_keeps_names_formats_and_dtypes(data, run_dir):
     assert res.exit_code == 0, res.output
     inputs = io.find_inputs([data / "in"])
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(p.name for p in inputs)
-    model = load_run(run_dir[0], "cpu").model
+    model = load_run(run_dir[0], "cpu")  # the network with its plan, as denoise runs it
     clean = np.concatenate(_images()[0])  # (3, 40, 36) in [0, 1]
     for src in inputs:
         a, b = io.read_image(src), io.read_image(out_dir / src.name)
@@ -177,7 +181,7 @@ def test_denoise_with_tiles_and_tta(data, run_dir, tmp_path):
     assert last_json(res)["outputs"] == [str(tmp_path / "den" / "big.tif")]
     got = io.read_image(tmp_path / "den" / "big.tif")
     # the tiles stitch to the untiled result, with the 8 views averaged
-    model = load_run(run_dir[0], "cpu").model
+    model = load_run(run_dir[0], "cpu")
     np.testing.assert_allclose(got, denoise(model, noisy[0], tta=True)[0], atol=1e-4)
     assert np.abs(got - denoise(model, noisy[0])[0]).max() > 1e-2  # TTA changed it
     assert _gain_db(clean[0][0], noisy[0][0], got) > 0.5  # 2.3 dB here

@@ -13,19 +13,21 @@ from helpers import cli, noisy_set, small_model
 from noise2info import ConfigError, denoise, load_run, make_config
 from noise2info.export import ExportedDenoiser, exported_network
 from noise2info.io import read_image, write_image
+from noise2info.plan import Plan
 from noise2info.run import save_model
 
 ort = pytest.importorskip("onnxruntime", reason="the export extra is not installed")
 
 
-def _run(tmp_path, name="run", **settings):
-    """A run folder holding a small untrained-but-settled model (no training needed)."""
+def _run(tmp_path, name="run", plan=None, **settings):
+    """A run folder holding a small untrained-but-settled model (no training needed) and
+    ``plan``, what its run decided."""
     model_keys = {k: settings.pop(k) for k in ("dims", "channels", "depth", "base_features") if k in settings}
     net = small_model(**{"depth": 1, "base_features": 4, **model_keys})
     config = make_config(
         preset="tiny", **{**model_keys, "depth": net.config.depth, "base_features": 4}, **settings
     )
-    return save_model(net, config, tmp_path / name)
+    return save_model(net, config, tmp_path / name, plan)
 
 
 def _noisy(shape, seed=0):
@@ -38,33 +40,31 @@ def _noisy(shape, seed=0):
     [(2, 1, None), (2, 3, None), (3, 1, None), (2, 1, (2.0, 3.0))],
 )
 def test_exported_network_is_denoise_without_the_posterior_step(tmp_path, dims, channels, vst):
-    run = _run(tmp_path, dims=dims, channels=channels)
-    model = load_run(run, "cpu").model
-    model.vst = vst
-    net = exported_network(model)
+    run = load_run(_run(tmp_path, dims=dims, channels=channels, plan=Plan(vst=vst)), "cpu")
+    net = exported_network(run)
     shape = (channels, 9, 13, 10)[: 1 + dims] if dims == 3 else (channels, 13, 10)
     x = _noisy(shape)
-    want = denoise(model, x, posterior=False, lines=False)
+    want = denoise(run, x, posterior=False, lines=False)
     with torch.no_grad():
         got = net(torch.from_numpy(x[None]))[0].numpy()
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
     assert np.abs(got - x).mean() > 1e-3  # it did something
 
 
-NOISE_PRIOR = [[2 * math.log(3.0), 0.0]]  # the training images' noise: std 3 (intensity)
+NOISE_PRIOR = [(2 * math.log(3.0), 0.0)]  # the training images' noise: std 3 (intensity)
+STEP = Plan(refine="posterior", noise_prior=NOISE_PRIOR)  # a run that chose the posterior step
 
 
 @pytest.mark.parametrize("dims", [2, 3])
 def test_exported_posterior_step_is_denoise_with_the_noise_std_fixed(tmp_path, dims):
-    run = _run(tmp_path, dims=dims, refine="posterior", noise_prior=NOISE_PRIOR)
-    model = load_run(run, "cpu").model
-    net = exported_network(model)
+    run = load_run(_run(tmp_path, dims=dims, plan=STEP), "cpu")
+    net = exported_network(run)
     assert net.noise_std == pytest.approx([3.0])
     x = _noisy((1, 9, 13, 10)[: 1 + dims] if dims == 3 else (1, 13, 10))
-    want = denoise(model, x, sigma=3.0 / x.std(), posterior=True, lines=False)
+    want = denoise(run, x, sigma=3.0 / x.std(), posterior=True, lines=False)
     with torch.no_grad():
         got = net(torch.from_numpy(x[None]))[0].numpy()
-        alone = exported_network(model, posterior=False)(torch.from_numpy(x[None]))[0].numpy()
+        alone = exported_network(run, posterior=False)(torch.from_numpy(x[None]))[0].numpy()
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
     assert np.abs(got - alone).max() > 1e-2  # the step did something
 
@@ -77,9 +77,9 @@ def test_onnx_matches_pytorch_at_dynamic_shapes(tmp_path, dims, channels, refine
     from noise2info.export.onnx import OnnxDenoiser, export_onnx
 
     prior = {"noise_prior": NOISE_PRIOR * channels} if refine == "posterior" else {}
-    model = load_run(_run(tmp_path, dims=dims, channels=channels, refine=refine, **prior), "cpu").model
-    path = export_onnx(model, tmp_path / "m.onnx")
-    net = exported_network(model)
+    run = load_run(_run(tmp_path, dims=dims, channels=channels, plan=Plan(refine=refine, **prior)), "cpu")
+    path = export_onnx(run, tmp_path / "m.onnx")
+    net = exported_network(run)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     sizes = [(16, 16), (17, 23), (5, 31)] if dims == 2 else [(8, 8, 8), (5, 9, 11)]
     for batch in (1, 2):
@@ -93,18 +93,18 @@ def test_onnx_matches_pytorch_at_dynamic_shapes(tmp_path, dims, channels, refine
     engine = OnnxDenoiser(path)
     assert (engine.dims, engine.channels) == (dims, channels)
     assert (engine.meta["posterior_noise_std"] is not None) == (refine == "posterior")
+    assert engine.plan == run.plan  # the run's plan travels in the file
 
 
 def test_export_refuses_pixel_shuffled_runs(tmp_path):
-    model = load_run(_run(tmp_path), "cpu").model
-    model.pd_stride = 2
     with pytest.raises(ConfigError, match="pd_stride"):
-        exported_network(model)
+        exported_network(load_run(_run(tmp_path, plan=Plan(pd_stride=2)), "cpu"))
 
 
 def test_exported_network_keeps_a_constant_channel(tmp_path):
-    model = load_run(_run(tmp_path), "cpu").model
-    net = exported_network(model)
+    run = load_run(_run(tmp_path), "cpu")
+    model = run.model
+    net = exported_network(run)
     assert isinstance(net, ExportedDenoiser)
     # A constant channel has std 0: it is normalised to zeros (divided by 1, not 0) and the
     # network's answer to zeros comes back on top of the constant, as denoise writes it.
@@ -114,7 +114,7 @@ def test_exported_network_keeps_a_constant_channel(tmp_path):
             x = torch.full((1, 1, 12, 12), value)
             y = net(x)
             torch.testing.assert_close(y, value + zeros, rtol=0, atol=1e-4)
-            want = denoise(model, x[0].numpy(), posterior=False, lines=False)
+            want = denoise(run, x[0].numpy(), posterior=False, lines=False)
             np.testing.assert_allclose(y[0].numpy(), want, rtol=0, atol=1e-4)
     assert zeros.abs().mean() > 0.1  # far from 0: the checks above tell value + f(0) from value
 
@@ -125,8 +125,7 @@ def test_bioimageio_package_passes_the_library_model_test(tmp_path, dims, refine
     pytest.importorskip("bioimageio.core", reason="the export extra is not installed")
     from bioimageio.core import test_model
 
-    prior = {"noise_prior": NOISE_PRIOR} if refine == "posterior" else {}
-    run = _run(tmp_path, dims=dims, refine=refine, **prior)
+    run = _run(tmp_path, dims=dims, plan=STEP if refine == "posterior" else Plan(refine=refine))
     out = tmp_path / "pkg.zip"
     result = cli("export", run, "--bioimageio", out, "--author", "Tester")
     assert result.exit_code == 0 and out.is_file(), result.output
@@ -143,13 +142,13 @@ def test_bioimageio_package_passes_the_library_model_test(tmp_path, dims, refine
     assert {"rdf.yaml", "weights.pt", "weights.onnx", "cover.png", "README.md"} <= names
     x = np.load(tmp_path / "test_input.npy")[0]
     step = dict(posterior=True, sigma=3.0 / x.std()) if refine == "posterior" else dict(posterior=False)
-    want = denoise(load_run(run, "cpu").model, x, lines=False, **step)
+    want = denoise(load_run(run, "cpu"), x, lines=False, **step)
     np.testing.assert_allclose(np.load(tmp_path / "test_output.npy")[0], want, rtol=1e-3, atol=1e-3)
 
 
 @pytest.mark.parametrize("refine", ["none", "posterior"])
 def test_cli_denoise_with_the_onnx_engine_equals_the_torch_engine(tmp_path, refine):
-    run = _run(tmp_path, refine=refine)  # the posterior step as trained, in both engines
+    run = _run(tmp_path, plan=Plan(refine=refine))  # the posterior step as trained, in both engines
     _, noisy = noisy_set(2, (40, 36))
     inputs = tmp_path / "in"
     inputs.mkdir()

@@ -12,7 +12,8 @@ from helpers import noisy_set, tiny_config
 from noise2info import make_config
 from noise2info.data.synthetic import dead_leaves, dead_leaves_set
 from noise2info.errors import ConfigError
-from noise2info.models.pretrained import find_pretrained, resolve_init, shipped_networks
+from noise2info.models.pretrained import find_pretrained, shipped_networks
+from noise2info.pipeline import run_stage
 from noise2info.training import Trainer
 
 
@@ -64,21 +65,27 @@ def test_the_package_ships_weights_for_the_default_network():
     assert gain_db(shipped) > 3.0 and gain_db(fresh) < 0.5
 
 
+def _start(config) -> str:
+    """What the start stage decides for ``config``."""
+    return run_stage("start", [], config).plan.init
+
+
 def test_init_auto_resolves_to_what_the_package_ships():
     assert make_config().training.init == "auto"
-    assert resolve_init(make_config()).training.init == "pretrained"  # the default network
-    assert resolve_init(make_config(preset="tiny")).training.init == "random"  # no weights for tiny
-    assert resolve_init(make_config(channels=3)).training.init == "random"  # nor for colour
-    assert resolve_init(make_config(init="random")).training.init == "random"
+    assert _start(make_config()) == "pretrained"  # the default network
+    assert _start(make_config(preset="tiny")) == "random"  # no weights for tiny
+    assert _start(make_config(channels=3)) == "random"  # nor for colour
+    assert _start(make_config(init="random")) == "random"
 
 
 def test_the_trainer_records_how_the_run_started():
     _, noisy = noisy_set(2, shape=(32, 32))
     rgb = [np.repeat(x, 3, axis=0) for x in noisy]  # channels set from the data, after make_config
     cfg = make_config(steps=2, batch_size=2, patch_size=32, channels=3)
-    assert Trainer(rgb, cfg, device="cpu").config.training.init == "random"
+    assert Trainer(rgb, cfg, device="cpu").plan.init == "random"
     grey = make_config(steps=2, batch_size=2, patch_size=32)
-    assert Trainer(noisy, grey, device="cpu").config.training.init == "pretrained"
+    trainer = Trainer(noisy, grey, device="cpu")
+    assert trainer.plan.init == "pretrained" and trainer.config.training.init == "auto"  # the setting kept
 
 
 def test_a_run_starts_from_the_shipped_weights():
@@ -107,7 +114,7 @@ def test_an_installation_without_shipped_weights_starts_from_random(monkeypatch,
     pretrained._shipped.cache_clear()
     try:
         assert find_pretrained(make_config().model) is None
-        assert resolve_init(make_config()).training.init == "random"
+        assert _start(make_config()) == "random"
     finally:
         monkeypatch.undo()
         pretrained._shipped.cache_clear()

@@ -8,7 +8,8 @@ import torch
 
 from helpers import noisy_set, tiny_config
 from noise2info import ModelFileError, load_run, save_run, train
-from noise2info.config import CONFIG_VERSION
+from noise2info.config import CONFIG_VERSION, TrainingConfig
+from noise2info.plan import Plan
 from noise2info.prediction import denoise
 from noise2info.run import load_config, load_model
 
@@ -24,7 +25,8 @@ def run_dir(tmp_path_factory):
 
 def test_run_directory_contents(run_dir):
     d, result, _ = run_dir
-    assert {p.name for p in d.iterdir()} >= {"model.safetensors", "config.json", "history.json", "curves.png"}
+    files = {"model.safetensors", "config.json", "plan.json", "history.json", "curves.png"}
+    assert {p.name for p in d.iterdir()} >= files
     history = json.loads((d / "history.json").read_text())
     assert [r["step"] for r in history["steps"]] == [2, 4, 6]
     assert [r["step"] for r in history["sigma_rounds"]] == [3, 6]  # Algorithm 2 throughout
@@ -36,11 +38,11 @@ def test_run_directory_contents(run_dir):
 def test_load_run_reads_back_everything_save_run_wrote(run_dir):
     d, result, noisy = run_dir
     run = load_run(d, device="cpu")
-    assert run.config == result.config
+    assert run.config == result.config and run.plan == result.plan
     assert run.history["steps"] == result.history.steps
     assert run.history["sigma_rounds"] == result.history.sigma_rounds
     assert run.sigma_loss == result.sigma_loss and run.sigma == result.sigma is not None
-    np.testing.assert_array_equal(denoise(run.model, noisy[0]), denoise(result.model, noisy[0]))
+    np.testing.assert_array_equal(denoise(run, noisy[0]), denoise(result, noisy[0]))
 
 
 def test_config_json_holds_the_resolved_schedule(run_dir):
@@ -60,12 +62,44 @@ def test_a_version_1_run_folder_still_loads(run_dir, tmp_path):
     (tmp_path / "config.json").write_text(json.dumps(old))
     (tmp_path / "model.safetensors").write_bytes((d / "model.safetensors").read_bytes())
     run = load_run(tmp_path, device="cpu")
-    assert run.config.method.name == "noise2info" and run.config.masking == result.config.masking
+    single = result.config.masking.model_copy(update={"block": 1})  # version 1 masked single pixels
+    assert run.config.method.name == "noise2info" and run.config.masking == single
     assert run.history == {"steps": [], "sigma_rounds": []} and run.sigma is None
-    assert not run.model.posterior  # version 1 predicted with the network alone
-    np.testing.assert_array_equal(
-        denoise(run.model, noisy[0]), denoise(result.model, noisy[0], posterior=False)
+    assert run.plan == Plan(mask_block=1)  # version 1 predicted with the network alone
+    np.testing.assert_array_equal(denoise(run, noisy[0]), denoise(result.model, noisy[0]))
+
+
+def test_a_version_10_run_folder_gets_its_plan_from_its_config(run_dir, tmp_path):
+    d, result, noisy = run_dir
+    old = json.loads((d / "config.json").read_text())
+    old["version"] = 10  # the measured values were saved among the settings, resolved
+    del old["training"]["correlation"]
+    prior, lags = [[-3.2, 0.01]], {"0,1": 0.3, "1,0": 0.25}
+    old["training"].update(
+        vst="gat", vst_a=0.02, vst_b=0.03, pd_stride=1, line_noise="rows", noise_prior=prior, noise_lags=lags
     )
+    old["method"].update(refine="posterior")
+    old["method"]["masking"]["block"] = 3
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    (tmp_path / "model.safetensors").write_bytes((d / "model.safetensors").read_bytes())
+    run = load_run(tmp_path, device="cpu")
+    assert run.plan == Plan(
+        init="random",
+        lines="rows",
+        vst=(0.02, 0.03),
+        mask_block=3,
+        noise_lags=lags,
+        noise_prior=[tuple(prior[0])],
+        refine="posterior",
+    )
+    assert run.config.training.correlation == "auto" and "noise_prior" not in TrainingConfig.model_fields
+    assert run.config.version == CONFIG_VERSION
+    # the empty correlation was version 10's switch for independent noise
+    old["training"]["noise_lags"] = {}
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    run = load_run(tmp_path, device="cpu")
+    assert run.config.training.correlation == "none" and run.plan.noise_lags is None
+    np.testing.assert_array_equal(denoise(run, noisy[0]), denoise(result.model, noisy[0], plan=run.plan))
 
 
 def test_a_version_2_config_keeps_its_first_round_at_k_t(run_dir, tmp_path):
@@ -73,6 +107,7 @@ def test_a_version_2_config_keeps_its_first_round_at_k_t(run_dir, tmp_path):
     old = json.loads((d / "config.json").read_text())
     old["version"] = 2
     del old["method"]["first_round"]
+    del old["training"]["init"]  # version 2 had no init
     old["method"]["k_t"] = 4
     (tmp_path / "config.json").write_text(json.dumps(old))
     cfg = load_config(tmp_path)

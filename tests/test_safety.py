@@ -61,15 +61,15 @@ def test_the_identity_gains_nothing_and_no_noise_level_gives_no_estimate():
 def test_denoise_reports_the_gain_and_the_bound_side_by_side(stride):
     import torch
 
+    from noise2info.plan import Plan
     from noise2info.prediction import denoise
 
-    model = small_model()
-    model.pd_stride = stride
+    model, plan = small_model(), Plan(pd_stride=stride)
     image = _texture((48, 60))[:, :, :] * 10 + np.random.default_rng(2).normal(0, 1, (1, 48, 60))
-    out, bound, gain = denoise(model, image, return_bound=True, return_gain=True, sigma=0.3)
+    out, bound, gain = denoise(model, image, plan=plan, return_bound=True, return_gain=True, sigma=0.3)
     assert out.shape == image.shape and set(bound) >= {"mse_bound", "gain_db"}
     assert gain["sigma"] == pytest.approx(0.3) and np.isfinite(gain["gain_db"]) and 0 <= gain["blend"] <= 1
-    again, gain2 = denoise(model, image, return_gain=True, sigma=0.3)
+    again, gain2 = denoise(model, image, plan=plan, return_gain=True, sigma=0.3)
     np.testing.assert_array_equal(again, out)  # the check does not change the output
     assert gain2 == gain  # seeded probes
     # A network that answers a constant c everywhere (normalised units), whatever its input:
@@ -81,7 +81,7 @@ def test_denoise_reports_the_gain_and_the_bound_side_by_side(stride):
     with torch.no_grad():
         model.head[-1].weight.zero_()
         model.head[-1].bias.fill_(c)
-    out, bound, gain = denoise(model, image, return_bound=True, return_gain=True, sigma=sigma)
+    out, bound, gain = denoise(model, image, plan=plan, return_bound=True, return_gain=True, sigma=sigma)
     for i in range(stride):  # each sub-image comes back as its mean + c times its std
         for j in range(stride):
             sub = image[:, i::stride, j::stride]

@@ -61,19 +61,20 @@ def test_the_second_stage_trains_sure_after_refine_after_and_stops_the_rounds():
 
 @pytest.mark.parametrize(("threshold", "choice"), [(-np.inf, "posterior"), (np.inf, "sure")])
 def test_refine_auto_chooses_at_refine_after_by_the_estimated_gain(monkeypatch, tmp_path, threshold, choice):
-    from noise2info import load_run, save_run, training
+    from noise2info import load_run, save_run
+    from noise2info.training import refine
 
-    monkeypatch.setattr(training, "POSTERIOR_MIN_GAIN_DB", threshold)
+    monkeypatch.setattr(refine, "POSTERIOR_MIN_GAIN_DB", threshold)
     _, noisy = noisy_set(std=0.3)
     result = train(noisy, _cfg(steps=40, refine_after=20, log_every=5), progress=False)
-    record = result.history.refine
+    record = result.history.readings["refine"]
     assert record["step"] == 20 and record["choice"] == choice
     assert record["risk_network"] > 0 and record["risk_posterior"] > 0 and record["gain_db"] is not None
-    # saved as what was trained, so prediction and a reload follow the choice
-    assert result.config.method.refine == choice and result.model.posterior == (choice == "posterior")
+    # the setting stays auto; the plan holds the choice, so prediction and a reload follow it
+    assert result.config.method.refine == "auto" and result.plan.refine == choice
     save_run(result, tmp_path / "run")
     run = load_run(tmp_path / "run")
-    assert run.model.posterior == (choice == "posterior") and run.history["refine"]["choice"] == choice
+    assert run.plan.posterior == (choice == "posterior") and run.history["refine"]["choice"] == choice
     rounds = [r["step"] for r in result.history.sigma_rounds]
     second = [r for r in result.history.steps if r["step"] > 20]
     if choice == "sure":  # the SURE stage, with no sigma rounds after the choice
@@ -175,14 +176,14 @@ def test_3d_and_colour_training_runs():
     assert rounds and sure and max(r["step"] for r in rounds) < min(sure)
     assert "L_ex" in steps[0] and result.model.stem.weight.ndim == 5
     # and the volume comes out denoised (about 7.5 dB here; 4 to 8 over seeds)
-    assert _gain_db(result.model, clean3, vol)[0] > 2.0
+    assert _gain_db(result, clean3, vol)[0] > 2.0
     clean = np.stack([smooth_image((48, 48), i) for i in range(3)]).astype(np.float32)
     rgb = clean + rng.normal(0, 0.2, clean.shape).astype(np.float32)
     res = train([rgb], _cfg(channels=3, steps=100, patch_size=32, lr=3e-3, refine="none"), progress=False)
     assert res.model.config.channels == 3
     # each channel denoised as itself (3.6 to 6.3 dB here, 1.3 the least over 5 seeds):
     # none swapped or mixed into another
-    assert (_gain_db(res.model, clean, rgb) > 0.5).all()
+    assert (_gain_db(res, clean, rgb) > 0.5).all()
 
 
 def test_mismatched_inputs_are_refused():
@@ -240,10 +241,10 @@ def test_schedule_is_resolved_once_into_numbers_following_the_paper_ratios():
     assert make_config(steps=1500, k_t=7, k_u=5).method.k_t == 7
     assert make_config(steps=1500, k_t=7, first_round=3).method.first_round == 3
     again = Config.model_validate_json(small.model_dump_json())
-    # vst_a / vst_b, noise_prior, pd_stride, noise_lags and the masked block are measured on the
-    # data when training starts
+    # vst_a / vst_b, pd_stride and the masked block are auto: the run's plan decides them from
+    # the data when training starts
     unset = {
-        "training": {"vst_a", "vst_b", "noise_prior", "pd_stride", "noise_lags"},
+        "training": {"vst_a", "vst_b", "pd_stride"},
         "method": {"masking": {"block"}},
     }
     assert again == small and "null" not in small.model_dump_json(exclude=unset)

@@ -74,8 +74,8 @@ class Plan(BaseModel):
 
 
 class Trained(Protocol):
-    """Anything that holds a network and its plan: a :class:`~noise2info.Run` or a
-    :class:`~noise2info.TrainResult`."""
+    """Anything that holds a network and its plan: a :class:`~noise2info.Run`, a
+    :class:`~noise2info.TrainResult`, or a :class:`~noise2info.training.Trainer` mid-run."""
 
     model: nn.Module
     plan: Plan

@@ -81,24 +81,24 @@ def _upgrade_v4(data: dict) -> dict:
     return data
 
 
-def _upgrade_v5(data: dict) -> dict:
-    """Version 5's Noise2Info default was the SURE second stage, with no posterior step."""
+def _refine_default(data: dict, default: str) -> dict:
+    """A Noise2Info config of a version whose ``refine`` default was ``default``, one version on."""
     data = _copy(data)
     method = data.get("method", {})
     if method.get("name", "noise2info") == "noise2info":
-        method.setdefault("refine", "sure")
-    data["version"] = 6
+        method.setdefault("refine", default)
+    data["version"] += 1
     return data
+
+
+def _upgrade_v5(data: dict) -> dict:
+    """Version 5's Noise2Info default was the SURE second stage, with no posterior step."""
+    return _refine_default(data, "sure")
 
 
 def _upgrade_v6(data: dict) -> dict:
     """Version 6's Noise2Info default was the posterior step, chosen without measuring."""
-    data = _copy(data)
-    method = data.get("method", {})
-    if method.get("name", "noise2info") == "noise2info":
-        method.setdefault("refine", "posterior")
-    data["version"] = 7
-    return data
+    return _refine_default(data, "posterior")
 
 
 def _upgrade_v8(data: dict) -> dict:
