@@ -12,7 +12,9 @@ the noise stage's std, inverse VST, shuffle back, line offsets removed.
 Every stage says what it decided (``explain``: the lines of the ``train`` summary and the run
 report; ``note``: a few words for the benchmark tables) and has the flat settings that let it
 decide from the data (``on``, the defaults) and that switch it off (``off``: a user's switch,
-and the benchmark's ablation rows). :func:`describe` prints the list.
+and the benchmark's ablation rows). A stage that acts on the denoised image as a whole gives
+``after``: prediction applies it last, in stage order (:func:`finishing`). :func:`describe`
+lists the stages. docs/adding-a-stage.md adds one.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from .data import channel_stats
 from .data.shuffle import pd_split
 from .data.variance import SIGNAL_DEPENDENT_SHARE, Stabilised, fit_stabiliser
 from .errors import ConfigError
-from .lines import line_noise
+from .lines import line_noise, remove_lines
 from .models.pretrained import find_pretrained
 from .noise_level import direct_noise_std, noise_priors
 from .plan import Plan
@@ -87,7 +89,8 @@ class Stage:
     note: Callable[[Plan, dict], str | None]
     on: dict
     off: dict | None  # None: always on
-    to_network: Callable[[list, Plan], list] | None = None
+    to_network: Callable[[list, Plan], list] | None = None  # the training images as the network sees them
+    after: Callable[[Plan], Callable[[np.ndarray], np.ndarray] | None] | None = None  # on the result
 
 
 # -- start: the shipped starting point or random weights ---------------------------------------
@@ -144,6 +147,13 @@ def _explain_lines(plan: Plan, record: dict) -> list[str]:
     return [f"{why}: denoise removes the {offsets} offsets after the network (--no-lines to keep them)"]
 
 
+def _lines_after(plan: Plan):
+    rows, columns = plan.line_directions
+    if not (rows or columns):
+        return None
+    return lambda out: remove_lines(out, rows=rows, columns=columns)
+
+
 LINES = Stage(
     "lines",
     "read row / column offsets (sCMOS patterns, scan stripes) on the noisy images; denoise "
@@ -153,6 +163,7 @@ LINES = Stage(
     lambda plan, record: f"line noise: {plan.lines} offsets removed" if plan.lines != "none" else None,
     on={"line_noise": "auto"},
     off={"line_noise": "none"},
+    after=_lines_after,
 )
 
 
@@ -454,6 +465,12 @@ def apply_plan(images: list, plan: Plan, stats: list | None = None) -> tuple[lis
             if seen is not images:
                 images, stats = seen, None
     return images, stats
+
+
+def finishing(plan: Plan) -> list[Callable[[np.ndarray], np.ndarray]]:
+    """What prediction does to the whole denoised image under ``plan`` after the network, in
+    stage order (e.g. the line offsets removed); empty when nothing."""
+    return [f for s in STAGES if s.after is not None and (f := s.after(plan)) is not None]
 
 
 def explain(plan: Plan, record: dict) -> list[str]:

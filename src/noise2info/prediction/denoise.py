@@ -22,9 +22,9 @@ from ..data.shuffle import pd_down, pd_up
 from ..data.variance import Stabilised, inverse_generalized_anscombe
 from ..errors import ImageError
 from ..io import cast_to, check_samples
-from ..lines import remove_lines
 from ..models import inference_model, receptive_radius
 from ..noise_level import direct_noise_std, image_noise_std
+from ..pipeline import finishing
 from ..plan import Plan, Trained, network_and_plan
 from ..posterior import posterior_mean, posterior_radius
 from ..rating import TileRating, gain_report, pooled_bound
@@ -143,7 +143,8 @@ def denoise(
     lines : bool, optional
         Remove row / column offsets (line noise) from the result
         (:func:`noise2info.lines.remove_lines`), which the network keeps. By default those
-        the plan removes; True removes both, False none. That reads the whole result into
+        the plan removes; True removes both, False none. That (like any stage that acts on
+        the whole result, :func:`noise2info.pipeline.finishing`) reads the whole result into
         memory; the gain rates the output before it.
 
     Returns
@@ -166,10 +167,12 @@ def denoise(
     check_samples([image], cfg.dims, cfg.channels, names=[name])
     if posterior is not None:
         plan = plan.model_copy(update={"refine": "posterior" if posterior else "none"})
-    rows, columns = plan.line_directions if lines is None else (bool(lines), bool(lines))
+    if lines is not None:
+        plan = plan.model_copy(update={"lines": "both" if lines else "none"})
+    finishers = finishing(plan)  # the stages that act on the whole result (line offsets)
     options = dict(tile=tile, overlap=overlap, tta=tta, name=name, sigma=sigma, seed=seed)
     target = out
-    if rows or columns:  # written once, after the offsets are gone: no second rounding
+    if finishers:  # written once, after them: no second rounding
         out = None
     if plan.pd_stride > 1:
         out, bound, gain = _denoise_shuffled(net, plan, image, out, return_bound, return_gain, options)
@@ -178,11 +181,11 @@ def denoise(
             net, plan, image, out=out, return_bound=return_bound, return_gain=return_gain, **options
         )
         gain = gain_report(*(gain or (None, None))) if return_gain else None
-    if rows or columns:
-        out = remove_lines(out, rows=rows, columns=columns)
-        if target is not None:
-            target[...] = cast_to(out, target.dtype)
-            out = target
+    for finish in finishers:
+        out = finish(out)
+    if finishers and target is not None:
+        target[...] = cast_to(out, target.dtype)
+        out = target
     extra = ([bound] if return_bound else []) + ([gain] if return_gain else [])
     return (out, *extra) if extra else out
 
