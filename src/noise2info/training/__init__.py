@@ -1,6 +1,6 @@
 """Training: the trainer (Algorithm 2, :mod:`.trainer`), the refinement choice of
-``refine auto`` (:mod:`.refine`), the random streams a checkpoint captures (:mod:`.streams`)
-and the time budget of ``train --time`` (:mod:`.budget`)."""
+``refine auto`` (:mod:`.refine`), the checkpoint state (weights, optimiser, history, plan and
+random streams, :mod:`.state`) and the time budget of ``train --time`` (:mod:`.budget`)."""
 
 from .budget import fit_to_time
 from .refine import POSTERIOR_MIN_GAIN_DB

@@ -24,11 +24,11 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
-from ..config import MIN_ESTIMATION_PATCHES, Config, MaskingConfig, config_diff
+from ..config import MIN_ESTIMATION_PATCHES, Config, MaskingConfig
 from ..correlation import difference_scale
 from ..data import PatchSampler, channel_stats
 from ..data.loader import training_batches
-from ..errors import ConfigError, ImageError, ModelFileError, Noise2InfoWarning
+from ..errors import ConfigError, ImageError, Noise2InfoWarning
 from ..io import check_samples
 from ..masking import Masker
 from ..models import UNet, build_model
@@ -38,10 +38,10 @@ from ..objectives import make_batch
 from ..pipeline import STAGE_NAMES, Planning, apply_plan, make_plan
 from ..plan import Plan
 from ..readout import noise_readout
-from ..run import TrainingState, checkpoint_plan, load_checkpoint, save_checkpoint
+from ..run import TrainingState, load_checkpoint, save_checkpoint
 from ..runtime import all_ranks_agree, flush_denormals, rank_and_world, resolve_device
 from ..sigma import estimation_batches, sigma_round
-from . import refine, streams
+from . import refine, state
 
 log = logging.getLogger("noise2info")
 
@@ -153,7 +153,7 @@ class Trainer:
             raise ConfigError(f"workers must be 0 or more, not {workers}")
         self.rank, self.world = rank_and_world()
         self.device = resolve_device(device) if self.world == 1 else _rank_device(device)
-        self.seeds = streams.seeds(config.training.seed, self.rank)
+        self.seeds = state.seeds(config.training.seed, self.rank)
 
         # Each image is normalised by its own statistics, patch by patch as patches are drawn:
         # a memory-mapped stack stays on disk.
@@ -369,7 +369,7 @@ class Trainer:
         record = self.posterior_gain()
         choice = refine.choose(record["gain_db"], final)
         self.history.readings["refine"] = {**record, "choice": choice}
-        self._apply_refinement()
+        self.apply_refinement()
         gain = record["gain_db"]
         log.info(
             "step %d: the posterior step's estimated gain is %s; refine: %s",
@@ -379,91 +379,22 @@ class Trainer:
         )
         return self.history.readings["refine"]
 
-    def _apply_refinement(self) -> None:
-        record = self.history.readings["refine"]
-        if record["choice"] == "sure":
-            self.objective.refine_with_sure(record["step"])
-        self.plan = self.plan.model_copy(update={"refine": record["choice"]})
-
     def request_stop(self) -> None:
         """Ask :meth:`run` to stop after the current step (safe to call from a signal handler)."""
         self._stop_requested = True
 
-    # -- resumable state --------------------------------------------------------------
+    # -- resumable state (training/state.py) ------------------------------------------
     def state(self) -> TrainingState:
-        """Everything needed to continue exactly: weights, optimiser, scheduler, sigma_loss,
-        history, log accumulators and every random state."""
-        rng = streams.capture(self._generators(), self.est_sampler)
-        rngs = [rng]
-        if self.world > 1:  # every rank's random state, so each resumes its own stream
-            rngs = [None] * self.world
-            dist.all_gather_object(rngs, rng)
-        meta = {
-            "config": self.config.model_dump(mode="json"),
-            "plan": self.plan.model_dump(mode="json"),
-            "fingerprint": self.fingerprint,
-            "steps_done": self.steps_done,
-            "sigma_loss": self.sigma_loss,
-            "history": self.history.to_dict(),
-            "running": self._running,
-            "n_running": self._n_running,
-            "scheduler": self.scheduler.state_dict(),
-            "world_size": self.world,
-            "rng": rngs,
-        }
-        return TrainingState(self.model.state_dict(), self.optimiser.state_dict(), meta)
+        """Everything needed to continue exactly (:func:`noise2info.training.state.capture`)."""
+        return state.capture(self)
 
-    def check_resumable(self, state: TrainingState) -> None:
-        """Refuse a state written with another configuration, other data or another number
-        of processes, before anything is restored."""
-        meta = state.meta
-        if meta["fingerprint"] != self.fingerprint:  # first: what is measured on them differs too
-            raise ModelFileError(
-                "the checkpoint was trained on different images; resume with the same inputs"
-            )
-        diff = config_diff(Config.model_validate(meta["config"]), self.config)
-        if diff:
-            raise ConfigError(
-                f"the run was trained with other settings ({'; '.join(diff)}); "
-                "resume with the same options or start a new run directory"
-            )
-        saved = checkpoint_plan(state).model_copy(update={"refine": self.plan.refine})
-        if saved != self.plan:
-            raise ModelFileError(
-                "the checkpoint's run decided another plan on these images; resume with the "
-                "noise2info version that started it, or start a new run directory"
-            )
-        if meta["world_size"] != self.world:
-            raise ModelFileError(
-                f"the checkpoint was written by {meta['world_size']} process(es); "
-                f"resume with --nproc {meta['world_size']}"
-            )
+    def load_state(self, saved: TrainingState) -> None:
+        """Restore what :meth:`state` returned (same settings, plan, data and processes
+        required: :func:`noise2info.training.state.restore`)."""
+        state.restore(self, saved)
 
-    def load_state(self, state: TrainingState) -> None:
-        """Restore what :meth:`state` returned (same config, data and processes required)."""
-        self.check_resumable(state)
-        meta = state.meta
-        self.model.load_state_dict(state.model)
-        optimiser = {
-            "state": {
-                pid: {k: v.to(self.device) if k != "step" else v for k, v in entry.items()}
-                for pid, entry in state.optimiser["state"].items()
-            },
-            "param_groups": state.optimiser["param_groups"],
-        }
-        self.optimiser.load_state_dict(optimiser)
-        self.scheduler.load_state_dict(meta["scheduler"])
-        streams.restore(meta["rng"][self.rank], self._generators(), self.est_sampler)
-        if meta["sigma_loss"] is not None:
-            self.objective.sigma_loss = meta["sigma_loss"]
-        self.history = History.from_dict(meta["history"])
-        if "refine" in self.history.readings:  # refine "auto" had chosen: the same stage again
-            self._apply_refinement()
-        self._running, self._n_running = meta["running"], meta["n_running"]
-        self.steps_done = meta["steps_done"]
-        self._batches = None  # the stream restarts at steps_done (batch t depends on t alone)
-
-    def _generators(self) -> dict[str, torch.Generator | None]:
+    def generators(self) -> dict[str, torch.Generator | None]:
+        """The run's torch generators by stream name (None: a stream the method does not use)."""
         return {
             "mask": self.masker.generator if self.masker is not None else None,
             "est_mask": self.est_masker.generator,
@@ -471,6 +402,13 @@ class Trainer:
             "probe": self.probe_generator,
             "train_probe": self.train_probe_generator,
         }
+
+    def apply_refinement(self) -> None:
+        """Train and predict with the choice in the history's ``refine`` reading."""
+        record = self.history.readings["refine"]
+        if record["choice"] == "sure":
+            self.objective.refine_with_sure(record["step"])
+        self.plan = self.plan.model_copy(update={"refine": record["choice"]})
 
     def save_checkpoint(self, path: str | Path) -> Path:
         """Write the state (rank 0 only; every rank takes part in gathering it)."""
