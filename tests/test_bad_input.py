@@ -2,12 +2,13 @@
 writes nothing; internal errors exit 1 without a traceback."""
 
 import json
+import sys
 
 import numpy as np
 import pytest
 
 from helpers import cli, last_json, tiny_train_args
-from noise2info import io
+from noise2info import ConfigError, io
 
 TINY = tiny_train_args(steps=3, k_t=2)
 
@@ -173,3 +174,36 @@ def test_internal_errors_exit_1_in_one_line(tmp_path, grey_run, monkeypatch, err
     assert res.exit_code == 1
     assert f"internal error ({error.__name__}: something deep broke)" in res.output
     assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize(
+    "blocked, command",
+    [
+        ("onnx", ["export", "{run}", "--onnx", "{tmp}/m.onnx"]),
+        ("onnxscript", ["export", "{run}", "--onnx", "{tmp}/m.onnx"]),
+        ("bioimageio.spec", ["export", "{run}", "--bioimageio", "{tmp}/m.zip"]),
+        ("onnxruntime", ["denoise", "{run}", "{tmp}/in", "--out", "{tmp}/out", "--engine", "onnx"]),
+    ],
+)
+def test_a_missing_extra_is_named_in_one_line(monkeypatch, grey_run, tmp_path, blocked, command):
+    _good(tmp_path / "in", n=1)
+    if blocked == "onnxruntime":  # the engine exports model.onnx first, which needs onnx itself
+        (grey_run / "model.onnx").unlink(missing_ok=True)
+        assert cli("export", grey_run, "--onnx", grey_run / "model.onnx").exit_code == 0
+    monkeypatch.setitem(sys.modules, blocked, None)  # as if not installed
+    res = cli(*[part.format(run=grey_run, tmp=tmp_path) for part in command])
+    assert res.exit_code == 2, res.output
+    assert f"needs {blocked}: pip install 'noise2info[export]'" in res.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "m.onnx").exists()
+
+
+def test_missing_zarr_and_napari_are_named(monkeypatch, tmp_path):
+    import subprocess
+
+    (tmp_path / "v.zarr").mkdir()
+    monkeypatch.setitem(sys.modules, "zarr", None)
+    with pytest.raises(ConfigError, match=r"Zarr arrays needs zarr: pip install 'noise2info\[zarr\]'"):
+        io.open_image(tmp_path / "v.zarr")
+    code = "import sys; sys.modules['napari'] = None; import noise2info.napari"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert found.returncode != 0 and "pip install 'noise2info[napari]'" in found.stderr

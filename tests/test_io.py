@@ -129,7 +129,7 @@ dtypes = st.sampled_from([np.uint8, np.uint16, np.float32, np.float64])
 
 @settings(max_examples=40, deadline=None)
 @given(
-    shape=st.tuples(st.integers(1, 4), st.integers(2, 12), st.integers(2, 12)),
+    shape=st.tuples(st.integers(1, 4), st.integers(8, 16), st.integers(8, 16)),  # at least 8 x 8
     dtype=dtypes,
     scale=st.floats(1e-3, 1e4),
     offset=st.floats(-1e3, 1e3),

@@ -47,8 +47,9 @@ class LoadedImage:
         return [f"{self.path.name}[{i}]" for i in range(len(self.samples))]
 
 
-def load_images(inputs, dims: int) -> list[LoadedImage]:
-    """Open files / directories / globs and arrange each as ``(C, *spatial)`` samples.
+def load_images(inputs, dims: int, channels: int | None = None) -> list[LoadedImage]:
+    """Open files / directories / globs and arrange each as ``(C, *spatial)`` samples
+    (:func:`io.sample_views`; ``channels``: a model's, which an image must have).
 
     Memory-mapped TIFF / NPY and Zarr inputs stay on disk (:func:`io.open_image`); the
     samples read them slice by slice.
@@ -56,11 +57,7 @@ def load_images(inputs, dims: int) -> list[LoadedImage]:
     loaded = []
     for path in io.find_inputs(list(inputs)):
         arr = io.open_image(path)
-        try:
-            samples = io.sample_views(arr, dims)
-        except ImageError as err:
-            raise ImageError(f"{path}: {err}") from None
-        loaded.append(LoadedImage(path, arr, samples))
+        loaded.append(LoadedImage(path, arr, io.sample_views(arr, dims, channels, name=str(path))))
     return loaded
 
 
@@ -238,8 +235,7 @@ def denoise_array(
     """
     net, plan = network_and_plan(model, plan)
     dims = net.config.dims
-    samples = io.sample_views(arr, dims)
-    io.check_samples(samples, dims, net.config.channels, [name] * len(samples))
+    samples = io.sample_views(arr, dims, net.config.channels, name=name)
     if out is None:
         out = np.empty(arr.shape, arr.dtype)
     gains = []
@@ -336,8 +332,10 @@ def denoise_files(
     done.skipped = [p for p in mine if not overwrite and (out_dir / p.name).exists()]
     skipped = set(done.skipped)
     todo = [p for p in mine if p not in skipped]
+    dims, channels = (model.dims, model.channels) if engine == "onnx" else _shape_of(model)
     for p in tqdm(todo, desc="denoise", unit="image", disable=not progress):
         arr = io.open_image(p)  # memory-mapped / Zarr inputs stream tile by tile
+        io.sample_views(arr, dims, channels, name=str(p))  # its layout checked before anything is written
         found = []
 
         def fill(out, arr=arr, name=p.name, found=found):
@@ -361,6 +359,11 @@ def denoise_files(
         if found:
             done.gains[out_dir / p.name] = found
     return done
+
+
+def _shape_of(run) -> tuple[int, int]:
+    """A run's spatial dims and channels."""
+    return run.config.model.dims, run.config.model.channels
 
 
 def _write_output(path: Path, out_dir: Path, arr, fill) -> None:
@@ -510,6 +513,6 @@ def estimate_sigma_files(run_dir: str | Path, inputs, *, device: str = "auto", *
     named by its file (``name[i]`` for a stack's samples). ``options`` go to
     :func:`estimate_sigma`."""
     run = load_run(run_dir, device)
-    loaded = load_images(inputs, run.config.model.dims)
+    loaded = load_images(inputs, run.config.model.dims, run.config.model.channels)
     images, names = _samples(loaded)
     return estimate_sigma(images, run, names=names, **options)

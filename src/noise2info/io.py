@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ImageError
+from .errors import ImageError, Noise2InfoError
 
 # Read and written with Pillow (through imageio): the common 8/16-bit formats, classic test
 # sets' BMP and PGM/PPM among them.
@@ -59,10 +59,11 @@ def _is_zarr(path: Path) -> bool:
 
 
 def _zarr():
-    try:
-        import zarr
-    except ImportError:
-        raise ImageError("Zarr arrays need the zarr package: pip install 'noise2info[zarr]'") from None
+    from .extras import require
+
+    require("reading Zarr arrays", "zarr")
+    import zarr
+
     return zarr
 
 
@@ -107,20 +108,43 @@ def open_image(path: str | Path, *, lazy: bool = True):
         else:
             import imageio.v3 as iio
 
+            _check_content(path)
             arr = iio.imread(path, plugin="pillow")
-    except ImageError:
+    except Noise2InfoError:
         raise
     except Exception as err:  # any reader failure is the file's problem, said in one line
         raise ImageError(f"{path}: cannot read image ({type(err).__name__}: {err})") from None
     dtype = np.dtype(arr.dtype)
     if dtype.kind not in "uifb":
         raise ImageError(f"{path}: unsupported pixel type {dtype}")
-    if is_lazy(arr):
-        if arr.ndim == 0 or 0 in arr.shape:
-            raise ImageError(f"{path}: empty image of shape {tuple(arr.shape)}")
-    elif dtype.kind == "f" and not np.isfinite(arr).all():
+    if arr.ndim == 0 or 0 in arr.shape:
+        raise ImageError(f"{path}: empty image of shape {tuple(arr.shape)}")
+    if not is_lazy(arr) and dtype.kind == "f" and not np.isfinite(arr).all():
         raise ImageError(f"{path}: image contains NaN or Inf pixels")
     return arr
+
+
+# What Pillow calls the formats of each extension (a camera's JPEG may be a multi-picture MPO).
+_PILLOW_NAMES = {
+    ".png": ("PNG",),
+    ".jpg": ("JPEG", "MPO"),
+    ".jpeg": ("JPEG", "MPO"),
+    ".bmp": ("BMP", "DIB"),
+    ".gif": ("GIF",),
+    ".webp": ("WEBP",),
+    **dict.fromkeys((".pgm", ".ppm", ".pbm", ".pnm"), ("PPM",)),
+}
+
+
+def _check_content(path: Path) -> None:
+    """Refuse a file whose content is another format than its extension says: its output
+    would be written in the extension's format, not the input's."""
+    from PIL import Image
+
+    with Image.open(path) as image:  # reads the header only
+        found = image.format
+    if found not in _PILLOW_NAMES[path.suffix.lower()]:
+        raise ImageError(f"{path}: holds a {found} image, not {path.suffix}; give it its format's extension")
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -250,16 +274,46 @@ class Layout:
         return (self.shape[-1] if self.channels_last else 1, *self.shape[end - self.dims : end])
 
 
-def infer_layout(shape: tuple[int, ...], dims: int) -> Layout:
-    """Decide how to read an array of ``shape`` for a ``dims``-D model.
+# The smallest side of an image's plane that noise2info reads: its noise readings work on 8 x 8
+# blocks, and a smaller image has too little of its noise to learn from or to read.
+MIN_SIDE = 8
 
-    A trailing axis of 1-4 beyond the spatial ones is colour (channels); any remaining
-    leading axes (TIFF pages when ``dims`` is 2) are a batch of separate images.
+
+def infer_layout(shape: tuple[int, ...], dims: int, channels: int | None = None) -> Layout:
+    """Decide how to read an array of ``shape`` for a ``dims``-D model (docs/reliability.md,
+    "How an array is read").
+
+    The last ``dims`` axes are spatial, unless a trailing axis beyond them is channels: one
+    of 1-4 (grey + alpha, RGB, RGBA), one smaller than :data:`MIN_SIDE` (too small to be a
+    side), or one equal to ``channels`` (the model's, where it has more than one). Any axis
+    before them is pages: each index a separate image (a TIFF stack when ``dims`` is 2); at
+    most one such axis beyond the channels, so an array has at most ``dims + 2`` axes.
+
+    Raises
+    ------
+    ImageError
+        Too few or too many axes, or a plane smaller than :data:`MIN_SIDE` a side.
     """
+    shape = tuple(int(n) for n in shape)
     if len(shape) < dims:
-        raise ImageError(f"array of shape {shape} has fewer than {dims} spatial axes")
-    channels_last = len(shape) > dims and shape[-1] <= 4
-    return Layout(tuple(shape), dims, channels_last)
+        raise ImageError(f"shape {shape} has fewer than {dims} spatial axes (a {dims}-D image)")
+    if len(shape) > dims + 2:
+        raise ImageError(
+            f"shape {shape} has too many axes ({len(shape)}): a {dims}-D model reads at most {dims + 2} "
+            f"(pages, {dims} spatial, channels){'; --dims 3 reads volumes' if dims == 2 else ''}"
+        )
+    last = shape[-1]
+    channels_last = len(shape) > dims and (
+        last <= 4 or last < MIN_SIDE or (channels is not None and channels > 1 and last == channels)
+    )
+    layout = Layout(shape, dims, channels_last)
+    plane = layout.sample_shape[-2:]
+    if min(plane) < MIN_SIDE:
+        raise ImageError(
+            f"image of {plane[0]} x {plane[1]} pixels is too small: noise2info needs at least "
+            f"{MIN_SIDE} x {MIN_SIDE}"
+        )
+    return layout
 
 
 class SampleView:
@@ -332,7 +386,24 @@ def check_samples(samples, dims: int, channels: int | None = None, names: list[s
     return count
 
 
-def sample_views(arr, dims: int) -> list[SampleView]:
-    """The ``(C, *spatial)`` samples of a stored array (NumPy, memory-mapped or Zarr)."""
-    layout = infer_layout(tuple(arr.shape), dims)
+def sample_views(arr, dims: int, channels: int | None = None, name: str | None = None) -> list[SampleView]:
+    """The ``(C, *spatial)`` samples of a stored array (NumPy, memory-mapped or Zarr), laid
+    out by :func:`infer_layout`: the one place every command reads an array's layout.
+
+    With ``channels`` (a model's) an array of another channel count is refused; ``name``
+    (the file) starts every message.
+
+    Raises
+    ------
+    ImageError
+        Empty, too few or too many axes, too small, or the wrong channel count.
+    """
+    try:
+        if len(arr.shape) == 0 or 0 in arr.shape:
+            raise ImageError(f"empty image of shape {tuple(arr.shape)}")
+        layout = infer_layout(tuple(arr.shape), dims, channels)
+        if channels is not None and layout.sample_shape[0] != channels:
+            raise ImageError(f"{layout.sample_shape[0]} channel(s), but the model was trained on {channels}")
+    except ImageError as err:
+        raise ImageError(f"{name}: {err}" if name else str(err)) from None
     return [SampleView(arr, layout, i) for i in range(math.prod(layout.leading))]

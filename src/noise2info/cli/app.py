@@ -16,7 +16,7 @@ import click
 from pydantic import ValidationError
 
 from ..config import explain, settings
-from ..errors import Noise2InfoError
+from ..errors import Noise2InfoError, Noise2InfoWarning
 from ..runtime import keep_freed_memory, rank_and_world
 from ..training import TrainingError
 
@@ -35,6 +35,8 @@ def friendly_errors(fn):
         try:
             with warnings.catch_warnings():
                 warnings.showwarning = _show_warning
+                # every command says its own warnings, also the second in one process
+                warnings.simplefilter("always", Noise2InfoWarning)
                 return fn(*args, **kwargs)
         except ValidationError as err:  # a Config built directly from bad values
             _fail(explain(err))

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, ImageError
+from ..extras import require
 from ..io import atomic_write, read_image, sample_views
 from .network import exported_network
 from .onnx import OPSET, export_onnx
@@ -144,15 +145,11 @@ def export_bioimageio(
     ConfigError
         Without bioimageio.spec installed, or for a run that cannot be exported.
     """
-    try:
-        from bioimageio.spec import save_bioimageio_package
-        from bioimageio.spec.model import v0_5 as bmz
-    except ImportError:
-        raise ConfigError(
-            "bioimage.io export needs bioimageio.spec: pip install 'noise2info[export]'"
-        ) from None
+    require("bioimage.io export", "export", "bioimageio.spec", "onnx", "onnxscript")
     import tifffile
     import torch
+    from bioimageio.spec import save_bioimageio_package
+    from bioimageio.spec.model import v0_5 as bmz
 
     from ..run import load_run
 

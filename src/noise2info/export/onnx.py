@@ -17,6 +17,7 @@ import numpy as np
 from .. import io
 from ..config.migrations import legacy_plan
 from ..errors import ConfigError, ImageError, ModelFileError
+from ..extras import require
 from ..io import atomic_write
 from ..plan import Plan
 
@@ -44,6 +45,7 @@ def export_onnx(model, path: str | Path, *, posterior: bool = True) -> Path:
     Path
         ``path``.
     """
+    require("ONNX export", "export", "onnx", "onnxscript")
     import onnx
     import torch
 
@@ -108,12 +110,9 @@ class OnnxDenoiser:
     """
 
     def __init__(self, path: str | Path, threads: int | None = None):
-        try:
-            import onnxruntime as ort
-        except ImportError:
-            raise ModelFileError(
-                "the onnx engine needs onnxruntime: pip install 'noise2info[export]'"
-            ) from None
+        require("the onnx engine", "export", "onnxruntime")
+        import onnxruntime as ort
+
         self.path = Path(path)
         options = ort.SessionOptions()
         if threads:
@@ -185,8 +184,7 @@ def denoise_onnx_array(
 
     if tile is not None or lines or check or safe:
         raise ConfigError("the onnx engine predicts each image whole, without line removal or check")
-    samples = io.sample_views(arr, model.dims)
-    io.check_samples(samples, model.dims, model.channels, [name] * len(samples))
+    samples = io.sample_views(arr, model.dims, model.channels, name=name)
     small = [s for s in samples[0].shape[1:] if s < model.meta["min_size"]]
     if small:
         raise ImageError(
