@@ -1,17 +1,22 @@
-"""Train the starting point shipped inside the package (``noise2info/models/weights``).
+"""Train the starting points shipped inside the package (``noise2info/models/weights``).
 
 Dead-leaves images made from a seed (:mod:`noise2info.data.synthetic`; no licence question,
-no benchmark image), each with Gaussian noise of its own level, so the network has seen the
-whole range a user may bring (normalised noise std about 0.1 to 0.93). Trained on clean
-targets, which a synthetic set has for free; a user's run then fine-tunes it on their own noisy
-images with the default pipeline (``init = "pretrained"``).
+no benchmark image). ``--kind grey``: each with Gaussian noise of its own level, so the network
+has seen the whole range a user may bring (normalised noise std about 0.1 to 0.93). ``--kind
+colour``: colour leaves through a camera drawn at random for each image
+(:func:`noise2info.data.camera.random_camera`: shot and read noise on a Bayer mosaic,
+demosaicing, white balance, colour matrix, tone curve, in-camera noise reduction, JPEG), the
+target the same camera without noise. Trained on clean targets, which a synthetic set has for
+free; a user's run then fine-tunes it on their own noisy images with the default pipeline
+(``init = "pretrained"``).
 
     python tools/pretrain.py --steps 5000 --images 1200
+    python tools/pretrain.py --kind colour --steps 5000 --images 1200
 
-(1,538 s of training on the project's 2-core machine, 2026-12-01.)
+(grey: 1,538 s of training on the project's 2-core machine, 2026-12-01.)
 
-Writes ``cpu-grey.safetensors`` (weights; the metadata holds the model config and this
-command) into ``src/noise2info/models/weights/``.
+Writes ``cpu-grey.safetensors`` / ``cpu-colour.safetensors`` (weights; the metadata holds the
+model config and this command) into ``src/noise2info/models/weights/``.
 """
 
 from __future__ import annotations
@@ -26,9 +31,17 @@ import numpy as np
 from safetensors.torch import save_file
 
 from noise2info import make_config, train
+from noise2info.data.camera import random_camera
 from noise2info.data.synthetic import dead_leaves
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "noise2info" / "models" / "weights"
+
+
+def _colour_pair(seed_seq: np.random.SeedSequence, size: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed_seq)
+    clean = dead_leaves(size, rng, colour=True).astype(np.float64)
+    reference, noisy = random_camera(rng).apply(clean, rng)
+    return reference.astype(np.float32), noisy.astype(np.float32)
 
 
 def _pair(seed_seq: np.random.SeedSequence, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -42,31 +55,35 @@ def _pair(seed_seq: np.random.SeedSequence, size: int) -> tuple[np.ndarray, np.n
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--kind", choices=("grey", "colour"), default="grey")
     p.add_argument("--steps", type=int, default=5000)
     p.add_argument("--images", type=int, default=1200)
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--out", type=Path, default=OUT / "cpu-grey.safetensors")
+    p.add_argument("--out", type=Path, default=None, help="default: weights/cpu-KIND.safetensors")
     a = p.parse_args()
+    a.out = a.out or OUT / f"cpu-{a.kind}.safetensors"
 
     t0 = time.time()
     seqs = np.random.SeedSequence(a.seed).spawn(a.images)
     with Pool(2) as pool:
-        pairs = pool.starmap(_pair, [(s, a.size) for s in seqs])
+        pairs = pool.starmap(_pair if a.kind == "grey" else _colour_pair, [(s, a.size) for s in seqs])
     clean, noisy = [c for c, _ in pairs], [n for _, n in pairs]
     print(f"{a.images} images in {time.time() - t0:.0f} s")
 
     config = make_config(
         method="supervised", preset="cpu", steps=a.steps, lr=a.lr, seed=a.seed, init="random"
     )
+    channels = clean[0].shape[0]
+    config = config.model_copy(update={"model": config.model.model_copy(update={"channels": channels})})
     result = train(noisy, config, clean=clean, device="cpu")
     state = {k: v.detach().cpu().contiguous() for k, v in result.model.state_dict().items()}
     meta = {
         "format": "pt",
         "model": config.model.model_dump_json(),
-        "made_by": f"python tools/pretrain.py --steps {a.steps} --images {a.images} --size {a.size} "
-        f"--seed {a.seed} --lr {a.lr}",
+        "made_by": f"python tools/pretrain.py --kind {a.kind} --steps {a.steps} --images {a.images} "
+        f"--size {a.size} --seed {a.seed} --lr {a.lr}",
         "train_seconds": f"{result.seconds:.0f}",
         "final_loss": json.dumps(result.history.steps[-1].get("loss")),
     }

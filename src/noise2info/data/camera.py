@@ -96,11 +96,24 @@ class CameraPipeline:
     white_balance : tuple of 3 floats
         Gains applied to red, green, blue after demosaicing; the raw image is the clean one
         divided by them (a sensor sees less red and blue than a display shows).
+    colour_matrix : 9 floats or None
+        The camera-RGB to sRGB matrix (row-major, rows summing to 1) applied after white
+        balance, as cameras do: it mixes the channels' noise and amplifies it (None: identity).
+    luma_nr, chroma_nr : float
+        In-camera noise reduction: the Gaussian width (pixels) by which the noise of the
+        luminance and of the two colour-difference channels is smoothed after the tone curve
+        (cameras smooth chroma hard and luma a little; it correlates the noise between
+        neighbours and, chroma smoothed, between channels). Applied to the noise alone, so
+        the reference stays sharp. 0: none.
     tone : bool
         Apply the sRGB tone curve (the clean image is taken as sRGB and linearised first);
         False for a linear scientific camera.
     quantise : bool
         Round the output to 8 bits (as a saved PNG would be).
+    reference_jpeg : bool
+        The reference goes through the same JPEG as the noisy image: what a mean of many
+        frames of a JPEG camera holds (its colour subsampling and blocks are not noise). False:
+        the pipeline without noise, rounding or JPEG.
     """
 
     a: float = 0.01
@@ -109,8 +122,12 @@ class CameraPipeline:
     col_std: float = 0.0
     jpeg: int | None = None
     white_balance: tuple[float, float, float] = (2.0, 1.0, 1.6)
+    colour_matrix: tuple[float, ...] | None = None
+    luma_nr: float = 0.0
+    chroma_nr: float = 0.0
     tone: bool = True
     quantise: bool = True
+    reference_jpeg: bool = False
 
     def __post_init__(self):
         for name in ("a", "b", "row_std", "col_std"):
@@ -122,16 +139,32 @@ class CameraPipeline:
             raise ConfigError(f"camera jpeg quality must be an integer in 1..100, not {self.jpeg!r}")
         if len(self.white_balance) != 3 or not all(g > 0 for g in self.white_balance):
             raise ConfigError(f"camera white_balance must be 3 gains > 0, not {self.white_balance}")
+        if self.colour_matrix is not None and (
+            len(self.colour_matrix) != 9 or abs(np.linalg.det(self._matrix())) < 1e-6
+        ):
+            raise ConfigError(
+                f"camera colour_matrix must be 9 numbers of an invertible 3 x 3, not {self.colour_matrix}"
+            )
+
+    def _matrix(self) -> np.ndarray:
+        return (
+            np.eye(3)
+            if self.colour_matrix is None
+            else np.asarray(self.colour_matrix, np.float64).reshape(3, 3)
+        )
 
     def _raw(self, clean: np.ndarray) -> np.ndarray:
         linear = srgb_to_linear(clean) if self.tone else np.clip(clean, 0, 1)
         if clean.shape[0] == 3:
-            return mosaic(linear / np.asarray(self.white_balance)[:, None, None])
+            camera = np.einsum("ij,jhw->ihw", np.linalg.inv(self._matrix()), linear)  # what the sensor saw
+            return mosaic(np.clip(camera, 0, None) / np.asarray(self.white_balance)[:, None, None])
         return linear[0]
 
     def _develop(self, raw: np.ndarray, colour: bool) -> np.ndarray:
         if colour:
             image = demosaic_bilinear(raw) * np.asarray(self.white_balance)[:, None, None]
+            if self.colour_matrix is not None:
+                image = np.einsum("ij,jhw->ihw", self._matrix(), image)
         else:
             image = raw[None]
         image = np.clip(image, 0.0, 1.0)
@@ -161,8 +194,12 @@ class CameraPipeline:
         raw = self._raw(clean)
         reference = self._develop(raw, colour)
         noisy = self._develop(self._noise(raw, rng), colour)
+        if colour and (self.luma_nr or self.chroma_nr):
+            noisy = np.clip(reference + _smooth_noise(noisy - reference, self.luma_nr, self.chroma_nr), 0, 1)
         if self.jpeg is not None:
             noisy = jpeg_roundtrip(noisy, self.jpeg)
+            if self.reference_jpeg:
+                reference = jpeg_roundtrip(reference, self.jpeg)
         elif self.quantise:
             noisy = np.round(noisy * 255) / 255
         return reference, noisy
@@ -175,7 +212,55 @@ class CameraPipeline:
         parts += [] if self.tone else ["linear"]
         parts += [] if self.quantise or self.jpeg is not None else ["float output"]
         parts += [f"white balance {self.white_balance}"] if self.white_balance != (2.0, 1.0, 1.6) else []
+        parts += ["colour matrix"] if self.colour_matrix is not None else []
+        parts += (
+            [f"noise reduction luma {self.luma_nr:g}, chroma {self.chroma_nr:g}"]
+            if self.luma_nr or self.chroma_nr
+            else []
+        )
         return ", ".join(parts)
+
+
+_YCC = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+
+
+def _smooth_noise(noise: np.ndarray, luma: float, chroma: float) -> np.ndarray:
+    """``(3, H, W)`` sRGB noise smoothed in YCbCr: luminance by ``luma``, the colour
+    differences by ``chroma`` (Gaussian widths in pixels)."""
+    from scipy.ndimage import gaussian_filter
+
+    ycc = np.einsum("ij,jhw->ihw", _YCC, noise)
+    for k, width in ((0, luma), (1, chroma), (2, chroma)):
+        if width > 0:
+            ycc[k] = gaussian_filter(ycc[k], width, mode="mirror")
+    return np.einsum("ij,jhw->ihw", np.linalg.inv(_YCC), ycc)
+
+
+# A typical camera-RGB to sRGB matrix (rows sum to 1): the diagonal amplifies, the rest mixes.
+CAMERA_MATRIX = (1.70, -0.60, -0.10, -0.20, 1.60, -0.40, 0.05, -0.55, 1.50)
+
+
+def random_camera(rng: np.random.Generator) -> CameraPipeline:
+    """A consumer colour camera drawn at random: shot and read noise from a low ISO to a high
+    one, white balance, a colour matrix of random strength, the sRGB tone curve, in-camera
+    noise reduction (chroma hard, luma a little), and JPEG at a quality from 85 to 98 (one
+    time in ten saved losslessly), the reference through the same JPEG. Its noise is about 1
+    to 8 grey levels of 255, correlated between neighbours (about 0.6-0.7), between channels
+    (0.6-0.8) and over blotches a few pixels wide, as real high-ISO photos' is (measured on
+    polyu-dev: docs/benchmarks.md, "Real camera photos"). The shipped colour start is trained
+    on these (tools/pretrain.py)."""
+    strength = rng.uniform(0.0, 1.0)
+    matrix = np.eye(3) + strength * (np.asarray(CAMERA_MATRIX).reshape(3, 3) - np.eye(3))
+    return CameraPipeline(
+        a=float(np.exp(rng.uniform(np.log(3e-4), np.log(5e-3)))),
+        b=float(np.exp(rng.uniform(np.log(2e-4), np.log(2e-3)))),
+        jpeg=None if rng.random() < 0.1 else int(rng.integers(85, 99)),
+        white_balance=(float(rng.uniform(1.4, 2.6)), 1.0, float(rng.uniform(1.2, 2.2))),
+        colour_matrix=tuple(float(v) for v in matrix.ravel()),
+        luma_nr=float(rng.uniform(0.6, 1.2)),
+        chroma_nr=float(rng.uniform(3.0, 8.0)),
+        reference_jpeg=True,
+    )
 
 
 # The real-sim test bed (`noise2info bench real-sim`): kinds of camera, each a pipeline and

@@ -29,8 +29,10 @@ def dead_leaves(
     r_max: float | None = None,
     alpha: float = 3.0,
     max_leaves: int = 20_000,
+    colour: bool = False,
 ) -> np.ndarray:
-    """One ``size`` x ``size`` dead-leaves image in [0, 1] (float32).
+    """One ``size`` x ``size`` dead-leaves image in [0, 1] (float32); with ``colour`` each leaf
+    has a colour of its own, ``(3, size, size)``.
 
     Parameters
     ----------
@@ -44,18 +46,22 @@ def dead_leaves(
         Radii follow a power law with density r^-alpha (3: scale invariance).
     max_leaves : int
         Stop after this many discs even if a few pixels are still uncovered.
+    colour : bool
+        Colour leaves: a brightness and a tint (mostly muted, one in four saturated, as
+        natural scenes' colours are), the same ramp and grating on every channel.
 
     Returns
     -------
     np.ndarray
-        ``(size, size)`` float32 image.
+        ``(size, size)`` float32 image, or ``(3, size, size)`` with ``colour``.
     """
     if size < 4:
         raise ValueError(f"size must be at least 4, not {size}")
     r_max = r_max or size / 2
     if not 0 < r_min < r_max:
         raise ValueError(f"need 0 < r_min < r_max, got {r_min} and {r_max}")
-    image = np.zeros((size, size), np.float32)
+    channels = 3 if colour else 1
+    image = np.zeros((channels, size, size), np.float32)
     covered = np.zeros((size, size), bool)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
     # Inverse-CDF draws from the truncated power law r^-alpha on [r_min, r_max].
@@ -73,14 +79,18 @@ def dead_leaves(
             period, angle = rng.uniform(2.5, 12), rng.uniform(0, np.pi)
             phase = (np.cos(angle) * yy[rr, cc] + np.sin(angle) * xx[rr, cc]) * 2 * np.pi / period
             value = value + rng.uniform(0.05, 0.25) * np.sin(phase)
-        image[rr, cc] = value
+        if colour:  # a tint around the brightness: muted mostly, saturated one time in four
+            tint = rng.normal(0, 0.35 if rng.random() < 0.25 else 0.08, 3)
+            value = value[None] + (tint - tint.mean())[:, None]
+        image[:, rr, cc] = value
         covered[rr, cc] = True
         if covered.all():
             break
     blur = rng.uniform(0, 1.2)
     if blur > 0.3:  # optics: not every edge is a one-pixel step
-        image = gaussian(image, blur, preserve_range=True)
-    return np.clip(image, 0, 1).astype(np.float32)
+        image = np.stack([gaussian(plane, blur, preserve_range=True) for plane in image])
+    image = np.clip(image, 0, 1).astype(np.float32)
+    return image if colour else image[0]
 
 
 def dead_leaves_set(count: int, size: int, seed: int) -> list[np.ndarray]:
