@@ -1,6 +1,6 @@
 """The posterior step on correlated camera noise, by the noise std it is given (issue 11).
 
-Two steps, as run for docs/benchmarks.md ("The real-sim suite", "Masked blocks and the noise
+Two steps, as run for docs/notes/benchmarks.md ("The real-sim suite", "Masked blocks and the noise
 std"): train one kind of the real-sim test bed as the bench's `cpu` budget does (400 steps,
 cpu preset, batch 16, patch 64, seed 0, vst auto) with a pixel-shuffle stride and a masked
 block, and save the run; then score the saved network's outputs on the kind's five images:

@@ -6,7 +6,7 @@ sharing the inputs (``denoise --nproc N``), each the whole command, side by side
 The network is the cpu preset's (untrained weights: the speed does not depend on them); the
 images are seeded noise. Each configuration denoises the same inputs into a fresh folder,
 timed from the command's start (imports and process start-up included), and the outputs
-are checked equal. Figures in docs/benchmarks.md, "Denoising a screen".
+are checked equal. Figures in docs/notes/benchmarks.md, "Denoising a screen".
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
     python benchmarks/stage_one.py --steps 400
     python benchmarks/stage_one.py --steps 400 --init pretrained
 
-On BSD68 at the `cpu` budget (docs/benchmarks.md) plain blind-spot training (noise2self-D)
+On BSD68 at the `cpu` budget (docs/notes/benchmarks.md) plain blind-spot training (noise2self-D)
 beat the paper's Noise2Info-D by 0.39 dB at equal steps and took 0.45x its time per step (one
 forward pass, not two). The default pipeline runs Noise2Info-D for the first half and SURE
 with each patch's noise readout for the second. This compares, at equal total steps, first

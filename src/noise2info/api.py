@@ -426,7 +426,7 @@ def estimate_sigma(
         Poisson-Gaussian gain ``a`` and offset ``b`` (variance a * intensity + b^2);
         ``noise_level_function_direct``: the same from the images alone, without the network
         (:func:`noise2info.noise_level.direct_noise_level_function`, the closer fit on
-        synthetic Poisson-Gaussian noise: docs/benchmarks.md); ``vst``: the gain and offset
+        synthetic Poisson-Gaussian noise: docs/notes/benchmarks.md); ``vst``: the gain and offset
         of a network trained on generalized-Anscombe-transformed images (else None), whose
         readouts are then of the transformed images (noise std close to 1 before
         normalisation) and which gives no network noise level function. An

@@ -26,7 +26,7 @@ from .noise_level import centre, spread
 
 BLOCK = 8
 LAGS = ((0, 1), (1, 0), (1, 1), (1, -1), (0, 2), (2, 0))
-# Correlation above which the noise is treated as correlated (docs/benchmarks.md, "Correlated
+# Correlation above which the noise is treated as correlated (docs/notes/benchmarks.md, "Correlated
 # noise", benchmarks/noise_correlation.py): i.i.d. noise read at most 0.36 (scikit-image's
 # textured photos at noise std 2/255, where what is left of the signal in the flattest blocks
 # dominates; 0.14 at 15/255), demosaiced camera and phone JPEG noise 0.47-0.59.
@@ -98,7 +98,7 @@ def plane_correlation(plane: np.ndarray, flat: float = FLAT) -> tuple[dict, floa
 
 
 # Mean step across the 8-pixel grid over the mean step elsewhere above which images read as
-# JPEG-compressed (docs/benchmarks.md, "The real-sim suite": the phone kind at q90 read
+# JPEG-compressed (docs/notes/benchmarks.md, "The real-sim suite": the phone kind at q90 read
 # 1.08-1.21, the camera, microscope and sensor kinds and noisy BSD68 0.98-1.04).
 JPEG_GRID = 1.06
 

@@ -26,7 +26,7 @@ from .training import train
 
 # Bundled with scikit-image (no download): grey, varied content, similar contrast. (After
 # per-image normalisation the noise level of an image scales with 1 / its contrast; method.md
-# assumes one level, see docs/benchmarks.md for what a mix of contrasts does.)
+# assumes one level, see docs/notes/benchmarks.md for what a mix of contrasts does.)
 DEMO_IMAGES = ("camera", "coins", "astronaut")
 DEMO_NOISE_STD = 25 / 255  # on the [0, 1] scale; hidden from the trainer
 

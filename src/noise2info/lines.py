@@ -27,12 +27,12 @@ from .noise_level import centre, spread
 # Lines in the median filter across them: one line's offset does not pass it, and a wider
 # filter leaves less of the neighbours' offsets in the reading but follows the image's own
 # detail less (on the real-sim microscope, after the network: 3 lines +0.97 dB, 5 +1.44,
-# 9 +1.82, 15 +1.94; docs/benchmarks.md, "Line noise").
+# 9 +1.82, 15 +1.94; docs/notes/benchmarks.md, "Line noise").
 ACROSS = 9
 READ_ACROSS = 5  # the same filter for the reading (calibrated with it: AGREE)
 MIN_PART = 16  # pixels in each quarter-line for a reading
 # Agreement of the offsets read on a line's two ends above which a direction carries line
-# noise (docs/benchmarks.md, "Line noise"; benchmarks/line_noise.py): without line noise the
+# noise (docs/notes/benchmarks.md, "Line noise"; benchmarks/line_noise.py): without line noise the
 # median over planes read at most 0.03 (BSD68, Set12, the real-sim kinds without lines); row
 # offsets of std 0.01 under Gaussian noise of 15/255 read 0.30-0.33, the microscope 0.72-0.77.
 AGREE = 0.2

@@ -7,7 +7,7 @@ and which cancels any plane of signal, and an edge energy (the two other Haar de
 each intensity bin the flatter half of the blocks (lowest edge energy) keeps the details
 least touched by signal; their mean square is that bin's noise variance. The rms, not a
 median: within one bin the variance still varies, and a median of a scale mixture reads low.
-Measured against the network's readout in docs/benchmarks.md ("Noise level function").
+Measured against the network's readout in docs/notes/benchmarks.md ("Noise level function").
 
 References
 ----------
@@ -237,7 +237,7 @@ def shrink_noise_variance(variance: float, kept: int, prior: tuple[float, float]
     pulled toward the pooled variance by how little its own reading can be trusted.
 
     A small image's reading is noisy (64 x 64 pixels: about 7 % in std), and the posterior
-    step is sensitive to it where the network is already close (docs/benchmarks.md,
+    step is sensitive to it where the network is already close (docs/notes/benchmarks.md,
     "Posterior step or SURE stage"); the pooled variance of many images is not.
 
     Parameters

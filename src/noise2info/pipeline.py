@@ -37,12 +37,12 @@ from .plan import Plan
 
 # The masked block where the noise reads correlated: demosaiced and JPEG noise is correlated
 # over 1-2 pixels; blocks of 3 keep the masked pass blind to its nearest neighbours
-# (docs/benchmarks.md, "The real-sim suite").
+# (docs/notes/benchmarks.md, "The real-sim suite").
 MASK_BLOCK = 3
 # The pixel-shuffle stride the summary advises where the noise reads correlated: bilinear
 # demosaicing correlates pixels 1 and 2 apart (0.60 and 0.15 on the real-sim camera), but the
 # sub-images of every third pixel lose more detail than the leftover correlation at 2 costs
-# (docs/benchmarks.md, "The real-sim suite": stride 2 +1.9 dB, stride 3 +1.4 dB on strong
+# (docs/notes/benchmarks.md, "The real-sim suite": stride 2 +1.9 dB, stride 3 +1.4 dB on strong
 # demosaiced noise). Not switched on by auto: on a phone's mild JPEG noise stride 2 cost
 # 0.17 dB and stride 3 1.1 dB, and the correlation readout does not tell the two apart.
 PD_STRIDE = 2
@@ -241,7 +241,7 @@ def _decide_correlation(p: Planning) -> None:
         block = MASK_BLOCK if stride == 1 and reading is not None and reading["correlated"] else 1
     # The std denoise reads is corrected for the correlation, but not for JPEG's: its noise is
     # gone where the image is smooth, which is where the std is read, and the posterior step
-    # measured worse with the correction there (docs/benchmarks.md, "The real-sim suite").
+    # measured worse with the correction there (docs/notes/benchmarks.md, "The real-sim suite").
     correlated = reading is not None and reading["correlated"] and not reading["jpeg"]
     p.decided(pd_stride=stride, mask_block=block, noise_lags=reading["lags"] if correlated else None)
     if reading is not None:
@@ -481,7 +481,7 @@ def explain(plan: Plan, record: dict) -> list[str]:
 
 
 def notes(plan: Plan, record: dict) -> str:
-    """The decisions in a few words each, ``; ``-joined (the benchmark tables)."""
+    """The decisions in a few words each, joined by semicolons (the benchmark tables)."""
     return "; ".join(n for s in STAGES if (n := s.note(plan, record)) is not None)
 
 

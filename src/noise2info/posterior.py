@@ -29,7 +29,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 # Std (pixels) of the window that reads s^2 + sigma^2: widths 4 to 8 measured within 0.03 dB
-# of each other, a 9 x 9 box 0.16 dB worse (docs/benchmarks.md, "The posterior step").
+# of each other, a 9 x 9 box 0.16 dB worse (docs/notes/benchmarks.md, "The posterior step").
 POSTERIOR_WIDTH = 6.0
 _TRUNCATE = 4.0  # scipy's default: the window reaches 4 widths
 

@@ -17,7 +17,7 @@ noise that F removes instead, where the signal is weakest, and corrects for what
 
 The quantiles of the two are compared, so noise whose fine-scale coefficients are close to
 Gaussian is read without bias (a coefficient sums several noise values). Measured on
-synthetic noise: docs/benchmarks.md, "Noise readout".
+synthetic noise: docs/notes/benchmarks.md, "Noise readout".
 """
 
 from __future__ import annotations

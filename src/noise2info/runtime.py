@@ -30,7 +30,7 @@ def flush_denormals() -> Iterator[None]:
 
     Masked-pixel losses give sparse gradients, and subnormals take a slow path on x86 CPUs.
     A first measurement suggested a large gain but was confounded by another job on the same
-    cores; the controlled one (benchmarks/subnormals.py, docs/benchmarks.md) shows none to
+    cores; the controlled one (benchmarks/subnormals.py, docs/notes/benchmarks.md) shows none to
     speak of. It is kept as a harmless precaution; the setting is process-wide, so it is put
     back as it was for the caller's own code.
     """
@@ -52,7 +52,7 @@ def keep_freed_memory() -> bool:
     Prediction allocates and frees the same activation buffers (tens of MB) for every tile.
     By default glibc maps each afresh and unmaps it on free, so every tile pays for new zeroed
     pages: half of the CPU time of a tiled denoise was system time, and this setting halves its
-    wall time (benchmarks/throughput.py, docs/benchmarks.md). Blocks up to 32 MB (glibc's
+    wall time (benchmarks/throughput.py, docs/notes/benchmarks.md). Blocks up to 32 MB (glibc's
     maximum) come from the heap, which keeps up to 1 GB of freed memory; the peak memory is
     unchanged. The CLI calls this; it changes the whole process, so library code does not.
 

@@ -30,7 +30,7 @@ BUDGETS = {
     "quick": Budget(
         "quick", "tiny", {"bsd": 300, "hanzi": 400, "real": 200}, 4, 32, 8, 4, 200, lr=2e-3, crop=96
     ),
-    # About an hour per suite on a 2-core CPU (docs/benchmarks.md has the measured times).
+    # About an hour per suite on a 2-core CPU (docs/notes/benchmarks.md has the measured times).
     # Batch and patch as the CLI's defaults, so the figures are what a user gets.
     "cpu": Budget(
         "cpu",

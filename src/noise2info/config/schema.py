@@ -141,7 +141,7 @@ class TrainingConfig(_Strict):
     @model_validator(mode="after")
     def _resolve(self) -> TrainingConfig:
         # The paper halves every 5,000 steps. Scaling that to a short run (steps / 10) stalls it:
-        # 600-step CPU runs gained up to 2.5 dB with steps / 3 (docs/benchmarks.md).
+        # 600-step CPU runs gained up to 2.5 dB with steps / 3 (docs/notes/benchmarks.md).
         if self.lr_decay_every is None:
             self.lr_decay_every = max(1, min(5_000, round(self.steps / 3)))
         return self
@@ -168,7 +168,7 @@ class MethodConfig(_Strict):
 class Noise2InfoMethod(MethodConfig):
     """Noise2Same's objective with sigma_loss lowered by Algorithm 1 every k_t steps. Donut
     masking by default, the paper's better variant (Noise2Info-D; measured here too:
-    docs/benchmarks.md, "Schedule and masking")."""
+    docs/notes/benchmarks.md, "Schedule and masking")."""
 
     name: Literal["noise2info"] = "noise2info"
     masking: MaskingConfig = MaskingConfig(replacement="donut")
@@ -209,7 +209,7 @@ class Noise2InfoMethod(MethodConfig):
         )
         after = self.refine_after
         if self.refine in ("sure", "auto") and after is None:
-            after = training.steps // 2  # measured: docs/benchmarks.md, "Second stage"
+            after = training.steps // 2  # measured: docs/notes/benchmarks.md, "Second stage"
         return self.model_copy(update={"k_t": k_t, "k_u": k_u, "first_round": first, "refine_after": after})
 
 
@@ -230,7 +230,7 @@ class Noise2SelfMethod(MethodConfig):
     """The blind spot (Noise2Self / Noise2Void). Donut replacement by default: a replaced pixel
     that looks like its neighbours keeps the network from learning to tell masked pixels
     apart, so at test time (nothing masked) it does not copy the noisy centre (measured:
-    docs/benchmarks.md, 'Method defaults')."""
+    docs/notes/benchmarks.md, 'Method defaults')."""
 
     name: Literal["noise2self"] = "noise2self"
     masking: MaskingConfig = MaskingConfig(replacement="donut")
@@ -290,7 +290,7 @@ def sigma_schedule(
       k_u is capped at 3 k_t (a round costs at most the steps before it).
     - The first round comes after 2 % of the steps, at least FIRST_ROUND_MIN: F gives a
       useful bound after a few dozen steps (measured: sigma* 0.73 after 10 steps, 0.69 after
-      20, true 0.61; docs/benchmarks.md, "Schedule and masking"), and until then the loss trains at
+      20, true 0.61; docs/notes/benchmarks.md, "Schedule and masking"), and until then the loss trains at
       sigma_loss = 1.
     """
     floor = math.ceil(MIN_ESTIMATION_PATCHES / batch_size)

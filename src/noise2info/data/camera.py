@@ -247,7 +247,7 @@ def random_camera(rng: np.random.Generator) -> CameraPipeline:
     time in ten saved losslessly), the reference through the same JPEG. Its noise is about 1
     to 8 grey levels of 255, correlated between neighbours (about 0.6-0.7), between channels
     (0.6-0.8) and over blotches a few pixels wide, as real high-ISO photos' is (measured on
-    polyu-dev: docs/benchmarks.md, "Real camera photos"). The shipped colour start is trained
+    polyu-dev: docs/notes/benchmarks.md, "Real camera photos"). The shipped colour start is trained
     on these (tools/pretrain.py)."""
     strength = rng.uniform(0.0, 1.0)
     matrix = np.eye(3) + strength * (np.asarray(CAMERA_MATRIX).reshape(3, 3) - np.eye(3))

@@ -95,7 +95,7 @@ class Stabilised:
 
 # auto turns the transform on when the signal-dependent part a * intensity is at least this
 # share of the fitted variance at the images' mean intensity. Measured on seeded noise
-# (docs/benchmarks.md, "Variance stabilisation"): Gaussian noise reads 0.00-0.13 over seven
+# (docs/notes/benchmarks.md, "Variance stabilisation"): Gaussian noise reads 0.00-0.13 over seven
 # scikit-image or 50 BSD400 images together, Poisson-Gaussian its true share within 0.06.
 SIGNAL_DEPENDENT_SHARE = 0.5
 

@@ -21,7 +21,7 @@ from ..readout import PROBE_STEP
 
 # refine "auto" keeps Algorithm 2 and predicts with the posterior step where the step is
 # estimated to gain at least this much on the half-trained F, and trains the SURE stage
-# otherwise (measured: docs/benchmarks.md, "Posterior step or SURE stage").
+# otherwise (measured: docs/notes/benchmarks.md, "Posterior step or SURE stage").
 POSTERIOR_MIN_GAIN_DB = 0.5
 
 
@@ -38,7 +38,7 @@ def risk_sums(
     """``[risk of F, risk of the posterior step]`` summed over ``batches`` fresh patches.
 
     ``sigmas`` is ``(images, C)``: each image's noise std per channel in normalised units
-    (a per-patch reading is too noisy, docs/benchmarks.md "Posterior step or SURE stage");
+    (a per-patch reading is too noisy, docs/notes/benchmarks.md "Posterior step or SURE stage");
     patches of an image without one (NaN) are left out. The model's train / eval mode is
     kept.
     """

@@ -104,7 +104,7 @@ class TrainResult:
     images themselves (:func:`noise2info.noise_level.direct_noise_std`, the readout where the
     images are too small for it); ``sigma_readout`` the noise readout of the trained F
     (:mod:`noise2info.readout`, every method). The bound over-counts while F is under-trained
-    (+10-17 % on the short CPU runs of docs/benchmarks.md), the readout is off by 1-12 %, the
+    (+10-17 % on the short CPU runs of docs/notes/benchmarks.md), the readout is off by 1-12 %, the
     images' own estimate by at most 3.2 % on the sets measured there ("Noise readout"). All
     in normalised units (of the stabilised images under ``vst`` 'gat').
     """
@@ -485,7 +485,7 @@ class Trainer:
             self.choose_refinement(final=True)
         self._readout = self.readout()
         # The run's sigma: from the images themselves, which at CPU budgets is closer to the
-        # truth than any readout of a not fully trained F (docs/benchmarks.md, "Noise readout").
+        # truth than any readout of a not fully trained F (docs/notes/benchmarks.md, "Noise readout").
         direct = self.direct["sigma"]
         if direct is not None:  # correlated noise reads low in pixel differences
             direct *= difference_scale(self.plan.noise_lags)
