@@ -185,3 +185,94 @@ def test_pd_never_copies_more_than_memory_allows(monkeypatch):
     camera = [x.astype(np.float32) for x in real_sim_images("camera", side=64)[2]]
     with pytest.raises(ConfigError, match="holds the images in memory"):
         pipeline.run_stage("correlation", camera, tiny_config(pd_stride=3))
+
+
+def _noise_statistics(noise: np.ndarray) -> dict:
+    """rms (8-bit levels), the share of its energy left by Gaussian blurs of width 1 and 4,
+    the correlation between horizontal neighbours and between the red and green channels."""
+    from scipy.ndimage import gaussian_filter
+
+    d = noise * 255
+    energy = np.mean(d**2)
+    return {
+        "rms": float(np.sqrt(energy)),
+        "blur1": float(np.mean(gaussian_filter(d, (0, 1, 1)) ** 2) / energy),
+        "blur4": float(np.mean(gaussian_filter(d, (0, 4, 4)) ** 2) / energy),
+        "neighbours": float(
+            np.mean([np.corrcoef(d[k, :, :-1].ravel(), d[k, :, 1:].ravel())[0, 1] for k in range(3)])
+        ),
+        "channels": float(np.corrcoef(d[0].ravel(), d[1].ravel())[0, 1]),
+    }
+
+
+# polyu-dev's 56 photos span (min - max; median) rms 2.27-7.11 (4.24), blur1 0.26-0.77 (0.43),
+# blur4 0.04-0.57 (0.14), neighbours 0.42-0.84 (0.66), channels 0.32-0.88 (0.68): the test
+# bed's consumer camera must fall within them (docs/notes/benchmarks.md, "Real camera photos").
+REAL_PHOTOS = {
+    "rms": (2.2, 7.2),
+    "blur1": (0.25, 0.8),
+    "blur4": (0.04, 0.6),
+    "neighbours": (0.42, 0.85),
+    "channels": (0.32, 0.9),
+}
+
+
+def test_the_consumer_camera_kind_has_the_noise_of_real_photos():
+    names, references, noisy = real_sim_images("consumer-jpeg", side=256)
+    for name, ref, x in zip(names, references, noisy, strict=True):
+        found = _noise_statistics(x - ref)
+        for key, (low, high) in REAL_PHOTOS.items():
+            assert low <= found[key] <= high, (name, key, found[key])
+        assert found["blur4"] > 10 * 1 / (4 * np.pi * 16)  # blotches, far from white noise's share
+
+
+def test_real_photos_span_the_ranges_the_test_bed_is_held_to(shared_data):
+    from noise2info import io
+
+    folder = shared_data / "polyu-dev"
+    photos = sorted(folder.glob("*_real.JPG"))[::7]
+    assert photos, "no polyu-dev photos"
+    for path in photos:
+        x = np.moveaxis(io.read_image(path), -1, 0).astype(np.float64) / 255
+        y = np.moveaxis(io.read_image(path.with_name(path.name.replace("_real", "_mean"))), -1, 0) / 255
+        found = _noise_statistics(x - y)
+        for key, (low, high) in REAL_PHOTOS.items():
+            assert low <= found[key] <= high, (path.name, key, found[key])
+
+
+def test_the_colour_matrix_noise_reduction_and_jpeg_reference():
+    from noise2info.data.camera import CameraPipeline, jpeg_roundtrip, random_camera
+    from noise2info.errors import ConfigError
+
+    rng = np.random.default_rng(0)
+    clean = np.clip(rng.random((3, 32, 32)) * 0.6 + 0.2, 0, 1)
+    plain = CameraPipeline(a=0.002, b=0.001, quantise=False)
+    identity = CameraPipeline(a=0.002, b=0.001, quantise=False, colour_matrix=(1, 0, 0, 0, 1, 0, 0, 0, 1))
+    got = identity.apply(clean, np.random.default_rng(1))
+    for a, b in zip(plain.apply(clean, np.random.default_rng(1)), got, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-12)  # the identity matrix changes nothing
+    with pytest.raises(ConfigError, match="invertible"):
+        CameraPipeline(colour_matrix=(1, 1, 1, 1, 1, 1, 1, 1, 1))
+    # noise reduction smooths the noise, not the reference; a JPEG camera's reference is JPEG'd
+    smooth = CameraPipeline(a=0.002, b=0.001, quantise=False, luma_nr=1.0, chroma_nr=4.0)
+    ref, noisy = smooth.apply(clean, np.random.default_rng(1))
+    ref0, noisy0 = plain.apply(clean, np.random.default_rng(1))
+    np.testing.assert_allclose(ref, ref0)
+    assert np.std(noisy - ref) < 0.7 * np.std(noisy0 - ref0)
+    jpeg = CameraPipeline(a=0.002, b=0.001, jpeg=95, reference_jpeg=True)
+    ref, _ = jpeg.apply(clean, np.random.default_rng(1))
+    np.testing.assert_allclose(ref, jpeg_roundtrip(ref0, 95))
+    # a random camera: seeded, and within the ranges it promises
+    assert random_camera(np.random.default_rng(3)) == random_camera(np.random.default_rng(3))
+    cams = [random_camera(np.random.default_rng(s)) for s in range(20)]
+    assert all(c.jpeg is None or 85 <= c.jpeg <= 98 for c in cams) and len({c.a for c in cams}) == 20
+
+
+def test_colour_dead_leaves_are_seeded_and_coloured():
+    from noise2info.data.synthetic import dead_leaves
+
+    a = dead_leaves(48, np.random.default_rng(0), colour=True)
+    b = dead_leaves(48, np.random.default_rng(0), colour=True)
+    assert a.shape == (3, 48, 48) and a.dtype == np.float32 and np.array_equal(a, b)
+    assert not np.allclose(a[0], a[1]) and 0 <= a.min() and a.max() <= 1
+    assert dead_leaves(48, np.random.default_rng(0)).shape == (48, 48)  # grey as before

@@ -279,6 +279,22 @@ TEST_BED: dict[str, tuple[CameraPipeline, tuple[str, ...]]] = {
     ),
     # The same sensor without patterns: independent noise, the control (nothing to correct).
     "sensor": (CameraPipeline(a=0.005, b=0.01, tone=False, quantise=False), GREY_IMAGES),
+    # A consumer camera's JPEG at high ISO, as real photos are (polyu-dev: noise 2-7 grey
+    # levels, correlated between neighbours 0.5-0.8 and between channels 0.5-0.9, in blotches
+    # a few pixels wide; docs/notes/benchmarks.md, "Real camera photos"): colour matrix,
+    # in-camera noise reduction, JPEG q98, the reference through the same JPEG.
+    "consumer-jpeg": (
+        CameraPipeline(
+            a=0.002,
+            b=0.001,
+            jpeg=98,
+            colour_matrix=CAMERA_MATRIX,
+            luma_nr=0.8,
+            chroma_nr=6.0,
+            reference_jpeg=True,
+        ),
+        COLOUR_IMAGES,
+    ),
 }
 
 
