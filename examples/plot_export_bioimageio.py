@@ -26,7 +26,7 @@ noisy = image + rng.normal(0, 20, image.shape).astype(np.float32)
 
 tmp = Path(tempfile.mkdtemp())
 result = noise2info.train(
-    [noisy[None]], noise2info.make_config(steps=60, batch_size=8, seed=0), progress=False
+    [noisy[None]], noise2info.make_config(steps=30, batch_size=8, seed=0), progress=False
 )
 run_dir = noise2info.save_run(result, tmp / "run")
 

@@ -4,7 +4,7 @@ Train for a wall-clock time
 
 ``noise2info train --time 10m`` trains for the steps that fit in ten minutes on this machine:
 the first steps are timed, and the schedule (sigma rounds, learning-rate decay) follows the
-steps that fit. Here, 20 seconds on three small noisy images, through the same function the
+steps that fit. Here, 12 seconds on three small noisy images, through the same function the
 command line calls.
 """
 
@@ -24,10 +24,10 @@ for name in ("camera", "coins", "moon"):
     image = getattr(data, name)()[:192, :192].astype(np.float32) / 255
     io.write_image(tmp / "in" / f"{name}.tif", image + rng.normal(0, 0.1, image.shape).astype(np.float32))
 
-# What `noise2info train in/ --out run --time 20s --batch-size 8` does:
-result = train_files([tmp / "in"], make_config(batch_size=8), tmp / "run", time_budget=20, progress=False)
+# What `noise2info train in/ --out run --time 12s --batch-size 8` does:
+result = train_files([tmp / "in"], make_config(batch_size=8), tmp / "run", time_budget=12, progress=False)
 steps = result.config.training.steps
-print(f"{steps} steps fit in 20 s; trained in {result.seconds:.1f} s; noise std {result.sigma:.4f}")
+print(f"{steps} steps fit in 12 s; trained in {result.seconds:.1f} s; noise std {result.sigma:.4f}")
 
 # %%
 # The run's curves: the loss, and Noise2Info's bound sigma_loss lowered round by round.
