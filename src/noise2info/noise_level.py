@@ -308,7 +308,7 @@ def image_noise_stds(found: dict, priors=None) -> list[list[float | None]]:
     return out
 
 
-def image_noise_std(reading: dict | None, std, priors=None, lags=None) -> list[float] | None:
+def image_noise_std(reading: dict | None, std, priors=None, lags=None, scale=None) -> list[float] | None:
     """One image's noise std per channel in normalised units, as prediction uses it: the
     posterior step, the check, and the refinement's estimate of them during training.
 
@@ -326,6 +326,8 @@ def image_noise_std(reading: dict | None, std, priors=None, lags=None) -> list[f
     lags : dict, optional
         The noise's measured correlation (``plan.noise_lags``): pixel differences read
         correlated noise low, by the share :func:`noise2info.correlation.haar_share` says.
+    scale : float, optional
+        A run's ``plan.noise_scale``: the reading times it (JPEG'd correlated noise).
 
     Returns
     -------
@@ -336,6 +338,8 @@ def image_noise_std(reading: dict | None, std, priors=None, lags=None) -> list[f
 
     std = np.ravel(np.asarray(std, np.float64))
     priors = list(priors) if priors else [None] * len(std)
+    if len(priors) == 1 and len(std) > 1:  # a run that trained on the channels apart: one prior
+        priors = priors * len(std)
     own = image_noise_stds({"per_image": [reading]}, priors)[0] if reading is not None else [None] * len(std)
     pooled = reading["sigma"] if reading is not None else None
     out = []
@@ -346,8 +350,8 @@ def image_noise_std(reading: dict | None, std, priors=None, lags=None) -> list[f
         if value is None:
             return None
         out.append(value)
-    scale = difference_scale(lags)
-    return [scale * v for v in out]
+    factor = difference_scale(lags) * (scale or 1.0)
+    return [factor * v for v in out]
 
 
 def direct_noise_level_function(images, bins: int = 16, flat: float = 0.5) -> dict:

@@ -97,10 +97,28 @@ class Stage:
 
 
 def _decide_start(p: Planning) -> None:
+    model, colour = p.config.model, p.config.training.colour
+    # Several channels: one grey network for each channel where a grey start ships. On colour
+    # photos the grey start, channel by channel, beat a colour network trained from random
+    # weights by 1.9 dB alone (docs/notes/benchmarks.md, "Real camera photos").
+    apart = (
+        model.channels > 1
+        and not p.supervised  # clean targets would need splitting alike; they train together
+        and (colour == "apart" or (colour == "auto" and find_pretrained(model.grey) is not None))
+    )
+    network = model.model_copy(update={"channels_apart": apart})
     init = p.config.training.init
     if init == "auto":  # where the package ships weights for this network (models/pretrained.py)
-        init = "pretrained" if find_pretrained(p.config.model) is not None else "random"
-    p.decided(init=init)
+        init = "pretrained" if find_pretrained(network) is not None else "random"
+    p.decided(init=init, channels_apart=apart)
+
+
+def _channel_planes(images: list, plan: Plan) -> list:
+    """Each channel of each image as a grey image of its own (``(1, *spatial)`` views): what
+    a network that denoises channels apart trains on, at a grey network's cost per step."""
+    if not plan.channels_apart:
+        return images
+    return [image[c : c + 1] for image in images for c in range(image.shape[0])]
 
 
 START = Stage(
@@ -109,13 +127,30 @@ START = Stage(
     "the network, else start from random weights",
     _decide_start,
     lambda plan, record: (
-        ["started from the shipped starting point (--init random for random weights)"]
-        if plan.init == "pretrained"
-        else []
+        (
+            ["started from the shipped starting point (--init random for random weights)"]
+            if plan.init == "pretrained"
+            else []
+        )
+        + (
+            [
+                "one grey network denoises each channel as an image of its own (--colour together for one "
+                "network over all channels)"
+            ]
+            if plan.channels_apart
+            else []
+        )
     ),
-    lambda plan, record: "fine-tuned from the shipped start" if plan.init == "pretrained" else None,
-    on={"init": "auto"},
-    off={"init": "random"},
+    lambda plan, record: (
+        "; ".join(
+            ["fine-tuned from the shipped start"] * (plan.init == "pretrained")
+            + ["channels apart"] * plan.channels_apart
+        )
+        or None
+    ),
+    on={"init": "auto", "colour": "auto"},
+    off={"init": "random", "colour": "together"},
+    to_network=_channel_planes,
 )
 
 
@@ -339,7 +374,14 @@ def _explain_noise(plan: Plan, record: dict) -> list[str]:
     readout = record.get("sigma_readout")
     readout = "" if readout is None else f"; the network's readout {readout:.4f}"
     domain = " of the stabilised images" if plan.vst else ""
-    return [f"noise std{domain} (normalised units): sigma {sigma:.4f}{readout}{bound}"]
+    lines = [f"noise std{domain} (normalised units): sigma {sigma:.4f}{readout}{bound}"]
+    if plan.noise_scale:
+        lines.append(
+            f"the noise reads correlated and JPEG'd, which pixel differences read low: each image's "
+            f"reading is scaled by {plan.noise_scale:.2f}, to Noise2Info's estimate sigma_loss over the "
+            "training images"
+        )
+    return lines
 
 
 NOISE = Stage(
@@ -348,7 +390,7 @@ NOISE = Stage(
     "the prior each image's reading is shrunk toward at prediction",
     _decide_noise,
     _explain_noise,
-    lambda plan, record: None,
+    lambda plan, record: f"noise readings scaled by {plan.noise_scale:.2f}" if plan.noise_scale else None,
     on={},
     off=None,  # always on: the run's sigma, the posterior step and the check read it
 )
@@ -370,9 +412,10 @@ def _explain_refine(plan: Plan, record: dict) -> list[str]:
         then = {"sure": "trained the SURE stage after it", "posterior": "kept Algorithm 2"}.get(
             r["choice"], ""
         )
+        estimate = r.get("why") or f"the posterior step was estimated to gain {gain}"
         lines.append(
-            f"refine auto: at step {r['step']} the posterior step was estimated to gain {gain}; "
-            f"chose {r['choice']}" + (f" ({then})" if then else "")
+            f"refine auto: at step {r['step']} {estimate}; chose {r['choice']}"
+            + (f" ({then})" if then else "")
         )
     if plan.posterior:
         lines.append(
@@ -387,7 +430,8 @@ def _note_refine(plan: Plan, record: dict) -> str | None:
     if r is None:
         return None
     gain = "unknown" if r["gain_db"] is None else f"{r['gain_db']:+.2f} dB"
-    return f"refine auto: {r['choice']} (the posterior step: {gain} at step {r['step']})"
+    why = r.get("why") or f"the posterior step: {gain} at step {r['step']}"
+    return f"refine auto: {r['choice']} ({why})"
 
 
 REFINE = Stage(

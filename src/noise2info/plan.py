@@ -27,6 +27,9 @@ class Plan(BaseModel):
     ----------
     init : {'pretrained', 'random'}
         How the network started (stage ``start``).
+    channels_apart : bool
+        One grey network denoised each channel as an image of its own (stage ``start``; the
+        network's ``model.channels_apart``).
     lines : {'none', 'rows', 'columns', 'both'}
         The row / column offsets removed after the network (stage ``lines``).
     vst : (a, b) or None
@@ -45,6 +48,11 @@ class Plan(BaseModel):
         Each channel's log noise variance pooled over the training images and its spread, in
         intensity units as the network sees them (stage ``noise``); each image's reading is
         shrunk toward it. None: each image's own reading alone.
+    noise_scale : float or None
+        Where the noise reads correlated and JPEG'd (its fine-scale differences read low), each
+        image's noise reading is multiplied by this: the training images' readings scaled to
+        Noise2Info's estimate ``sigma_loss`` (set by the trainer at refine_after and at the end;
+        stage ``noise``). None: the readings as they are.
     refine : {'posterior', 'sure', 'none'} or None
         What follows Algorithm 2 (stage ``refine``); None while ``refine auto`` has not chosen.
     """
@@ -53,12 +61,14 @@ class Plan(BaseModel):
 
     version: int = PLAN_VERSION
     init: Literal["pretrained", "random"] = "random"
+    channels_apart: bool = False
     lines: Literal["none", "rows", "columns", "both"] = "none"
     vst: tuple[float, float] | None = None
     pd_stride: int = Field(1, ge=1)
     mask_block: int | None = Field(None, ge=1)
     noise_lags: dict[str, float] | None = None
     noise_prior: list[tuple[float, float] | None] | None = None
+    noise_scale: float | None = Field(None, gt=0)
     refine: Literal["posterior", "sure", "none"] | None = "none"
 
     @property

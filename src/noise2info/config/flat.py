@@ -28,7 +28,7 @@ from .schema import (
 )
 
 # Settings measured on the data are the plan's, not options (noise2info.plan).
-_NOT_OPTIONS = ("channels",)
+_NOT_OPTIONS = ("channels", "channels_apart")
 
 
 def explain(err: ValidationError) -> str:
@@ -46,8 +46,6 @@ def explain(err: ValidationError) -> str:
     flat = {where: alias for alias, where in _ALIASES.items()}
     name = flat.get(tuple(loc[-2:]), loc[-1] if len(loc) > 1 else ".".join(loc))
     return f"invalid setting {name} ({'.'.join(loc)}): {first['msg']}"
-
-
 
 
 # Flat name -> (section, field). Model, masking and training fields keep their names except

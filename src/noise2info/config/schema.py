@@ -49,6 +49,21 @@ class ModelConfig(_Strict):
         32, ge=2, le=512, description="features of the first level (overrides the preset)"
     )
     res_blocks: int = Field(1, ge=1, le=8, description="residual blocks per level (overrides the preset)")
+    channels_apart: bool = Field(
+        False,
+        description="one grey network denoises each channel as an image of its own (decided by "
+        "training.colour; taken from the run)",
+    )
+
+    @property
+    def network_channels(self) -> int:
+        """The channels the convolutions see: one where each channel is denoised apart."""
+        return 1 if self.channels_apart else self.channels
+
+    @property
+    def grey(self) -> ModelConfig:
+        """The one-channel network this one runs on each channel (the shipped start's shape)."""
+        return self.model_copy(update={"channels": 1, "channels_apart": False})
 
     @property
     def multiple(self) -> int:
@@ -102,6 +117,12 @@ class TrainingConfig(_Strict):
         "auto",
         description="starting weights: pretrained (shipped, dead leaves), random, or auto "
         "(pretrained where the package ships weights for the network)",
+    )
+    colour: Literal["auto", "apart", "together"] = Field(
+        "auto",
+        description="images of several channels: apart (one grey network denoises each channel as "
+        "an image of its own, starting from the shipped grey start), together (one network sees "
+        "all channels), or auto (apart where the package ships a start for the grey network)",
     )
     vst: Literal["auto", "gat", "none"] = Field(
         "auto",

@@ -173,7 +173,7 @@ def training_noise_std(plan: Plan, channels: int) -> list[float] | None:
     priors = plan.noise_prior
     if not plan.posterior or not priors or any(p is None for p in priors):
         return None
-    return image_noise_std(None, np.ones(channels), priors, plan.noise_lags)
+    return image_noise_std(None, np.ones(channels), priors, plan.noise_lags, plan.noise_scale)
 
 
 def exported_denoiser(

@@ -40,8 +40,9 @@ def _shipped() -> dict[str, Path]:
 
 
 def find_pretrained(config: ModelConfig) -> Path | None:
-    """The shipped weights for a network of this shape, or None."""
-    return _shipped().get(config.model_dump_json())
+    """The shipped weights for a network of this shape (for one that denoises channels apart,
+    the grey network's), or None."""
+    return _shipped().get((config.grey if config.channels_apart else config).model_dump_json())
 
 
 def shipped_networks() -> list[ModelConfig]:

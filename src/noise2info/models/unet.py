@@ -49,7 +49,8 @@ class UNet(nn.Module):
     ----------
     config : ModelConfig
         ``dims`` (2 or 3), ``channels`` (in = out), ``depth``, ``base_features`` (doubling
-        per level) and ``res_blocks`` per level.
+        per level) and ``res_blocks`` per level; ``channels_apart``: the convolutions see one
+        channel and each channel of the input passes through them as an image of its own.
     """
 
     def __init__(self, config: ModelConfig):
@@ -59,7 +60,7 @@ class UNet(nn.Module):
         f, n = config.base_features, config.res_blocks
         widths = [f * 2**i for i in range(config.depth + 1)]
 
-        self.stem = conv(config.channels, f, 3, padding=1)
+        self.stem = conv(config.network_channels, f, 3, padding=1)
         self.encoders = nn.ModuleList(
             nn.Sequential(*(ResBlock(w, config.dims) for _ in range(n))) for w in widths[:-1]
         )
@@ -75,12 +76,18 @@ class UNet(nn.Module):
         self.decoders = nn.ModuleList(
             nn.Sequential(*(ResBlock(w, config.dims) for _ in range(n))) for w in widths[:-1]
         )
-        self.head = nn.Sequential(bn(f), nn.ReLU(inplace=True), conv(f, config.channels, 1))
+        self.head = nn.Sequential(bn(f), nn.ReLU(inplace=True), conv(f, config.network_channels, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         m = self.config.multiple
         if any(s % m for s in x.shape[2:]):
             raise ValueError(f"spatial shape {tuple(x.shape[2:])} is not a multiple of {m}")
+        if self.config.channels_apart:  # each channel an image of its own: (B, C) -> (B * C, 1)
+            b, c = x.shape[:2]
+            return self._forward(x.reshape(b * c, 1, *x.shape[2:])).reshape(x.shape)
+        return self._forward(x)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.stem(x)
         skips = []
         for enc, down in zip(self.encoders, self.downs, strict=True):

@@ -110,7 +110,10 @@ def check_resumable(trainer, saved: TrainingState) -> None:
             f"the run was trained with other settings ({'; '.join(diff)}); "
             "resume with the same options or start a new run directory"
         )
-    plan = checkpoint_plan(saved).model_copy(update={"refine": trainer.plan.refine})
+    # The refinement and the noise scale are set during training; the rest before it.
+    plan = checkpoint_plan(saved).model_copy(
+        update={"refine": trainer.plan.refine, "noise_scale": trainer.plan.noise_scale}
+    )
     if plan != trainer.plan:
         raise ModelFileError(
             "the checkpoint's run decided another plan on these images; resume with the "
