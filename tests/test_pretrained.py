@@ -74,14 +74,17 @@ def test_init_auto_resolves_to_what_the_package_ships():
     assert make_config().training.init == "auto"
     assert _start(make_config()) == "pretrained"  # the default network
     assert _start(make_config(preset="tiny")) == "random"  # no weights for tiny
-    assert _start(make_config(channels=3)) == "random"  # nor for colour
+    # colour: the grey start on each channel apart; no colour start ships for them together
+    assert _start(make_config(channels=3)) == "pretrained"
+    assert run_stage("start", [], make_config(channels=3)).plan.channels_apart
+    assert _start(make_config(channels=3, colour="together")) == "random"
     assert _start(make_config(init="random")) == "random"
 
 
 def test_the_trainer_records_how_the_run_started():
     _, noisy = noisy_set(2, shape=(32, 32))
     rgb = [np.repeat(x, 3, axis=0) for x in noisy]  # channels set from the data, after make_config
-    cfg = make_config(steps=2, batch_size=2, patch_size=32, channels=3)
+    cfg = make_config(steps=2, batch_size=2, patch_size=32, channels=3, colour="together")
     assert Trainer(rgb, cfg, device="cpu").plan.init == "random"
     grey = make_config(steps=2, batch_size=2, patch_size=32)
     trainer = Trainer(noisy, grey, device="cpu")

@@ -177,7 +177,14 @@ def training_noise_std(plan: Plan, channels: int) -> list[float] | None:
 
 
 def exported_denoiser(
-    dims: int, channels: int, depth: int, base_features: int, res_blocks: int, vst=None, noise_std=None
+    dims: int,
+    channels: int,
+    depth: int,
+    base_features: int,
+    res_blocks: int,
+    vst=None,
+    noise_std=None,
+    channels_apart: bool = False,
 ) -> ExportedDenoiser:
     """An untrained :class:`ExportedDenoiser` from the model config's fields: the
     architecture a bioimage.io package names (its weights are then loaded into it)."""
@@ -185,6 +192,11 @@ def exported_denoiser(
     from ..models import build_model
 
     config = ModelConfig(
-        dims=dims, channels=channels, depth=depth, base_features=base_features, res_blocks=res_blocks
+        dims=dims,
+        channels=channels,
+        depth=depth,
+        base_features=base_features,
+        res_blocks=res_blocks,
+        channels_apart=channels_apart,
     )
     return ExportedDenoiser(build_model(config), vst, noise_std)

@@ -541,7 +541,7 @@ class Trainer:
             direct *= difference_scale(self.plan.noise_lags) * (self.plan.noise_scale or 1.0)
         self._sigma = direct if direct is not None else self._readout
         if (self.plan.noise_scale or 1.0) > 1.0:  # the readings were scaled up to it
-            self._sigma = self.sigma_loss
+            self._sigma = BOUND_SHARE * self.sigma_loss
         # The plain layout again: the trained model predicts exactly as the saved one reloaded.
         self.model.to(memory_format=torch.contiguous_format).eval()
         return TrainResult(
