@@ -129,3 +129,22 @@ def test_jpeg_correlated_noise_readings_are_scaled_to_sigma_loss_and_white_noise
     trainer.objective.sigma_loss = 10.0
     trainer.calibrate_noise()
     assert trainer.plan.noise_scale is None  # independent noise reads right as it is
+
+
+def test_a_run_apart_exports_to_onnx_and_predicts_the_same(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    import noise2info
+    from noise2info import load_run, save_run
+    from noise2info.export import exported_network
+    from noise2info.export.onnx import export_onnx
+
+    images = _colour()
+    config = tiny_config(colour="apart", init="random")
+    config = config.model_copy(update={"model": config.model.model_copy(update={"channels": 3})})
+    run = load_run(save_run(noise2info.train(images, config, progress=False), tmp_path / "run"), "cpu")
+    path = export_onnx(run, tmp_path / "m.onnx")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    x = np.stack(images)[:, :, :16, :24].astype(np.float32)
+    with torch.no_grad():
+        want = exported_network(run)(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], want, rtol=1e-4, atol=1e-4)
