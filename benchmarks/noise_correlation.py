@@ -54,9 +54,8 @@ def main() -> None:
             noise = [rng.normal(0, std / 255, c.shape) for c in crops]
             found = noise_correlation([c + n for c, n in zip(crops, noise, strict=True)])
             lags = " / ".join(f"{true_correlation(noise, s):+.3f}" for s in (1, 2, 3))
-            print(
-                f"| i.i.d. Gaussian {std}/255 | {side} | {found['max']:+.3f} | {found['correlated']} | {lags} |"
-            )
+            cells = [f"i.i.d. Gaussian {std}/255", side, f"{found['max']:+.3f}", found["correlated"], lags]
+            print("| " + " | ".join(map(str, cells)) + " |")
 
 
 if __name__ == "__main__":

@@ -47,7 +47,9 @@ html_theme_options = {
     "icon_links": [],
 }
 html_static_path: list[str] = []
-mathjax_path = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"  # the reader's browser fetches it
+mathjax_path = (
+    "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"  # the reader's browser fetches it
+)
 
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": False}

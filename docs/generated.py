@@ -25,7 +25,9 @@ def stages_table() -> str:
 
     rows = ["| # | stage | what it decides, from what | on (the default) | off |", "|---|---|---|---|---|"]
     for i, row in enumerate(describe(), 1):
-        rows.append(f"| {i} | `{row['stage']}` | {_cell(row['doc'])} | {_flat(row['on'])} | {_flat(row['off'])} |")
+        rows.append(
+            f"| {i} | `{row['stage']}` | {_cell(row['doc'])} | {_flat(row['on'])} | {_flat(row['off'])} |"
+        )
     return "\n".join(rows) + "\n"
 
 
