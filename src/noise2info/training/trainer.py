@@ -411,22 +411,13 @@ class Trainer:
         jpeg = reading is not None and reading.get("correlated") and self.plan.noise_lags is None
         if not jpeg or self.sigma_loss is None:
             return
-        own = self.plan.model_copy(update={"noise_scale": None})
-        read = [
-            image_noise_std(e, std, own.noise_prior, own.noise_lags)
-            for e, (_, std) in zip(self._readings_by_image(), self.stats, strict=True)
-        ]
-        values = np.array([v for r in read if r is not None for v in r], np.float64)
-        values = values[np.isfinite(values) & (values > 0)]
+        read = self.image_sigmas() / (self.plan.noise_scale or 1.0)  # the readings unscaled
+        values = read[np.isfinite(read) & (read > 0)]
         if values.size == 0:
             return
         target = BOUND_SHARE * self.sigma_loss
         scale = max(1.0, target / float(np.sqrt(np.mean(values**2))))
         self.plan = self.plan.model_copy(update={"noise_scale": scale})
-
-    def _readings_by_image(self) -> list[dict | None]:
-        entries = {e["index"]: e for e in self.direct["per_image"]}
-        return [entries.get(i) for i in range(len(self.images))]
 
     def request_stop(self) -> None:
         """Ask :meth:`run` to stop after the current step (safe to call from a signal handler)."""
