@@ -69,6 +69,19 @@ def test_exported_posterior_step_is_denoise_with_the_noise_std_fixed(tmp_path, d
     assert np.abs(got - alone).max() > 1e-2  # the step did something
 
 
+def test_exported_posterior_step_keeps_the_plans_floor(tmp_path):
+    floored = Plan(refine="posterior", noise_prior=NOISE_PRIOR, posterior_floor=0.9)
+    run = load_run(_run(tmp_path, dims=2, plan=floored), "cpu")
+    x = _noisy((1, 13, 10))
+    want = denoise(run, x, sigma=3.0 / x.std(), posterior=True, lines=False)
+    free = denoise(run, x, plan=STEP, sigma=3.0 / x.std(), posterior=True, lines=False)
+    assert np.abs(want - free).max() > 1e-3  # the floor did something
+    net = exported_network(run)
+    with torch.no_grad():
+        got = net(torch.from_numpy(x[None]))[0].numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
+
+
 @pytest.mark.parametrize(
     "dims, channels, refine",
     [(2, 1, "none"), (2, 3, "none"), (3, 1, "none"), (2, 1, "posterior"), (3, 1, "posterior")],
@@ -120,12 +133,13 @@ def test_exported_network_keeps_a_constant_channel(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("dims, refine", [(2, "none"), (3, "none"), (2, "posterior")])
+@pytest.mark.parametrize("dims, refine", [(2, "none"), (3, "none"), (2, "posterior"), (2, "floor")])
 def test_bioimageio_package_passes_the_library_model_test(tmp_path, dims, refine):
     pytest.importorskip("bioimageio.core", reason="the export extra is not installed")
     from bioimageio.core import test_model
 
-    run = _run(tmp_path, dims=dims, plan=STEP if refine == "posterior" else Plan(refine=refine))
+    plans = {"posterior": STEP, "floor": STEP.model_copy(update={"posterior_floor": 0.9})}
+    run = _run(tmp_path, dims=dims, plan=plans[refine] if refine in plans else Plan(refine=refine))
     out = tmp_path / "pkg.zip"
     result = cli("export", run, "--bioimageio", out, "--author", "Tester")
     assert result.exit_code == 0 and out.is_file(), result.output
@@ -141,7 +155,7 @@ def test_bioimageio_package_passes_the_library_model_test(tmp_path, dims, refine
         names = set(z.namelist())
     assert {"rdf.yaml", "weights.pt", "weights.onnx", "cover.png", "README.md"} <= names
     x = np.load(tmp_path / "test_input.npy")[0]
-    step = dict(posterior=True, sigma=3.0 / x.std()) if refine == "posterior" else dict(posterior=False)
+    step = dict(posterior=True, sigma=3.0 / x.std()) if refine in plans else dict(posterior=False)
     want = denoise(load_run(run, "cpu"), x, lines=False, **step)
     np.testing.assert_allclose(np.load(tmp_path / "test_output.npy")[0], want, rtol=1e-3, atol=1e-3)
 

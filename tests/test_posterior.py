@@ -59,7 +59,29 @@ def test_posterior_takes_one_sigma_per_channel():
     assert np.allclose(both[1], posterior_mean(noisy[1:], np.zeros_like(noisy[1:]), 2.0)[0])
 
 
-@pytest.mark.parametrize("kwargs,match", [({"width": 0}, "width"), ({"sigma": float("nan")}, "finite")])
+def test_the_floor_keeps_its_share_of_the_residual_however_sure_the_prior_looks():
+    rng = np.random.default_rng(4)
+    clean = _texture()
+    noisy = clean + rng.normal(0, 0.5, clean.shape)
+    # a huge sigma trusts the prior wholly; the floor keeps half of X - mu all the same
+    kept = posterior_mean(noisy, clean, 1e6, floor=0.5)
+    assert np.allclose(kept, clean + 0.5 * (noisy - clean))
+    # where the step already keeps more than the floor, the floor changes nothing
+    assert np.allclose(posterior_mean(noisy, clean, 0.0, floor=0.5), noisy)
+    free, floored = posterior_mean(noisy, clean, 0.5), posterior_mean(noisy, clean, 0.5, floor=0.3)
+    gain = (floored - clean) / np.where(noisy == clean, 1, noisy - clean)
+    assert gain.min() >= 0.3 - 1e-9 and not np.allclose(free, floored)
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"width": 0}, "width"),
+        ({"sigma": float("nan")}, "finite"),
+        ({"floor": 1.0}, "floor"),
+        ({"floor": -0.1}, "floor"),
+    ],
+)
 def test_posterior_rejects_bad_settings(kwargs, match):
     x = np.zeros((1, 8, 8))
     with pytest.raises(ValueError, match=match):
@@ -131,8 +153,11 @@ def _linear_denoiser(width):
     return lambda x: gaussian_filter(x, (0, width, width))
 
 
-@pytest.mark.parametrize(("noise", "blur", "window"), [(0.1, 1.0, 2.0), (0.1, 2.0, 6.0), (0.2, 1.5, 6.0)])
-def test_the_risk_estimates_match_the_true_errors_without_the_clean_image(noise, blur, window):
+@pytest.mark.parametrize(
+    ("noise", "blur", "window", "floor"),
+    [(0.1, 1.0, 2.0, 0.0), (0.1, 2.0, 6.0, 0.0), (0.2, 1.5, 6.0, 0.0), (0.1, 2.0, 6.0, 0.5)],
+)
+def test_the_risk_estimates_match_the_true_errors_without_the_clean_image(noise, blur, window, floor):
     rng = np.random.default_rng(0)
     clean = _texture((256, 256), seed=1) * 0.05
     f = _linear_denoiser(blur)
@@ -140,8 +165,8 @@ def test_the_risk_estimates_match_the_true_errors_without_the_clean_image(noise,
     for _ in range(8):
         noisy = clean + rng.normal(0, noise, clean.shape)
         probe = rng.normal(size=clean.shape)
-        estimated.append(posterior_risk(noisy, f(noisy), noise, probe, f(probe), width=window))
-        step = posterior_mean(noisy, f(noisy), noise, width=window)
+        estimated.append(posterior_risk(noisy, f(noisy), noise, probe, f(probe), width=window, floor=floor))
+        step = posterior_mean(noisy, f(noisy), noise, width=window, floor=floor)
         true.append((np.mean((f(noisy) - clean) ** 2), np.mean((step - clean) ** 2)))
     # unbiased: the mean of eight draws within 5 % of the true mean squared errors (SURE's own
     # spread on 256 x 256 pixels is about 3 % a draw)

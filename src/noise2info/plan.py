@@ -53,6 +53,10 @@ class Plan(BaseModel):
         image's noise reading is multiplied by this: the training images' readings scaled to
         Noise2Info's estimate ``sigma_loss`` (set by the trainer at refine_after and at the end;
         stage ``noise``). None: the readings as they are.
+    posterior_floor : float
+        The least share of X - mu the posterior step keeps (:func:`noise2info.posterior.posterior_mean`):
+        :data:`noise2info.posterior.LEAK_FLOOR` where the noise reads correlated and JPEG'd
+        (set with ``noise_scale``), 0 otherwise.
     refine : {'posterior', 'sure', 'none'} or None
         What follows Algorithm 2 (stage ``refine``); None while ``refine auto`` has not chosen.
     """
@@ -69,6 +73,7 @@ class Plan(BaseModel):
     noise_lags: dict[str, float] | None = None
     noise_prior: list[tuple[float, float] | None] | None = None
     noise_scale: float | None = Field(None, gt=0)
+    posterior_floor: float = Field(0.0, ge=0, lt=1)
     refine: Literal["posterior", "sure", "none"] | None = "none"
 
     @property

@@ -31,7 +31,14 @@ from scipy.ndimage import gaussian_filter
 # Std (pixels) of the window that reads s^2 + sigma^2: widths 4 to 8 measured within 0.03 dB
 # of each other, a 9 x 9 box 0.16 dB worse (docs/notes/benchmarks.md, "The posterior step").
 POSTERIOR_WIDTH = 6.0
-_TRUNCATE = 4.0  # scipy's default: the window reaches 4 widths
+_TRUNCATE = 4.0
+# The least share of X - mu the step keeps where the noise is correlated and JPEG'd (a run's
+# ``plan.posterior_floor``): the network's prediction then carries part of each pixel's noise
+# (read from its neighbours), which the local power of X - mu cannot see, so a gain of 0
+# trusts a prediction that is worse than it looks. On polyu-dev's 56 photos 0.5 made none worse
+# (0.35: 2 worse, lowest -0.06 dB; none: 4, lowest -0.29) for 0.12 dB of the mean gain
+# (docs/notes/benchmarks.md, "The posterior step's floor").
+LEAK_FLOOR = 0.5  # scipy's default: the window reaches 4 widths
 
 
 def posterior_radius(width: float = POSTERIOR_WIDTH) -> int:
@@ -41,7 +48,7 @@ def posterior_radius(width: float = POSTERIOR_WIDTH) -> int:
 
 
 def posterior_mean(
-    noisy: np.ndarray, prior_mean: np.ndarray, sigma, width: float = POSTERIOR_WIDTH
+    noisy: np.ndarray, prior_mean: np.ndarray, sigma, width: float = POSTERIOR_WIDTH, floor: float = 0.0
 ) -> np.ndarray:
     """The posterior mean of each pixel given the network's prediction and its noisy value.
 
@@ -55,12 +62,15 @@ def posterior_mean(
         The noise std in the same units, one for all channels or one per channel.
     width : float
         Std in pixels of the Gaussian window over which the local mean of (X - mu)^2 is read.
+    floor : float
+        The least gain, in [0, 1): the share of X - mu kept however sure the network looks
+        (:data:`LEAK_FLOOR` for correlated JPEG'd noise; 0 for independent noise).
 
     Returns
     -------
     np.ndarray
-        ``mu + g (X - mu)`` with ``g = max(0, 1 - sigma^2 / local mean of (X - mu)^2)``,
-        float64, same shape.
+        ``mu + g (X - mu)`` with ``g = max(floor, 1 - sigma^2 / local mean of (X - mu)^2)``
+        (at most 1), float64, same shape.
 
     Examples
     --------
@@ -75,12 +85,14 @@ def posterior_mean(
         raise ValueError(f"noisy {noisy.shape} and prior_mean {prior_mean.shape} differ in shape")
     if width <= 0:
         raise ValueError(f"width must be positive, not {width}")
+    if not 0 <= floor < 1:
+        raise ValueError(f"floor must be in [0, 1), not {floor}")
     channels = noisy.shape[0]
     s2 = np.broadcast_to(np.asarray(sigma, np.float64) ** 2, (channels,))
     if not np.all(np.isfinite(s2)):
         raise ValueError(f"sigma must be finite, not {sigma}")
     residual, total = _local_power(noisy, prior_mean, width)
-    gain = np.clip(1.0 - s2.reshape(-1, *[1] * (noisy.ndim - 1)) / total, 0.0, 1.0)
+    gain = np.clip(1.0 - s2.reshape(-1, *[1] * (noisy.ndim - 1)) / total, floor, 1.0)
     return prior_mean + gain * residual
 
 
@@ -107,6 +119,7 @@ def posterior_risk(
     probe: np.ndarray,
     response: np.ndarray,
     width: float = POSTERIOR_WIDTH,
+    floor: float = 0.0,
 ) -> tuple[float, float]:
     """Stein's unbiased estimates of the error of the network's prediction and of the
     posterior step, from the noisy image alone.
@@ -127,8 +140,8 @@ def posterior_risk(
         b, white unit-variance noise of X's shape.
     response : np.ndarray
         ``(F(X + eps b) - F(X)) / eps``, the network's response J b to it.
-    width : float
-        The step's window (:func:`posterior_mean`).
+    width, floor : float
+        The step's window and least gain (:func:`posterior_mean`).
 
     Returns
     -------
@@ -150,8 +163,8 @@ def posterior_risk(
     s2 = np.broadcast_to(np.asarray(sigma, np.float64) ** 2, (channels,))
     j = probe * response  # per pixel, an unbiased reading of J_pp
     r, total = _local_power(noisy, prior_mean, width)  # one window read for both
-    g = np.clip(1.0 - s2.reshape(-1, *[1] * (noisy.ndim - 1)) / total, 0.0, 1.0)
-    out, d = prior_mean + g * r, _divergence(r, total, sigma, j, width)
+    g = np.clip(1.0 - s2.reshape(-1, *[1] * (noisy.ndim - 1)) / total, floor, 1.0)
+    out, d = prior_mean + g * r, _divergence(r, total, sigma, j, width, floor)
     prior, step = 0.0, 0.0
     for c in range(channels):
         prior += np.mean((prior_mean[c] - noisy[c]) ** 2) - s2[c] + 2 * s2[c] * np.mean(j[c])
@@ -159,21 +172,23 @@ def posterior_risk(
     return prior / channels, step / channels
 
 
-def posterior_divergence(noisy, prior_mean, sigma, jacobian, width: float = POSTERIOR_WIDTH) -> np.ndarray:
+def posterior_divergence(
+    noisy, prior_mean, sigma, jacobian, width: float = POSTERIOR_WIDTH, floor: float = 0.0
+) -> np.ndarray:
     """Per pixel, the derivative of the posterior step's output by its own noisy pixel,
     ``g + (1 - g) J_pp`` plus the change of g with X_p through the window, given a reading
     of the network's own ``J_pp`` (``jacobian``; e.g. ``b (J b)`` from one probe). Arrays
     ``(C, *spatial)``; sigma one or one per channel (see :func:`posterior_risk`)."""
     noisy, prior_mean, j = (np.asarray(a, np.float64) for a in (noisy, prior_mean, jacobian))
-    return _divergence(*_local_power(noisy, prior_mean, width), sigma, j, width)
+    return _divergence(*_local_power(noisy, prior_mean, width), sigma, j, width, floor)
 
 
-def _divergence(r, total, sigma, j, width: float) -> np.ndarray:
+def _divergence(r, total, sigma, j, width: float, floor: float = 0.0) -> np.ndarray:
     channels, dims = r.shape[0], r.ndim - 1
     s2 = np.broadcast_to(np.asarray(sigma, np.float64) ** 2, (channels,))
     s2 = s2.reshape(-1, *[1] * dims)
     w0 = _centre_weight(width, dims)
     raw = 1.0 - s2 / total
-    g = np.clip(raw, 0.0, 1.0)
-    inside = (raw > 0) & (raw < 1)  # where g moves with X_p: d total / d X_p = 2 w0 r_p (1 - J_pp)
+    g = np.clip(raw, floor, 1.0)
+    inside = (raw > floor) & (raw < 1)  # where g moves with X_p: d total / d X_p = 2 w0 r_p (1 - J_pp)
     return g + (1 - g) * j + inside * 2 * w0 * s2 * r**2 * (1 - j) / total**2

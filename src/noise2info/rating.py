@@ -125,6 +125,8 @@ class TileRating:
         Which ratings to make.
     posterior : bool
         The output is the posterior step's: the gain rates it, not the network's.
+    floor : float
+        The posterior step's least gain (``plan.posterior_floor``).
     seed : int
         Seed of the bound's masks and the gain's probes.
     """
@@ -140,9 +142,11 @@ class TileRating:
         bound: bool,
         gain: bool,
         posterior: bool,
+        floor: float = 0.0,
         seed: int,
     ):
         self.predict, self.net, self.sigmas, self.lags, self.scale = predict, net, sigmas, lags, scale
+        self.floor = floor
         self.sigma = None if sigmas is None else float(np.sqrt(np.mean(np.square(sigmas))))
         self.bound_on, self.gain_on, self.posterior = (
             bound and sigmas is not None,
@@ -169,8 +173,8 @@ class TileRating:
             j = probe * (self.predict(x + PROBE_STEP * probe) - plain) / PROBE_STEP
             rated = plain
             if self.posterior:
-                rated = posterior_mean(x, plain, self.sigmas) if tta else pred
-                j = posterior_divergence(x, plain, self.sigmas, j)
+                rated = posterior_mean(x, plain, self.sigmas, floor=self.floor) if tta else pred
+                j = posterior_divergence(x, plain, self.sigmas, j, floor=self.floor)
             k = (slice(None), *keep)
             self.gain_sums += risk_sums(x[k], rated[k], j[k], self.sigmas, self.scale)
 

@@ -199,6 +199,7 @@ def export_bioimageio(
             **json.loads(cfg.model_dump_json()),
             "vst": list(net.vst) if net.vst else None,
             "noise_std": net.noise_std,
+            **({"floor": net.floor} if net.floor else {}),
         }
         descr = _validated(
             bmz.ModelDescr,

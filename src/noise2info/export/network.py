@@ -43,10 +43,13 @@ class ExportedDenoiser(nn.Module):
         Gain and offset of the generalized Anscombe transform the network was trained under.
     noise_std : list of float, optional
         The noise std per channel in intensity units for the posterior step (none without).
+    floor : float
+        The posterior step's least gain (``plan.posterior_floor``).
     """
 
-    def __init__(self, net: UNet, vst: tuple[float, float] | None = None, noise_std=None):
+    def __init__(self, net: UNet, vst: tuple[float, float] | None = None, noise_std=None, floor: float = 0.0):
         super().__init__()
+        self.floor = float(floor)
         self.net = copy.deepcopy(net).eval()
         self.multiple = net.config.multiple
         self.vst = tuple(float(v) for v in vst) if vst else None
@@ -110,7 +113,8 @@ class ExportedDenoiser(nn.Module):
         total = residual * residual
         for axis in range(2, x.ndim):
             total = _mirror_filter(total, axis, self.window, self.radius)
-        gain = torch.clamp(1.0 - self.noise_variance / (std * std) / torch.clamp(total, min=1e-12), 0.0, 1.0)
+        raw = 1.0 - self.noise_variance / (std * std) / torch.clamp(total, min=1e-12)
+        gain = torch.clamp(raw, self.floor, 1.0)
         return mu + gain * residual
 
 
@@ -163,7 +167,7 @@ def exported_network(
             "supports runs with pd_stride 1 (train with --pd-stride 1)"
         )
     noise_std = training_noise_std(plan, net.config.channels) if posterior and not plan.vst else None
-    return ExportedDenoiser(net.cpu(), plan.vst, noise_std)
+    return ExportedDenoiser(net.cpu(), plan.vst, noise_std, plan.posterior_floor)
 
 
 def training_noise_std(plan: Plan, channels: int) -> list[float] | None:
@@ -185,6 +189,7 @@ def exported_denoiser(
     vst=None,
     noise_std=None,
     channels_apart: bool = False,
+    floor: float = 0.0,
 ) -> ExportedDenoiser:
     """An untrained :class:`ExportedDenoiser` from the model config's fields: the
     architecture a bioimage.io package names (its weights are then loaded into it)."""
@@ -199,4 +204,4 @@ def exported_denoiser(
         res_blocks=res_blocks,
         channels_apart=channels_apart,
     )
-    return ExportedDenoiser(build_model(config), vst, noise_std)
+    return ExportedDenoiser(build_model(config), vst, noise_std, floor)

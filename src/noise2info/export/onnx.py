@@ -211,6 +211,6 @@ def denoise_onnx_array(
             sigmas = image_sigmas(x, std, plan)
             if sigmas is not None:  # an image whose noise cannot be read keeps the network's
                 x_n, y_n = normalise(x, mean, std)[0], normalise(y, mean, std)[0]
-                y = denormalise(posterior_mean(x_n, y_n, sigmas), mean, std)
+                y = denormalise(posterior_mean(x_n, y_n, sigmas, floor=plan.posterior_floor), mean, std)
         target[...] = io.cast_to(y, target.dtype)
     return out

@@ -275,12 +275,13 @@ def _denoise(
         bound=return_bound,
         gain=return_gain,
         posterior=use_posterior,
+        floor=plan.posterior_floor,
         seed=seed,
     )
     for window, keep, dst in tiles(spatial, pads, tile, margin):
         x = normalise(read_padded(source, window, pads), mean, std)[0]
         raw = predict(inference, x, tta)
-        pred = posterior_mean(x, raw, sigmas) if use_posterior else raw
+        pred = posterior_mean(x, raw, sigmas, floor=plan.posterior_floor) if use_posterior else raw
         if rating.active:  # the ratings rate F less TTA
             plain = predict(inference, x) if tta else raw
             rating.add(x, plain, pred, keep, tta)

@@ -112,7 +112,11 @@ def check_resumable(trainer, saved: TrainingState) -> None:
         )
     # The refinement and the noise scale are set during training; the rest before it.
     plan = checkpoint_plan(saved).model_copy(
-        update={"refine": trainer.plan.refine, "noise_scale": trainer.plan.noise_scale}
+        update={
+            "refine": trainer.plan.refine,
+            "noise_scale": trainer.plan.noise_scale,
+            "posterior_floor": trainer.plan.posterior_floor,
+        }
     )
     if plan != trainer.plan:
         raise ModelFileError(

@@ -37,6 +37,7 @@ from ..noise_level import direct_noise_std, image_noise_std
 from ..objectives import make_batch
 from ..pipeline import STAGE_NAMES, Planning, apply_plan, make_plan
 from ..plan import Plan
+from ..posterior import LEAK_FLOOR
 from ..readout import noise_readout
 from ..run import TrainingState, load_checkpoint, save_checkpoint
 from ..runtime import all_ranks_agree, flush_denormals, rank_and_world, resolve_device
@@ -405,8 +406,11 @@ class Trainer:
         low (a ninth of the truth on polyu-dev's camera photos), while sigma_loss, read
         through the network's blind spot, holds (docs/notes/benchmarks.md, "Real camera
         photos"). Each image keeps its own reading's share; only readings that are low are
-        scaled (a factor of at least 1). The target is :data:`BOUND_SHARE` of sigma_loss, an
-        upper bound that sits above the noise by the network's own error."""
+        scaled (a factor of at least 1). The target is sigma_loss itself, an upper bound that
+        sits above the noise by the network's own error: the posterior step weighs with it and
+        keeps at least :data:`~noise2info.posterior.LEAK_FLOOR` of each pixel's residual
+        (``plan.posterior_floor``), while the run reports :data:`BOUND_SHARE` of it as the
+        noise std."""
         reading = self.history.readings.get("correlation")
         jpeg = reading is not None and reading.get("correlated") and self.plan.noise_lags is None
         if not jpeg or self.sigma_loss is None:
@@ -415,9 +419,8 @@ class Trainer:
         values = read[np.isfinite(read) & (read > 0)]
         if values.size == 0:
             return
-        target = BOUND_SHARE * self.sigma_loss
-        scale = max(1.0, target / float(np.sqrt(np.mean(values**2))))
-        self.plan = self.plan.model_copy(update={"noise_scale": scale})
+        scale = max(1.0, self.sigma_loss / float(np.sqrt(np.mean(values**2))))
+        self.plan = self.plan.model_copy(update={"noise_scale": scale, "posterior_floor": LEAK_FLOOR})
 
     def request_stop(self) -> None:
         """Ask :meth:`run` to stop after the current step (safe to call from a signal handler)."""
@@ -558,10 +561,9 @@ class Trainer:
         self._running, self._n_running = {}, 0
 
 
-# The share of sigma_loss that JPEG'd correlated noise's readings are scaled to. The bound sat
-# 12 % above the true std on polyu-dev (800 steps) and 30 % above on the phone-jpeg test bed
-# (400 steps); the posterior step loses less from a std read 15 % low than 15 % high
-# (docs/notes/benchmarks.md, "Real camera photos").
+# The share of sigma_loss a run reports as the noise std of JPEG'd correlated noise. The bound
+# sat 12 % above the true std on polyu-dev (800 steps) and 30 % above on the phone-jpeg test bed
+# (400 steps); 0.8 of it reads -10 % and +4 % (docs/notes/benchmarks.md, "Real camera photos").
 BOUND_SHARE = 0.8
 
 
