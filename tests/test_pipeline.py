@@ -154,6 +154,10 @@ def test_the_summary_the_report_and_bench_read_the_stages():
     note = pipeline.notes(camera_like, record)
     assert "vst gat" in note and "masked 3 x 3 blocks" in note and "rows offsets removed" in note
     assert pipeline.explain(Plan(), {}) == []  # a network alone: nothing decided, nothing said
+    jpegd = Plan(refine="posterior", mask_block=3, noise_scale=5.0, posterior_floor=0.5)
+    jpeg_record = {**record, "correlation": {**record["correlation"], "jpeg": True}}
+    said = " ".join(pipeline.explain(jpegd, jpeg_record))
+    assert "scaled by 5.00" in said and "at least 50%" in said
     # bench's rows: the default switches on what the CLI does, the rest train on images as they are
     rows = {m.name: m.settings for m in METHODS}
     default = rows["noise2info (default)"]

@@ -380,6 +380,12 @@ def _explain_noise(plan: Plan, record: dict) -> list[str]:
             f"the noise reads correlated and JPEG'd, which pixel differences read low: each image's "
             f"reading is scaled by {plan.noise_scale:.2f}, to Noise2Info's estimate sigma_loss over the "
             "training images"
+            + (
+                f"; the posterior step keeps at least {plan.posterior_floor:.0%} of each pixel's "
+                "difference from the network (its prediction carries part of such noise)"
+                if plan.posterior_floor
+                else ""
+            )
         )
     return lines
 
