@@ -110,13 +110,12 @@ def test_jpeg_correlated_noise_readings_are_scaled_to_sigma_loss_and_white_noise
     from noise2info.posterior import LEAK_FLOOR
 
     own = _rms(trainer.image_sigmas())
-    assert trainer.plan.posterior_floor == 0.0  # nothing decided before the bound is read
+    # the step keeps part of each pixel's residual: the prediction carries some of the noise
+    assert trainer.plan.posterior_floor == LEAK_FLOOR > 0
     trainer.objective.sigma_loss = 3 * own  # as if Noise2Info's estimate read the noise 3x higher
     trainer.calibrate_noise()
     assert trainer.plan.noise_scale == pytest.approx(3.0, rel=1e-6)
     assert _rms(trainer.image_sigmas()) == pytest.approx(3 * own, rel=1e-6)
-    # the step keeps part of each pixel's residual: the prediction carries some of the noise
-    assert trainer.plan.posterior_floor == LEAK_FLOOR > 0
     # No choice on a risk estimate for white noise, which reads this noise 10x off: the
     # posterior step with the scaled readings, and no expected gain
     record = trainer.choose_refinement()
@@ -131,7 +130,6 @@ def test_jpeg_correlated_noise_readings_are_scaled_to_sigma_loss_and_white_noise
     trainer.objective.sigma_loss = 10.0
     trainer.calibrate_noise()
     assert trainer.plan.noise_scale is None  # independent noise reads right as it is
-    assert trainer.plan.posterior_floor == 0.0
 
 
 def test_a_run_apart_exports_to_onnx_and_predicts_the_same(tmp_path):

@@ -43,6 +43,7 @@ def test_switched_off_the_stages_decide_nothing_from_the_data():
     camera = [x.astype(np.float32) for x in real_sim_images("camera", side=96)[2]]
     on = pipeline.make_plan(camera, tiny_config(channels=3)).plan
     assert on.mask_block == 3 and on.noise_lags  # correlated demosaiced noise, read as such
+    assert on.posterior_floor > 0  # the prediction carries some of it: the step keeps a share
     off = tiny_config(channels=3, **pipeline.stage_settings("off", ("start", "lines", "vst", "correlation")))
     planning = pipeline.make_plan(camera, off)
     assert planning.readings == {}  # nothing measured
@@ -56,6 +57,9 @@ def test_switched_off_the_stages_decide_nothing_from_the_data():
         None,
     )
     assert plan.noise_prior is not None  # the noise stage reads the level whatever the rest
+    assert plan.posterior_floor == 0.0
+    sensor = [x.astype(np.float32) for x in real_sim_images("sensor", side=96)[2]]
+    assert pipeline.make_plan(sensor, tiny_config()).plan.posterior_floor == 0.0  # independent noise
 
 
 def test_the_trainer_trains_with_the_plan_the_stages_make_and_a_given_plan_is_not_decided_again(monkeypatch):

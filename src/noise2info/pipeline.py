@@ -34,6 +34,7 @@ from .lines import line_noise, remove_lines
 from .models.pretrained import find_pretrained
 from .noise_level import direct_noise_std, noise_priors
 from .plan import Plan
+from .posterior import LEAK_FLOOR
 
 # The masked block where the noise reads correlated: demosaiced and JPEG noise is correlated
 # over 1-2 pixels; blocks of 3 keep the masked pass blind to its nearest neighbours
@@ -278,7 +279,15 @@ def _decide_correlation(p: Planning) -> None:
     # gone where the image is smooth, which is where the std is read, and the posterior step
     # measured worse with the correction there (docs/notes/benchmarks.md, "The real-sim suite").
     correlated = reading is not None and reading["correlated"] and not reading["jpeg"]
-    p.decided(pd_stride=stride, mask_block=block, noise_lags=reading["lags"] if correlated else None)
+    # Correlated noise on full-resolution images: the network's prediction carries part of each
+    # pixel's noise, so the posterior step keeps a share of the residual however sure it looks.
+    leak = stride == 1 and reading is not None and reading["correlated"]
+    p.decided(
+        pd_stride=stride,
+        mask_block=block,
+        noise_lags=reading["lags"] if correlated else None,
+        posterior_floor=LEAK_FLOOR if leak else 0.0,
+    )
     if reading is not None:
         p.readings["correlation"] = reading
 
@@ -318,8 +327,13 @@ def _explain_correlation(plan: Plan, record: dict) -> list[str]:
         read = (
             "denoise reads each image's noise std corrected for the correlation"
             if plan.noise_lags
-            else "JPEG: denoise reads each image's noise std as it is"
+            else "JPEG: each image's noise reading is scaled as the noise stage says"
         )
+        if plan.posterior_floor:
+            read += (
+                f"; the posterior step keeps at least {plan.posterior_floor:.0%} of each pixel's difference "
+                "from the network, whose prediction carries part of such noise"
+            )
         return [
             f"the noise reads correlated between neighbours ({c['max']:+.2f}): {masked}{read}; "
             f"--pd-stride {PD_STRIDE} (pixel-shuffled sub-images) is the alternative where the noise "
@@ -380,12 +394,6 @@ def _explain_noise(plan: Plan, record: dict) -> list[str]:
             f"the noise reads correlated and JPEG'd, which pixel differences read low: each image's "
             f"reading is scaled by {plan.noise_scale:.2f}, to Noise2Info's estimate sigma_loss over the "
             "training images"
-            + (
-                f"; the posterior step keeps at least {plan.posterior_floor:.0%} of each pixel's "
-                "difference from the network (its prediction carries part of such noise)"
-                if plan.posterior_floor
-                else ""
-            )
         )
     return lines
 

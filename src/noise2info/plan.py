@@ -55,8 +55,8 @@ class Plan(BaseModel):
         stage ``noise``). None: the readings as they are.
     posterior_floor : float
         The least share of X - mu the posterior step keeps (:func:`noise2info.posterior.posterior_mean`):
-        :data:`noise2info.posterior.LEAK_FLOOR` where the noise reads correlated and JPEG'd
-        (set with ``noise_scale``), 0 otherwise.
+        :data:`noise2info.posterior.LEAK_FLOOR` where the noise reads correlated and the images
+        are not pixel-shuffled (stage ``correlation``), 0 otherwise.
     refine : {'posterior', 'sure', 'none'} or None
         What follows Algorithm 2 (stage ``refine``); None while ``refine auto`` has not chosen.
     """

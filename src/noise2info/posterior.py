@@ -32,12 +32,13 @@ from scipy.ndimage import gaussian_filter
 # of each other, a 9 x 9 box 0.16 dB worse (docs/notes/benchmarks.md, "The posterior step").
 POSTERIOR_WIDTH = 6.0
 _TRUNCATE = 4.0
-# The least share of X - mu the step keeps where the noise is correlated and JPEG'd (a run's
-# ``plan.posterior_floor``): the network's prediction then carries part of each pixel's noise
-# (read from its neighbours), which the local power of X - mu cannot see, so a gain of 0
+# The least share of X - mu the step keeps where the noise is correlated between neighbours (a
+# run's ``plan.posterior_floor``): the network's prediction then carries part of each pixel's
+# noise (read from its neighbours), which the local power of X - mu cannot see, so a gain of 0
 # trusts a prediction that is worse than it looks. On polyu-dev's 56 photos 0.5 made none worse
-# (0.35: 2 worse, lowest -0.06 dB; none: 4, lowest -0.29) for 0.12 dB of the mean gain
-# (docs/notes/benchmarks.md, "The posterior step's floor").
+# (0.35: 2 worse, lowest -0.06 dB; none: 5, lowest -0.63) for 0.18 dB of the mean gain; on the
+# test bed's demosaiced camera kind it gained 0.19 dB (docs/notes/benchmarks.md, "The posterior
+# step's floor").
 LEAK_FLOOR = 0.5  # scipy's default: the window reaches 4 widths
 
 

@@ -112,11 +112,7 @@ def check_resumable(trainer, saved: TrainingState) -> None:
         )
     # The refinement and the noise scale are set during training; the rest before it.
     plan = checkpoint_plan(saved).model_copy(
-        update={
-            "refine": trainer.plan.refine,
-            "noise_scale": trainer.plan.noise_scale,
-            "posterior_floor": trainer.plan.posterior_floor,
-        }
+        update={"refine": trainer.plan.refine, "noise_scale": trainer.plan.noise_scale}
     )
     if plan != trainer.plan:
         raise ModelFileError(

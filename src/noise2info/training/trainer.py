@@ -37,7 +37,6 @@ from ..noise_level import direct_noise_std, image_noise_std
 from ..objectives import make_batch
 from ..pipeline import STAGE_NAMES, Planning, apply_plan, make_plan
 from ..plan import Plan
-from ..posterior import LEAK_FLOOR
 from ..readout import noise_readout
 from ..run import TrainingState, load_checkpoint, save_checkpoint
 from ..runtime import all_ranks_agree, flush_denormals, rank_and_world, resolve_device
@@ -407,10 +406,9 @@ class Trainer:
         through the network's blind spot, holds (docs/notes/benchmarks.md, "Real camera
         photos"). Each image keeps its own reading's share; only readings that are low are
         scaled (a factor of at least 1). The target is sigma_loss itself, an upper bound that
-        sits above the noise by the network's own error: the posterior step weighs with it and
-        keeps at least :data:`~noise2info.posterior.LEAK_FLOOR` of each pixel's residual
-        (``plan.posterior_floor``), while the run reports :data:`BOUND_SHARE` of it as the
-        noise std."""
+        sits above the noise by the network's own error: the posterior step weighs with it
+        (keeping at least ``plan.posterior_floor`` of each pixel's residual, as for any
+        correlated noise), while the run reports :data:`BOUND_SHARE` of it as the noise std."""
         reading = self.history.readings.get("correlation")
         jpeg = reading is not None and reading.get("correlated") and self.plan.noise_lags is None
         if not jpeg or self.sigma_loss is None:
@@ -420,7 +418,7 @@ class Trainer:
         if values.size == 0:
             return
         scale = max(1.0, self.sigma_loss / float(np.sqrt(np.mean(values**2))))
-        self.plan = self.plan.model_copy(update={"noise_scale": scale, "posterior_floor": LEAK_FLOOR})
+        self.plan = self.plan.model_copy(update={"noise_scale": scale})
 
     def request_stop(self) -> None:
         """Ask :meth:`run` to stop after the current step (safe to call from a signal handler)."""
