@@ -361,8 +361,8 @@ def _note_correlation(plan: Plan, record: dict) -> str | None:
 CORRELATION = Stage(
     "correlation",
     "measure the noise's correlation between neighbours where it reads flattest; where it reads "
-    "correlated, mask blocks and read each image's noise std corrected for it (pixel shuffle "
-    "advised, not switched on)",
+    "correlated, mask blocks, read each image's noise std corrected for it and let the posterior "
+    "step keep a share of each pixel's residual (pixel shuffle advised, not switched on)",
     _decide_correlation,
     _explain_correlation,
     _note_correlation,
