@@ -31,7 +31,7 @@ from scipy.ndimage import gaussian_filter
 # Std (pixels) of the window that reads s^2 + sigma^2: widths 4 to 8 measured within 0.03 dB
 # of each other, a 9 x 9 box 0.16 dB worse (docs/notes/benchmarks.md, "The posterior step").
 POSTERIOR_WIDTH = 6.0
-_TRUNCATE = 4.0
+_TRUNCATE = 4.0  # scipy's default: the window reaches 4 widths
 # The least share of X - mu the step keeps where the noise is correlated between neighbours (a
 # run's ``plan.posterior_floor``): the network's prediction then carries part of each pixel's
 # noise (read from its neighbours), which the local power of X - mu cannot see, so a gain of 0
@@ -39,7 +39,7 @@ _TRUNCATE = 4.0
 # (0.35: 2 worse, lowest -0.06 dB; none: 5, lowest -0.63) for 0.18 dB of the mean gain; on the
 # test bed's demosaiced camera kind it gained 0.19 dB (docs/notes/benchmarks.md, "The posterior
 # step's floor").
-LEAK_FLOOR = 0.5  # scipy's default: the window reaches 4 widths
+LEAK_FLOOR = 0.5
 
 
 def posterior_radius(width: float = POSTERIOR_WIDTH) -> int:
@@ -65,7 +65,7 @@ def posterior_mean(
         Std in pixels of the Gaussian window over which the local mean of (X - mu)^2 is read.
     floor : float
         The least gain, in [0, 1): the share of X - mu kept however sure the network looks
-        (:data:`LEAK_FLOOR` for correlated JPEG'd noise; 0 for independent noise).
+        (:data:`LEAK_FLOOR` for correlated noise; 0 for independent noise).
 
     Returns
     -------
@@ -93,8 +93,7 @@ def posterior_mean(
     if not np.all(np.isfinite(s2)):
         raise ValueError(f"sigma must be finite, not {sigma}")
     residual, total = _local_power(noisy, prior_mean, width)
-    gain = np.clip(1.0 - s2.reshape(-1, *[1] * (noisy.ndim - 1)) / total, floor, 1.0)
-    return prior_mean + gain * residual
+    return prior_mean + _gain(s2, total, floor) * residual
 
 
 def _local_power(noisy: np.ndarray, prior_mean: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
@@ -104,6 +103,11 @@ def _local_power(noisy: np.ndarray, prior_mean: np.ndarray, width: float) -> tup
     for c in range(residual.shape[0]):
         total[c] = gaussian_filter(residual[c] ** 2, width, mode="mirror", truncate=_TRUNCATE)
     return residual, np.maximum(total, 1e-12)
+
+
+def _gain(s2: np.ndarray, total: np.ndarray, floor: float) -> np.ndarray:
+    """The step's gain ``clip(1 - sigma^2 / total, floor, 1)``, ``s2`` one variance per channel."""
+    return np.clip(1.0 - s2.reshape(-1, *[1] * (total.ndim - 1)) / total, floor, 1.0)
 
 
 def _centre_weight(width: float, dims: int) -> float:
@@ -164,8 +168,7 @@ def posterior_risk(
     s2 = np.broadcast_to(np.asarray(sigma, np.float64) ** 2, (channels,))
     j = probe * response  # per pixel, an unbiased reading of J_pp
     r, total = _local_power(noisy, prior_mean, width)  # one window read for both
-    g = np.clip(1.0 - s2.reshape(-1, *[1] * (noisy.ndim - 1)) / total, floor, 1.0)
-    out, d = prior_mean + g * r, _divergence(r, total, sigma, j, width, floor)
+    out, d = prior_mean + _gain(s2, total, floor) * r, _divergence(r, total, sigma, j, width, floor)
     prior, step = 0.0, 0.0
     for c in range(channels):
         prior += np.mean((prior_mean[c] - noisy[c]) ** 2) - s2[c] + 2 * s2[c] * np.mean(j[c])
