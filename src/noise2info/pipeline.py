@@ -32,7 +32,7 @@ from .data.variance import SIGNAL_DEPENDENT_SHARE, Stabilised, fit_stabiliser
 from .errors import ConfigError
 from .lines import line_noise, remove_lines
 from .models.pretrained import find_pretrained
-from .noise_level import direct_noise_std, noise_priors
+from .noise_level import BOUND_SHARE, direct_noise_std, noise_priors
 from .plan import Plan
 from .posterior import LEAK_FLOOR
 
@@ -394,6 +394,14 @@ def _explain_noise(plan: Plan, record: dict) -> list[str]:
             f"the noise reads correlated and JPEG'd, which pixel differences read low: each image's "
             f"reading is scaled by {plan.noise_scale:.2f}, to Noise2Info's estimate sigma_loss over the "
             "training images"
+        )
+    if plan.noise_scale:
+        lines.append(f"the run's sigma is {BOUND_SHARE} of sigma_loss, which reads such noise closer")
+    elif plan.noise_lags:
+        lines.append(
+            f"the noise reads correlated: the run's sigma is the geometric mean of the images' corrected "
+            f"reading (low where in-camera noise reduction left the noise weakest) and {BOUND_SHARE} of "
+            "sigma_loss (high by the network's own error)"
         )
     return lines
 

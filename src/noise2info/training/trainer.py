@@ -33,7 +33,7 @@ from ..io import check_samples
 from ..masking import Masker
 from ..models import UNet, build_model
 from ..models.pretrained import load_pretrained
-from ..noise_level import direct_noise_std, image_noise_std
+from ..noise_level import BOUND_SHARE, direct_noise_std, image_noise_std
 from ..objectives import make_batch
 from ..pipeline import STAGE_NAMES, Planning, apply_plan, make_plan
 from ..plan import Plan
@@ -534,6 +534,11 @@ class Trainer:
         self._sigma = direct if direct is not None else self._readout
         if (self.plan.noise_scale or 1.0) > 1.0:  # the readings were scaled up to it
             self._sigma = BOUND_SHARE * self.sigma_loss
+        elif self.plan.noise_lags is not None and direct is not None and self.sigma_loss is not None:
+            # Correlated noise: the images' corrected reading looks where in-camera noise
+            # reduction left the noise weakest (low), the bound's share carries the network's
+            # own error (high, the more so the shorter the training): their geometric mean.
+            self._sigma = math.sqrt(direct * BOUND_SHARE * self.sigma_loss)
         # The plain layout again: the trained model predicts exactly as the saved one reloaded.
         self.model.to(memory_format=torch.contiguous_format).eval()
         return TrainResult(
@@ -557,12 +562,6 @@ class Trainer:
             record["sigma_loss"] = self.sigma_loss
         self.history.steps.append(record)
         self._running, self._n_running = {}, 0
-
-
-# The share of sigma_loss a run reports as the noise std of JPEG'd correlated noise. The bound
-# sat 12 % above the true std on polyu-dev (800 steps) and 30 % above on the phone-jpeg test bed
-# (400 steps); 0.8 of it reads -10 % and +4 % (docs/notes/benchmarks.md, "Real camera photos").
-BOUND_SHARE = 0.8
 
 
 def readout_batches(schedule, batch_size: int) -> int:
