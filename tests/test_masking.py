@@ -74,8 +74,12 @@ def test_gaussian_replace_statistics():
 @pytest.mark.parametrize(
     "replacement,dims,block",
     [
-        ("gaussian", 2, 1), ("donut", 2, 1), ("donut", 3, 1),
-        ("gaussian", 2, 3), ("donut", 2, 3), ("donut", 3, 3),
+        ("gaussian", 2, 1),
+        ("donut", 2, 1),
+        ("donut", 3, 1),
+        ("gaussian", 2, 3),
+        ("donut", 2, 3),
+        ("donut", 3, 3),
     ],  # fmt: skip
 )
 def test_masked_pass_is_j_invariant(replacement, dims, block):

@@ -116,3 +116,18 @@ def test_a_reading_is_pulled_to_the_prior_unless_it_is_another_noise():
     # spread = reading error: half way in log (less the reading's -1/k bias)
     half = shrink_noise_variance(1.2, 100, (0.0, 0.02))
     assert np.log(half) == pytest.approx((np.log(1.2) + 0.01) / 2)
+
+
+def test_the_runs_noise_std_follows_its_rule():
+    from noise2info.noise_level import BOUND_SHARE, run_noise_std
+
+    # independent noise: the images' reading; images too small to read: the readout
+    assert run_noise_std(0.1, 0.3, 0.12, corrected=False, scaled=False) == (0.1, "images")
+    assert run_noise_std(None, 0.3, 0.12, corrected=True, scaled=False) == (0.3, "readout")
+    # JPEG'd: the bound's share; corrected correlated noise: between the reading (low) and it
+    assert run_noise_std(0.01, 0.3, 0.12, corrected=False, scaled=True) == (BOUND_SHARE * 0.12, "bound")
+    sigma, rule = run_noise_std(0.05, 0.3, 0.2, corrected=True, scaled=False)
+    assert rule == "mean" and sigma == pytest.approx(np.sqrt(0.05 * BOUND_SHARE * 0.2))
+    assert 0.05 < sigma < BOUND_SHARE * 0.2
+    # without a bound (methods without one) the reading stands
+    assert run_noise_std(0.05, 0.3, None, corrected=True, scaled=True) == (0.05, "images")

@@ -162,6 +162,11 @@ def test_the_summary_the_report_and_bench_read_the_stages():
     jpeg_record = {**record, "correlation": {**record["correlation"], "jpeg": True}}
     said = " ".join(pipeline.explain(jpegd, jpeg_record))
     assert "scaled by 5.00" in said and "at least 50%" in said
+    # the run's sigma says which rule gave it
+    bound = " ".join(pipeline.explain(jpegd, {**jpeg_record, "noise": {"sigma_rule": "bound"}}))
+    mean = " ".join(pipeline.explain(camera_like, {**record, "noise": {"sigma_rule": "mean"}}))
+    assert "0.8 of sigma_loss" in bound and "geometric mean" in mean and "geometric" not in bound
+    assert "geometric" not in " ".join(pipeline.explain(camera_like, record))  # a run before the rule
     # bench's rows: the default switches on what the CLI does, the rest train on images as they are
     rows = {m.name: m.settings for m in METHODS}
     default = rows["noise2info (default)"]

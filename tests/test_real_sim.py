@@ -206,7 +206,7 @@ def _noise_statistics(noise: np.ndarray) -> dict:
 
 
 def _detail(reference: np.ndarray, noise: np.ndarray) -> float:
-    """The image's finest-scale detail against the noise's: rms of their Laplacians' ratio."""
+    """The image's finest-scale detail against the noise's: the ratio of their Laplacians' rms."""
     from scipy.ndimage import laplace
 
     return float(
@@ -239,6 +239,7 @@ def test_the_consumer_camera_kind_has_the_noise_of_real_photos():
             assert low <= found[key] <= high, (name, key, found[key])
         assert found["blur4"] > 10 * 1 / (4 * np.pi * 16)  # blotches, far from white noise's share
         assert DETAIL[0] <= _detail(ref, x - ref) <= DETAIL[1], name
+    # the photos' middle half is 0.54-1.05; the kind's median measured 1.03 (2026-12-07)
     assert 0.5 <= np.median([_detail(r, x - r) for r, x in zip(references, noisy, strict=True)]) <= 1.1
 
 
@@ -327,4 +328,4 @@ def test_the_default_denoises_camera_photos_and_reads_their_noise():
             ]
         )
     )
-    assert abs(result.sigma / true - 1) < 0.2, (result.sigma, true)  # measured -10 %
+    assert abs(result.sigma / true - 1) < 0.2, (result.sigma, true)  # measured +9 % (2026-12-07)

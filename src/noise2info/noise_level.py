@@ -28,9 +28,47 @@ from .readout import fit_line
 # The share of sigma_loss a run reports as the noise std of JPEG'd correlated noise. The bound
 # sat 12 % above the true std on polyu-dev (800 steps) and 30 % above on the phone-jpeg test bed
 # (400 steps); 0.8 of it reads -10 % and +4 % (docs/notes/benchmarks.md, "Real camera photos").
-# For other correlated noise it is one side of the run's sigma ("A test bed with the detail of
-# real photos").
+# For other correlated noise it is one factor of the geometric mean :func:`run_noise_std` takes
+# ("A test bed with the detail of real photos").
 BOUND_SHARE = 0.8
+
+
+def run_noise_std(
+    direct: float | None, readout: float | None, sigma_loss: float | None, corrected: bool, scaled: bool
+) -> tuple[float | None, str]:
+    """A run's noise std, and the rule that gave it.
+
+    Parameters
+    ----------
+    direct : float or None
+        The training images' own reading (:func:`direct_noise_std`), with the run's
+        correction for correlated noise applied.
+    readout : float or None
+        The trained network's noise readout (:mod:`noise2info.readout`).
+    sigma_loss : float or None
+        Noise2Info's bound (None for methods without one).
+    corrected : bool
+        Whether the reading was corrected for correlated noise (``plan.noise_lags``).
+    scaled : bool
+        Whether it was scaled up to sigma_loss (``plan.noise_scale`` above 1: JPEG'd noise).
+
+    Returns
+    -------
+    sigma : float or None
+    rule : str
+        ``"images"`` (the reading; within 3 % on independent noise), ``"readout"`` (images
+        too small to read), ``"bound"`` (:data:`BOUND_SHARE` of sigma_loss: JPEG'd noise) or
+        ``"mean"``: the geometric mean of the reading and that share. For correlated noise the
+        images' reading looks where in-camera noise reduction left the noise weakest (low) and
+        the bound carries the network's own error (high, the more so the shorter the training).
+    """
+    if sigma_loss is not None and scaled:
+        return BOUND_SHARE * sigma_loss, "bound"
+    if direct is None:
+        return readout, "readout"
+    if sigma_loss is not None and corrected:
+        return math.sqrt(direct * BOUND_SHARE * sigma_loss), "mean"
+    return direct, "images"
 
 
 def _haar(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -395,9 +395,10 @@ def _explain_noise(plan: Plan, record: dict) -> list[str]:
             f"reading is scaled by {plan.noise_scale:.2f}, to Noise2Info's estimate sigma_loss over the "
             "training images"
         )
-    if plan.noise_scale:
+    rule = (record.get("noise") or {}).get("sigma_rule")
+    if rule == "bound":
         lines.append(f"the run's sigma is {BOUND_SHARE} of sigma_loss, which reads such noise closer")
-    elif plan.noise_lags:
+    elif rule == "mean":
         lines.append(
             f"the noise reads correlated: the run's sigma is the geometric mean of the images' corrected "
             f"reading (low where in-camera noise reduction left the noise weakest) and {BOUND_SHARE} of "

@@ -18,7 +18,8 @@ def pyplot():
 
 def plot_curves(history: dict, path: str | Path, sigma_true: float | None = None) -> Path:
     """Losses against steps (left); sigma_loss, sigma* and the noise readout per round, the
-    run's sigma (the images' own reading) and the final readout of the network (right)."""
+    run's sigma (the images' own reading; with the bound for correlated noise) and the final
+    readout of the network (right)."""
     plt = pyplot()
     steps = history["steps"]
     rounds = history["sigma_rounds"]
@@ -50,8 +51,8 @@ def plot_curves(history: dict, path: str | Path, sigma_true: float | None = None
         read = [(r["step"], r["sigma_readout"]) for r in rounds if r.get("sigma_readout") is not None]
         if read:
             ax_s.plot(*zip(*read, strict=True), "o-", label="readout sigma (per round)", ms=3)
-    if history.get("sigma") is not None:  # the images' own reading (noise_level.direct_noise_std)
-        label = f"run's sigma (images) {history['sigma']:.4f}"
+    if history.get("sigma") is not None:  # the run's sigma (noise_level.run_noise_std)
+        label = f"run's sigma {history['sigma']:.4f}"
         ax_s.axhline(history["sigma"], color="C2", ls=":", label=label)
     if history.get("sigma_readout") is not None:
         label = f"final readout {history['sigma_readout']:.4f}"

@@ -188,7 +188,7 @@ def write_report(run_dir: str | Path, result, images, names: list[str], direct: 
     stages = _pipeline_rows(result.plan, history)
     last = history["steps"][-1] if history.get("steps") else {}
     estimates = [
-        ("sigma (the images' own reading, pooled)", _fmt(result.sigma)),
+        ("sigma (the images' own reading, pooled; with the bound for correlated noise)", _fmt(result.sigma)),
         ("sigma_loss (Noise2Info's bound, the loss weight)", _fmt(result.sigma_loss)),
         ("noise readout of the trained network", _fmt(getattr(result, "sigma_readout", None))),
         (

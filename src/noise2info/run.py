@@ -56,9 +56,10 @@ class Run:
         The final noise-std weight of the loss (Noise2Info's bound; a fixed value for
         noise2same; None for methods without one).
     sigma : float or None
-        The run's noise-std estimate in normalised units: Noise2Info's bound where the method
-        has one, else the noise readout (:mod:`noise2info.readout`; ``history["sigma_readout"]``
-        holds it for every method). None for a run folder written before it existed.
+        The run's noise-std estimate in normalised units (:func:`noise2info.noise_level.run_noise_std`:
+        the training images' own reading, the noise readout where they are too small, with
+        Noise2Info's bound for correlated noise; ``history["sigma_readout"]`` holds the readout
+        for every method). None for a run folder written before it existed.
     """
 
     model: UNet

@@ -33,7 +33,7 @@ from ..io import check_samples
 from ..masking import Masker
 from ..models import UNet, build_model
 from ..models.pretrained import load_pretrained
-from ..noise_level import BOUND_SHARE, direct_noise_std, image_noise_std
+from ..noise_level import direct_noise_std, image_noise_std, run_noise_std
 from ..objectives import make_batch
 from ..pipeline import STAGE_NAMES, Planning, apply_plan, make_plan
 from ..plan import Plan
@@ -102,7 +102,8 @@ class TrainResult:
     ``sigma_loss`` is the loss's noise-std weight at the end (Noise2Info's bound; None for
     methods without one); ``sigma`` is the run's noise-std estimate, measured on the training
     images themselves (:func:`noise2info.noise_level.direct_noise_std`, the readout where the
-    images are too small for it); ``sigma_readout`` the noise readout of the trained F
+    images are too small for it; for correlated noise with the bound:
+    :func:`noise2info.noise_level.run_noise_std`); ``sigma_readout`` the noise readout of the trained F
     (:mod:`noise2info.readout`, every method). The bound over-counts while F is under-trained
     (+10-17 % on the short CPU runs of docs/notes/benchmarks.md), the readout is off by 1-12 %, the
     images' own estimate by at most 3.2 % on the sets measured there ("Noise readout"). All
@@ -408,7 +409,8 @@ class Trainer:
         scaled (a factor of at least 1). The target is sigma_loss itself, an upper bound that
         sits above the noise by the network's own error: the posterior step weighs with it
         (keeping at least ``plan.posterior_floor`` of each pixel's residual, as for any
-        correlated noise), while the run reports :data:`BOUND_SHARE` of it as the noise std."""
+        correlated noise), while the run reports
+        :data:`~noise2info.noise_level.BOUND_SHARE` of it as the noise std."""
         reading = self.history.readings.get("correlation")
         jpeg = reading is not None and reading.get("correlated") and self.plan.noise_lags is None
         if not jpeg or self.sigma_loss is None:
@@ -527,18 +529,14 @@ class Trainer:
         self._readout = self.readout()
         self.calibrate_noise()  # with the final sigma_loss
         # The run's sigma: from the images themselves, which at CPU budgets is closer to the
-        # truth than any readout of a not fully trained F (docs/notes/benchmarks.md, "Noise readout").
+        # truth than any readout of a not fully trained F (docs/notes/benchmarks.md, "Noise
+        # readout"); for correlated noise with the bound (noise_level.run_noise_std).
         direct = self.direct["sigma"]
         if direct is not None:  # correlated noise reads low in pixel differences
             direct *= difference_scale(self.plan.noise_lags) * (self.plan.noise_scale or 1.0)
-        self._sigma = direct if direct is not None else self._readout
-        if (self.plan.noise_scale or 1.0) > 1.0:  # the readings were scaled up to it
-            self._sigma = BOUND_SHARE * self.sigma_loss
-        elif self.plan.noise_lags is not None and direct is not None and self.sigma_loss is not None:
-            # Correlated noise: the images' corrected reading looks where in-camera noise
-            # reduction left the noise weakest (low), the bound's share carries the network's
-            # own error (high, the more so the shorter the training): their geometric mean.
-            self._sigma = math.sqrt(direct * BOUND_SHARE * self.sigma_loss)
+        corrected, scaled = self.plan.noise_lags is not None, (self.plan.noise_scale or 1.0) > 1.0
+        self._sigma, rule = run_noise_std(direct, self._readout, self.sigma_loss, corrected, scaled)
+        self.history.readings["noise"] = {"sigma_rule": rule}
         # The plain layout again: the trained model predicts exactly as the saved one reloaded.
         self.model.to(memory_format=torch.contiguous_format).eval()
         return TrainResult(
