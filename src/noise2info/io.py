@@ -157,6 +157,12 @@ def is_lazy(arr) -> bool:
     return isinstance(arr, np.memmap) or not isinstance(arr, np.ndarray)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | Path, write) -> Path:
     """Call ``write(tmp_path)`` on a temp file beside ``path``, then rename it over ``path``:
     readers see the old file or the whole new one, never half of it."""
@@ -165,6 +171,7 @@ def atomic_write(path: str | Path, write) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # a temp file is private (0600); the result is not
         write(tmp)
         os.replace(tmp, path)
     except BaseException:
@@ -321,8 +328,8 @@ class SampleView:
 
     Only the slices asked for are read (``view[key]`` returns a NumPy array) or written
     (``view[key] = values``), so a memory-mapped or Zarr source is never loaded whole.
-    ``np.asarray(view)`` reads all of it. Keys are ``...`` or one slice per axis of
-    ``(C, *spatial)``, without steps.
+    ``np.asarray(view)`` reads all of it. Keys are ``...`` or slices for the leading axes of
+    ``(C, *spatial)`` (the rest whole), without steps.
     """
 
     def __init__(self, source, layout: Layout, index: int):
@@ -335,7 +342,8 @@ class SampleView:
         self.size = math.prod(self.shape)
 
     def _key(self, key) -> tuple:
-        key = (slice(None),) * self.ndim if key is Ellipsis else tuple(key)
+        key = () if key is Ellipsis else key if isinstance(key, tuple) else (key,)
+        key += (slice(None),) * (self.ndim - len(key))  # trailing axes whole, as NumPy reads them
         if len(key) != self.ndim or any(not isinstance(k, slice) or k.step not in (None, 1) for k in key):
             raise IndexError(f"index a sample with {self.ndim} slices (channel, spatial axes), not {key!r}")
         if self.layout.channels_last:
