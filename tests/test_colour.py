@@ -175,6 +175,9 @@ def test_the_cli_trains_and_denoises_colour_photos_channel_by_channel(tmp_path):
     assert res.exit_code == 0, res.output
     res = cli("denoise", run, folder, "--out", tmp_path / "out", "--quiet")
     assert res.exit_code == 0, res.output
+    named_like_a_file = cli("denoise", run, folder / "photo0.png", "--out", tmp_path / "clean.png")
+    assert named_like_a_file.exit_code == 2 and "give a folder" in named_like_a_file.output
+    assert not (tmp_path / "clean.png").exists()
     umask = os.umask(0)
     os.umask(umask)
     for name in ("photo0.png", "photo1.jpg"):

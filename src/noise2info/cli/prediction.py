@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
-from .. import api, launch, run
+from .. import api, io, launch, run
 from ..runtime import launched_by_torchrun
 from .app import _emit, _fail, _guarded, friendly_errors, main
 
@@ -85,6 +86,10 @@ def denoise(
     Outputs already in --out are complete (written atomically) and skipped unless --overwrite."""
     if engine == "onnx" and (lines or safe):
         _fail("--engine onnx has no line removal or check: drop --lines and --safe")
+    suffix = Path(out_dir).suffix.lower()
+    if suffix in io.SUPPORTED and suffix != ".zarr" and not Path(out_dir).is_dir():
+        # named like an image file: the outputs would land in a new folder of that name
+        _fail(f"--out {out_dir}: give a folder; each output keeps its input's name and format")
     options = dict(
         tile=tile,
         tta=tta,
