@@ -104,7 +104,8 @@ def _jpeg_correlated(n=3, side=96, std=0.04, quality=85):
 
 
 def test_jpeg_correlated_noise_readings_are_scaled_to_sigma_loss_and_white_noise_is_not():
-    trainer = _trainer(_jpeg_correlated())
+    images = _jpeg_correlated()
+    trainer = _trainer(images)
     reading = trainer.history.readings["correlation"]
     assert reading["correlated"] and reading["jpeg"] and trainer.plan.noise_lags is None
     from noise2info.posterior import LEAK_FLOOR
@@ -116,6 +117,15 @@ def test_jpeg_correlated_noise_readings_are_scaled_to_sigma_loss_and_white_noise
     trainer.calibrate_noise()
     assert trainer.plan.noise_scale == pytest.approx(3.0, rel=1e-6)
     assert _rms(trainer.image_sigmas()) == pytest.approx(3 * own, rel=1e-6)
+    # estimate-sigma reports each image's noise as denoise reads it, not the raw reading
+    from noise2info import api
+    from noise2info.noise_level import BOUND_SHARE
+
+    read = api.estimate_sigma(images, trainer, batches=1, k_mc=2)
+    as_denoise = [_rms(row) for row in trainer.image_sigmas()]
+    np.testing.assert_allclose([e["sigma"] for e in read["per_image"]], as_denoise, rtol=1e-6)
+    if read["sigma_bound"] is not None:  # all images: the run's rule for JPEG'd noise
+        assert read["sigma"] == pytest.approx(BOUND_SHARE * read["sigma_bound"])
     # No choice on a risk estimate for white noise, which reads this noise 10x off: the
     # posterior step with the scaled readings, and no expected gain
     record = trainer.choose_refinement()

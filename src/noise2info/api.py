@@ -16,11 +16,19 @@ from tqdm.auto import tqdm
 
 from . import io
 from .config import Config, MaskingConfig
+from .correlation import difference_scale
 from .data import PatchSampler, channel_stats
 from .data.variance import Stabilised
 from .errors import ConfigError, ImageError, ModelFileError
 from .masking import Masker
-from .noise_level import centre, direct_noise_level_function, direct_noise_std, evenly_spaced
+from .noise_level import (
+    centre,
+    direct_noise_level_function,
+    direct_noise_std,
+    evenly_spaced,
+    image_noise_std,
+    run_noise_std,
+)
 from .pipeline import make_plan
 from .plan import Plan, Trained, network_and_plan
 from .prediction import denoise
@@ -415,8 +423,11 @@ def estimate_sigma(
     dict
         ``sigma``: the noise std measured on the images themselves
         (:func:`noise2info.noise_level.direct_noise_std`; the readout where they are too
-        small) in normalised units (each image scaled to zero mean and unit std) over all
-        images together; ``sigma_readout``: the network's noise readout
+        small), corrected as the run's plan says for correlated and JPEG'd noise (each
+        image's: as denoise weighs with it, :func:`noise2info.noise_level.image_noise_std`;
+        all images': by the run's rule, :func:`noise2info.noise_level.run_noise_std`, with
+        ``sigma_bound`` for the bound), in normalised units (each image scaled to zero mean
+        and unit std) over all images together; ``sigma_readout``: the network's noise readout
         (:mod:`noise2info.readout`); ``sigma_bound``: Algorithm 1's upper bound sigma* on the
         same patches; ``per_image``: for each image its name, the three in normalised units
         and, in the image's own intensity units, ``sigma`` times the image's std (mean over
@@ -471,7 +482,7 @@ def estimate_sigma(
         images = [Stabilised(im, *vst) for im in images]
     stats = _stats(images, names)
     measured = direct_noise_std(images, [std for _, std in stats])  # every image, one pass
-    own = {e["index"]: e["sigma"] for e in measured["per_image"]}
+    own = {e["index"]: _as_denoise_reads(e, stats[e["index"]][1], plan) for e in measured["per_image"]}
     per_image, parts = [], []
     for i, (name, im, (mean, std)) in enumerate(zip(names, images, stats, strict=True)):
         readout, bound = run([im], [(mean, std)])
@@ -492,8 +503,14 @@ def estimate_sigma(
     readout, bound = run(images, stats)
     # The noise std against intensity (one channel: its intensity scale is the image's own).
     nlf = noise_level_function(parts) if net.config.channels == 1 and not vst else None
+    pooled = measured["sigma"]
+    if pooled is not None:  # corrected as the run corrects its own (correlated, JPEG'd noise)
+        pooled *= difference_scale(plan.noise_lags) * (plan.noise_scale or 1.0)
+    # the run's rule for its sigma, with the bound read on these images
+    corrected, scaled = plan.noise_lags is not None, (plan.noise_scale or 1.0) > 1.0
+    sigma, _ = run_noise_std(pooled, readout.sigma(), bound, corrected, scaled)
     return {
-        "sigma": _or(measured["sigma"], readout.sigma()),
+        "sigma": sigma,
         "sigma_readout": readout.sigma(),
         "sigma_bound": bound,
         "per_image": per_image,
@@ -506,6 +523,13 @@ def estimate_sigma(
 
 def _or(value, fallback):
     return fallback if value is None else value
+
+
+def _as_denoise_reads(entry: dict, std, plan: Plan) -> float | None:
+    """One image's noise std (rms over channels) as denoise weighs with it: its reading
+    corrected for correlated noise, scaled where JPEG'd (the run's plan)."""
+    found = image_noise_std(entry, std, plan.noise_prior, plan.noise_lags, plan.noise_scale)
+    return None if found is None else float(np.sqrt(np.mean(np.square(found))))
 
 
 def estimate_sigma_files(run_dir: str | Path, inputs, *, device: str = "auto", **options) -> dict:
