@@ -71,7 +71,7 @@ def verdicts(case: dict) -> list[str]:
             r = by.get(ref)
             if r and r.get("psnr") is not None:
                 lines.append(f"noise2info-{v} vs {ref}: {m['psnr'] - r['psnr']:+.2f} dB")
-    if case.get("sigma_images") is not None:  # what a run reports as sigma, for every method
+    if case.get("sigma_images") is not None:  # a run's sigma for independent noise, every method
         e = case["sigma_images"] / n - 1
         lines.append(
             f"sigma from the training images alone: {case['sigma_images']:.4f} vs sigma_n {n:.4f} "

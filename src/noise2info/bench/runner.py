@@ -99,7 +99,8 @@ def run_suite(
             "sigma_n_train": case.sigma_n_train,
             "psnr_peak": "255 on 0..255" if case.peak is not None else "max(Y) per image",
             "noisy": noisy,
-            # The noise std from the training images alone (what a run reports as sigma).
+            # The noise std from the training images alone, uncorrected (what a run reports as
+            # sigma for independent noise; noise_level.run_noise_std for correlated noise).
             "sigma_images": direct_noise_std([as_chw(x) for x in case.train_noisy])["sigma"],
             "methods": [],
         }
