@@ -16,7 +16,6 @@ from tqdm.auto import tqdm
 
 from . import io
 from .config import Config, MaskingConfig
-from .correlation import difference_scale
 from .data import PatchSampler, channel_stats
 from .data.variance import Stabilised
 from .errors import ConfigError, ImageError, ModelFileError
@@ -27,7 +26,7 @@ from .noise_level import (
     direct_noise_std,
     evenly_spaced,
     image_noise_std,
-    run_noise_std,
+    plan_noise_std,
 )
 from .pipeline import make_plan
 from .plan import Plan, Trained, network_and_plan
@@ -503,12 +502,7 @@ def estimate_sigma(
     readout, bound = run(images, stats)
     # The noise std against intensity (one channel: its intensity scale is the image's own).
     nlf = noise_level_function(parts) if net.config.channels == 1 and not vst else None
-    pooled = measured["sigma"]
-    if pooled is not None:  # corrected as the run corrects its own (correlated, JPEG'd noise)
-        pooled *= difference_scale(plan.noise_lags) * (plan.noise_scale or 1.0)
-    # the run's rule for its sigma, with the bound read on these images
-    corrected, scaled = plan.noise_lags is not None, (plan.noise_scale or 1.0) > 1.0
-    sigma, _ = run_noise_std(pooled, readout.sigma(), bound, corrected, scaled)
+    sigma, _ = plan_noise_std(measured["sigma"], readout.sigma(), bound, plan)  # the bound read here
     return {
         "sigma": sigma,
         "sigma_readout": readout.sigma(),

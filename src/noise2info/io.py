@@ -157,10 +157,9 @@ def is_lazy(arr) -> bool:
     return isinstance(arr, np.memmap) or not isinstance(arr, np.ndarray)
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
-    os.umask(mask)
-    return mask
+# The mode new files get: read once (reading the umask means setting it, process-wide).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def atomic_write(path: str | Path, write) -> Path:
@@ -171,7 +170,7 @@ def atomic_write(path: str | Path, write) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # a temp file is private (0600); the result is not
+        os.chmod(tmp, 0o666 & ~_UMASK)  # a temp file is private (0600); the result is not
         write(tmp)
         os.replace(tmp, path)
     except BaseException:

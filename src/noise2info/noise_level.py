@@ -71,6 +71,18 @@ def run_noise_std(
     return direct, "images"
 
 
+def plan_noise_std(reading: float | None, readout, sigma_loss, plan) -> tuple[float | None, str]:
+    """:func:`run_noise_std` of the images' pooled ``reading`` as it comes from
+    :func:`direct_noise_std`: corrected first as the run's ``plan`` says (``noise_lags``,
+    ``noise_scale``), as each image's reading is at prediction."""
+    from .correlation import difference_scale  # correlation reads its blocks with this module
+
+    if reading is not None:
+        reading *= difference_scale(plan.noise_lags) * (plan.noise_scale or 1.0)
+    scaled = (plan.noise_scale or 1.0) > 1.0
+    return run_noise_std(reading, readout, sigma_loss, plan.noise_lags is not None, scaled)
+
+
 def _haar(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per 2x2 block of a 2-D image: its mean, its diagonal detail (z00 - z01 - z10 + z11) / 2
     and the energy of its two other details (the block's edges)."""

@@ -25,7 +25,6 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
 from ..config import MIN_ESTIMATION_PATCHES, Config, MaskingConfig
-from ..correlation import difference_scale
 from ..data import PatchSampler, channel_stats
 from ..data.loader import training_batches
 from ..errors import ConfigError, ImageError, Noise2InfoWarning
@@ -33,7 +32,7 @@ from ..io import check_samples
 from ..masking import Masker
 from ..models import UNet, build_model
 from ..models.pretrained import load_pretrained
-from ..noise_level import direct_noise_std, image_noise_std, run_noise_std
+from ..noise_level import direct_noise_std, image_noise_std, plan_noise_std
 from ..objectives import make_batch
 from ..pipeline import STAGE_NAMES, Planning, apply_plan, make_plan
 from ..plan import Plan
@@ -531,11 +530,7 @@ class Trainer:
         # The run's sigma: from the images themselves, which at CPU budgets is closer to the
         # truth than any readout of a not fully trained F (docs/notes/benchmarks.md, "Noise
         # readout"); for correlated noise with the bound (noise_level.run_noise_std).
-        direct = self.direct["sigma"]
-        if direct is not None:  # correlated noise reads low in pixel differences
-            direct *= difference_scale(self.plan.noise_lags) * (self.plan.noise_scale or 1.0)
-        corrected, scaled = self.plan.noise_lags is not None, (self.plan.noise_scale or 1.0) > 1.0
-        self._sigma, rule = run_noise_std(direct, self._readout, self.sigma_loss, corrected, scaled)
+        self._sigma, rule = plan_noise_std(self.direct["sigma"], self._readout, self.sigma_loss, self.plan)
         self.history.readings["noise"] = {"sigma_rule": rule}
         # The plain layout again: the trained model predicts exactly as the saved one reloaded.
         self.model.to(memory_format=torch.contiguous_format).eval()
