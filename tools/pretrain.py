@@ -3,20 +3,26 @@
 Dead-leaves images made from a seed (:mod:`noise2info.data.synthetic`; no licence question,
 no benchmark image). ``--kind grey``: each with Gaussian noise of its own level, so the network
 has seen the whole range a user may bring (normalised noise std about 0.1 to 0.93). ``--kind
-colour``: colour leaves through a camera drawn at random for each image
-(:func:`noise2info.data.camera.random_camera`: shot and read noise on a Bayer mosaic,
-demosaicing, white balance, colour matrix, tone curve, in-camera noise reduction, JPEG), the
-target the same camera without noise. Trained on clean targets, which a synthetic set has for
-free; a user's run then fine-tunes it on their own noisy images with the default pipeline
-(``init = "pretrained"``).
+camera``: colour leaves, enlarged 3x as photos from many-megapixel sensors are smooth at the
+scale of a pixel (:data:`noise2info.data.camera.ZOOM`), through a camera drawn at random for
+each image (:func:`noise2info.data.camera.random_camera`: shot and read noise on a Bayer mosaic,
+demosaicing, white balance, colour matrix, tone curve, in-camera noise reduction, JPEG), each
+channel a grey image of its own as the default pipeline denoises colour photos; fine-tuned from
+the grey start. ``--kind colour``: the same cameras for a network over all three channels
+together (not shipped: docs/notes/benchmarks.md). The target is the same camera without noise.
+Trained on clean targets, which a synthetic set has for free; a user's run then fine-tunes it on
+their own noisy images with the default pipeline (``init = "pretrained"``; the ``correlation``
+stage picks the camera start where the noise reads correlated).
 
     python tools/pretrain.py --steps 5000 --images 1200
-    python tools/pretrain.py --kind colour --steps 5000 --images 1200
+    python tools/pretrain.py --kind camera --steps 2000 --images 800 --lr 3e-4
 
-(grey: 1,538 s of training on the project's 2-core machine, 2026-12-01.)
+(grey: 1,538 s of training on the project's 2-core machine, 2026-12-01; camera: 270 s,
+2026-12-07.)
 
-Writes ``cpu-grey.safetensors`` / ``cpu-colour.safetensors`` (weights; the metadata holds the
-model config and this command) into ``src/noise2info/models/weights/``.
+Writes ``cpu-grey.safetensors`` / ``cpu-camera.safetensors`` / ``cpu-colour.safetensors``
+(weights; the metadata holds the model config, the noise and this command) into
+``src/noise2info/models/weights/``.
 """
 
 from __future__ import annotations
@@ -44,6 +50,18 @@ def _colour_pair(seed_seq: np.random.SeedSequence, size: int) -> tuple[np.ndarra
     return reference.astype(np.float32), noisy.astype(np.float32)
 
 
+def _camera_planes(
+    seed_seq: np.random.SeedSequence, size: int, zoom: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    from skimage.transform import rescale
+
+    rng = np.random.default_rng(seed_seq)
+    small = dead_leaves(size // zoom + 2, rng, colour=True).astype(np.float64)
+    clean = np.clip(rescale(small, zoom, order=3, channel_axis=0, anti_aliasing=False), 0, 1)[:, :size, :size]
+    reference, noisy = random_camera(rng).apply(clean, rng)
+    return reference.astype(np.float32), noisy.astype(np.float32)
+
+
 def _pair(seed_seq: np.random.SeedSequence, size: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed_seq)
     clean = dead_leaves(size, rng)
@@ -55,7 +73,7 @@ def _pair(seed_seq: np.random.SeedSequence, size: int) -> tuple[np.ndarray, np.n
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--kind", choices=("grey", "colour"), default="grey")
+    p.add_argument("--kind", choices=("grey", "camera", "colour"), default="grey")
     p.add_argument("--steps", type=int, default=5000)
     p.add_argument("--images", type=int, default=1200)
     p.add_argument("--size", type=int, default=128)
@@ -66,15 +84,20 @@ def main() -> None:
     a.out = a.out or OUT / f"cpu-{a.kind}.safetensors"
 
     t0 = time.time()
-    seqs = np.random.SeedSequence(a.seed).spawn(a.images)
+    # The camera set draws its images from seed + 1, so it is not the colour set's.
+    seqs = np.random.SeedSequence(a.seed + (a.kind == "camera")).spawn(a.images)
+    make = {"grey": _pair, "camera": _camera_planes, "colour": _colour_pair}[a.kind]
     with Pool(2) as pool:
-        pairs = pool.starmap(_pair if a.kind == "grey" else _colour_pair, [(s, a.size) for s in seqs])
+        pairs = pool.starmap(make, [(s, a.size) for s in seqs])
     clean, noisy = [c for c, _ in pairs], [n for _, n in pairs]
-    print(f"{a.images} images in {time.time() - t0:.0f} s")
+    if a.kind == "camera":  # each channel a grey image
+        clean = [c[k : k + 1] for c in clean for k in range(c.shape[0])]
+        noisy = [n[k : k + 1] for n in noisy for k in range(n.shape[0])]
+    print(f"{len(clean)} images in {time.time() - t0:.0f} s")
 
-    config = make_config(
-        method="supervised", preset="cpu", steps=a.steps, lr=a.lr, seed=a.seed, init="random"
-    )
+    # The camera start goes on from the grey one: it has already learnt what an edge is.
+    init = "pretrained" if a.kind == "camera" else "random"
+    config = make_config(method="supervised", preset="cpu", steps=a.steps, lr=a.lr, seed=a.seed, init=init)
     channels = clean[0].shape[0]
     config = config.model_copy(update={"model": config.model.model_copy(update={"channels": channels})})
     result = train(noisy, config, clean=clean, device="cpu")
@@ -82,6 +105,7 @@ def main() -> None:
     meta = {
         "format": "pt",
         "model": config.model.model_dump_json(),
+        "noise": "camera" if a.kind == "camera" else "gaussian",
         "made_by": f"python tools/pretrain.py --kind {a.kind} --steps {a.steps} --images {a.images} "
         f"--size {a.size} --seed {a.seed} --lr {a.lr}",
         "train_seconds": f"{result.seconds:.0f}",

@@ -282,11 +282,22 @@ def _decide_correlation(p: Planning) -> None:
     # Correlated noise on full-resolution images: the network's prediction carries part of each
     # pixel's noise, so the posterior step keeps a share of the residual however sure it looks.
     leak = stride == 1 and reading is not None and reading["correlated"]
+    # Correlated noise: start from the weights trained on camera-pipeline noise where they
+    # ship for this network; alone they gained 1.2 dB on polyu-dev's photos where the Gaussian
+    # start gained 0.8 (docs/notes/benchmarks.md, "A start trained on camera noise").
+    network = p.config.model.model_copy(update={"channels_apart": p.plan.channels_apart})
+    camera = (
+        p.plan.init == "pretrained"
+        and reading is not None
+        and reading["correlated"]
+        and find_pretrained(network, "camera") is not None
+    )
     p.decided(
         pd_stride=stride,
         mask_block=block,
         noise_lags=reading["lags"] if correlated else None,
         posterior_floor=LEAK_FLOOR if leak else 0.0,
+        start="camera" if camera else "gaussian",
     )
     if reading is not None:
         p.readings["correlation"] = reading
@@ -334,11 +345,16 @@ def _explain_correlation(plan: Plan, record: dict) -> list[str]:
                 f"; the posterior step keeps at least {plan.posterior_floor:.0%} of each pixel's difference "
                 "from the network, whose prediction carries part of such noise"
             )
-        return [
+        lines = [
             f"the noise reads correlated between neighbours ({c['max']:+.2f}): {masked}{read}; "
             f"--pd-stride {PD_STRIDE} (pixel-shuffled sub-images) is the alternative where the noise "
             "is strong and detail matters less (--correlation none to treat it as independent)"
         ]
+        if plan.start == "camera":
+            lines.append(
+                "started from the shipped start trained on camera-pipeline noise, not Gaussian noise"
+            )
+        return lines
     if c and c["max"] is not None:
         return [f"noise correlation between neighbours {c['max']:+.2f}: independent enough"]
     return []
@@ -348,6 +364,8 @@ def _note_correlation(plan: Plan, record: dict) -> str | None:
     notes = []
     if plan.mask_block and plan.mask_block > 1:
         notes.append(f"masked {plan.mask_block} x {plan.mask_block} blocks")
+    if plan.start == "camera":
+        notes.append("camera start")
     if plan.noise_lags:
         notes.append(f"noise std read for correlated noise (share {haar_share(plan.noise_lags):.2f})")
     c = record.get("correlation")
@@ -361,8 +379,9 @@ def _note_correlation(plan: Plan, record: dict) -> str | None:
 CORRELATION = Stage(
     "correlation",
     "measure the noise's correlation between neighbours where it reads flattest; where it reads "
-    "correlated, mask blocks, read each image's noise std corrected for it and let the posterior "
-    "step keep a share of each pixel's residual (pixel shuffle advised, not switched on)",
+    "correlated, mask blocks, start from the camera-noise start, read each image's noise std "
+    "corrected for it and let the posterior step keep a share of each pixel's residual (pixel "
+    "shuffle advised, not switched on)",
     _decide_correlation,
     _explain_correlation,
     _note_correlation,

@@ -27,6 +27,10 @@ class Plan(BaseModel):
     ----------
     init : {'pretrained', 'random'}
         How the network started (stage ``start``).
+    start : {'gaussian', 'camera'}
+        With ``init`` pretrained, which shipped start (:mod:`noise2info.models.pretrained`):
+        the one trained on independent Gaussian noise, or, where the noise reads correlated,
+        the one trained on camera-pipeline noise (stage ``correlation``).
     channels_apart : bool
         One grey network denoised each channel as an image of its own (stage ``start``; the
         network's ``model.channels_apart``).
@@ -65,6 +69,7 @@ class Plan(BaseModel):
 
     version: int = PLAN_VERSION
     init: Literal["pretrained", "random"] = "random"
+    start: Literal["gaussian", "camera"] = "gaussian"
     channels_apart: bool = False
     lines: Literal["none", "rows", "columns", "both"] = "none"
     vst: tuple[float, float] | None = None

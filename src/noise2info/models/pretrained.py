@@ -3,10 +3,11 @@ from random weights (``init``), so a user's first minutes go to their images, no
 what an edge is.
 
 Each file in ``weights/`` is a safetensors file whose metadata holds the network's
-:class:`~noise2info.config.ModelConfig` (``model``) and the command that made it
-(``made_by``: ``tools/pretrain.py``, dead leaves only, never a benchmark image). A network
-with no file of its own shape starts from random weights (the ``start`` stage of
-:mod:`noise2info.pipeline` decides).
+:class:`~noise2info.config.ModelConfig` (``model``), the noise it was trained on (``noise``,
+one of :data:`STARTS`; ``gaussian`` when absent) and the command that made it (``made_by``:
+``tools/pretrain.py``, dead leaves only, never a benchmark image). A network with no file of
+its own shape starts from random weights (the ``start`` stage of :mod:`noise2info.pipeline`
+decides); the ``correlation`` stage picks the camera start where the noise reads correlated.
 """
 
 from __future__ import annotations
@@ -22,10 +23,14 @@ from torch import nn
 from ..config import ModelConfig
 from ..errors import ConfigError, ModelFileError
 
+# The noise a start was trained on: independent Gaussian noise of many levels, or the noise of
+# a colour camera's pipeline (demosaicing, noise reduction, JPEG) on each channel plane.
+STARTS = ("gaussian", "camera")
+
 
 @functools.cache
-def _shipped() -> dict[str, Path]:
-    """Model config (as JSON) -> its weights file, for every file in ``weights/``."""
+def _shipped() -> dict[tuple[str, str], Path]:
+    """(model config as JSON, noise) -> its weights file, for every file in ``weights/``."""
     found = {}
     folder = files(__package__).joinpath("weights")
     if not folder.is_dir():  # an installation without the shipped files: every start is random
@@ -34,24 +39,29 @@ def _shipped() -> dict[str, Path]:
         if entry.name.endswith(".safetensors"):
             path = Path(str(entry))
             with safe_open(path, "pt") as f:
-                model = ModelConfig.model_validate_json(f.metadata()["model"])
-            found[model.model_dump_json()] = path
+                meta = f.metadata()
+            model = ModelConfig.model_validate_json(meta["model"])
+            found[(model.model_dump_json(), meta.get("noise", "gaussian"))] = path
     return found
 
 
-def find_pretrained(config: ModelConfig) -> Path | None:
+def find_pretrained(config: ModelConfig, noise: str = "gaussian") -> Path | None:
     """The shipped weights for a network of this shape (for one that denoises channels apart,
-    the grey network's), or None."""
-    return _shipped().get((config.grey if config.channels_apart else config).model_dump_json())
+    the grey network's) trained on ``noise`` (one of :data:`STARTS`), or None."""
+    if noise not in STARTS:
+        raise ValueError(f"noise must be one of {STARTS}, not {noise!r}")
+    return _shipped().get(((config.grey if config.channels_apart else config).model_dump_json(), noise))
 
 
 def shipped_networks() -> list[ModelConfig]:
     """The network shapes that have shipped weights (for messages)."""
-    return [ModelConfig.model_validate_json(key) for key in _shipped()]
+    shapes = {key for key, _ in _shipped()}
+    return [ModelConfig.model_validate_json(key) for key in sorted(shapes)]
 
 
-def load_pretrained(model: nn.Module, config: ModelConfig) -> Path:
-    """Load the shipped weights for ``config`` into ``model``; returns the file used.
+def load_pretrained(model: nn.Module, config: ModelConfig, noise: str = "gaussian") -> Path:
+    """Load the shipped weights for ``config`` trained on ``noise`` into ``model``; returns the
+    file used.
 
     Raises
     ------
@@ -60,7 +70,7 @@ def load_pretrained(model: nn.Module, config: ModelConfig) -> Path:
     ModelFileError
         The shipped file does not match it (a broken installation).
     """
-    path = find_pretrained(config)
+    path = find_pretrained(config, noise)
     if path is None:
         have = "; ".join(_describe(m) for m in shipped_networks()) or "none"
         raise ConfigError(

@@ -184,7 +184,7 @@ class Trainer:
         torch.manual_seed(self.seeds.init)
         model = build_model(config.model)
         if self.plan.init == "pretrained":  # fine-tune the shipped starting point
-            load_pretrained(model, config.model)
+            load_pretrained(model, config.model, self.plan.start)
         self.model = model.to(self.device).train()
         # Several processes: DistributedDataParallel averages the gradients (each rank trains
         # on its own patches); estimation and checkpoints use the plain module.
