@@ -8,7 +8,7 @@ its output and the camera start's. PSNR gain over the noisy photo (8-bit for pol
 for the test bed), mean, worst.
 
     python benchmarks/camera_start.py --kind camera phone-jpeg consumer-jpeg --steps 400
-    python benchmarks/camera_start.py --polyu --only 0,4,8,...,52 --steps 400
+    python benchmarks/camera_start.py --polyu --only 0,4,8,...,52 --steps 400 [--set lr=3e-5]
 
 ``--kind``: the real-sim test bed's five test images, 256 x 256 (as test_bed_default.py).
 ``--polyu``: photos of ../shared/data/polyu-dev (never copied; non-commercial licence).
@@ -17,6 +17,7 @@ for the test bed), mean, worst.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -40,14 +41,14 @@ def _per_channel(net, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _evaluate(noisy: list, clean: list, peak: float, steps: int) -> dict:
+def _evaluate(noisy: list, clean: list, peak: float, steps: int, settings: dict) -> dict:
     grey = noise2info.make_config().model
     starts = {}
     for noise in STARTS:
         net = build_model(grey)
         load_pretrained(net, grey, noise)
         starts[noise] = net.eval()
-    config = noise2info.make_config(steps=steps, seed=0)
+    config = noise2info.make_config(steps=steps, seed=0, **settings)
     config = config.model_copy(
         update={"model": config.model.model_copy(update={"channels": noisy[0].shape[0]})}
     )
@@ -79,7 +80,9 @@ def main() -> None:
     parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared/data/polyu-dev"))
     parser.add_argument("--only", default=None, help="polyu-dev photo indices, comma-separated")
     parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--set", nargs="*", default=[], help="flat settings of the default, key=value (JSON)")
     args = parser.parse_args()
+    settings = {k: json.loads(v) for k, _, v in (s.partition("=") for s in args.set)}
     sets = []
     for kind in args.kind:
         from noise2info.data.camera import real_sim_images
@@ -95,7 +98,7 @@ def main() -> None:
         chosen = [int(i) for i in args.only.split(",")] if args.only else range(len(noisy))
         sets.append(("polyu-dev", [noisy[i] for i in chosen], [clean[i] for i in chosen], 255))
     for name, noisy, clean, peak in sets:
-        for row, values in _evaluate(noisy, clean, peak, args.steps).items():
+        for row, values in _evaluate(noisy, clean, peak, args.steps, settings).items():
             v = np.asarray(values)
             worse = int((v < 0).sum())
             print(f"{name}: {row}: {v.mean():+.2f} dB (worst {v.min():+.2f}, {worse} of {v.size} worse)")

@@ -32,6 +32,7 @@ from noise2info.posterior import posterior_divergence, posterior_mean
 from noise2info.prediction import image_sigmas
 from noise2info.prediction.denoise import predict
 from noise2info.rating import PROBE_STEP
+from noise2info.safety import MAX_GAIN_DB
 
 REACH = 8  # lags of the true noise's correlation the oracle probe carries
 
@@ -68,7 +69,7 @@ def expected_gain(net, z, mu, out, sigma, probe, std, floor) -> float:
     risk = sum(
         w[c] * (np.mean((out[c] - z[c]) ** 2) - s2[c] + 2 * s2[c] * np.mean(div[c])) for c in range(len(w))
     )
-    return float(10 * np.log10(np.sum(w * s2) / risk)) if risk > 0 else float("inf")
+    return min(MAX_GAIN_DB, float(10 * np.log10(np.sum(w * s2) / risk))) if risk > 0 else MAX_GAIN_DB
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ Dead-leaves images made from a seed (:mod:`noise2info.data.synthetic`; no licenc
 no benchmark image). ``--kind grey``: each with Gaussian noise of its own level, so the network
 has seen the whole range a user may bring (normalised noise std about 0.1 to 0.93). ``--kind
 camera``: colour leaves, enlarged 3x as photos from many-megapixel sensors are smooth at the
-scale of a pixel (:data:`noise2info.data.camera.ZOOM`), through a camera drawn at random for
+scale of a pixel (:func:`noise2info.data.camera.enlarge`), through a camera drawn at random for
 each image (:func:`noise2info.data.camera.random_camera`: shot and read noise on a Bayer mosaic,
 demosaicing, white balance, colour matrix, tone curve, in-camera noise reduction, JPEG), each
 channel a grey image of its own as the default pipeline denoises colour photos; fine-tuned from
@@ -17,7 +17,7 @@ stage picks the camera start where the noise reads correlated).
     python tools/pretrain.py --steps 5000 --images 1200
     python tools/pretrain.py --kind camera --steps 2000 --images 800 --lr 3e-4
 
-(grey: 1,538 s of training on the project's 2-core machine, 2026-12-01; camera: 270 s,
+(grey: 1,538 s of training on the project's 2-core machine, 2026-12-01; camera: 303 s,
 2026-12-07.)
 
 Writes ``cpu-grey.safetensors`` / ``cpu-camera.safetensors`` / ``cpu-colour.safetensors``
@@ -37,7 +37,7 @@ import numpy as np
 from safetensors.torch import save_file
 
 from noise2info import make_config, train
-from noise2info.data.camera import random_camera
+from noise2info.data.camera import PHOTO_ZOOM, enlarge, random_camera
 from noise2info.data.synthetic import dead_leaves
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "noise2info" / "models" / "weights"
@@ -50,14 +50,10 @@ def _colour_pair(seed_seq: np.random.SeedSequence, size: int) -> tuple[np.ndarra
     return reference.astype(np.float32), noisy.astype(np.float32)
 
 
-def _camera_planes(
-    seed_seq: np.random.SeedSequence, size: int, zoom: int = 3
-) -> tuple[np.ndarray, np.ndarray]:
-    from skimage.transform import rescale
-
+def _camera_planes(seed_seq: np.random.SeedSequence, size: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed_seq)
-    small = dead_leaves(size // zoom + 2, rng, colour=True).astype(np.float64)
-    clean = np.clip(rescale(small, zoom, order=3, channel_axis=0, anti_aliasing=False), 0, 1)[:, :size, :size]
+    small = dead_leaves(size // PHOTO_ZOOM + 2, rng, colour=True).astype(np.float64)
+    clean = enlarge(small)[:, :size, :size]
     reference, noisy = random_camera(rng).apply(clean, rng)
     return reference.astype(np.float32), noisy.astype(np.float32)
 

@@ -90,6 +90,7 @@ def _train_and_report(inputs, run_dir, config: Config, opts: dict) -> None:
         "method": method,
         "steps": steps,
         "init": plan.init,
+        "start": plan.start if plan.init == "pretrained" else None,  # which shipped start
         "sigma_loss": result.sigma_loss,
         "sigma": result.sigma,
         "sigma_readout": result.sigma_readout,

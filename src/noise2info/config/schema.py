@@ -115,13 +115,14 @@ class TrainingConfig(_Strict):
     augment: bool = Field(True, description="random rotations and flips of the patches")
     init: Literal["auto", "pretrained", "random"] = Field(
         "auto",
-        description="starting weights: pretrained (shipped, dead leaves), random, or auto "
-        "(pretrained where the package ships weights for the network)",
+        description="starting weights: pretrained (shipped, dead leaves; the start trained on "
+        "camera-pipeline noise where the noise reads correlated, else the Gaussian one), random, "
+        "or auto (pretrained where the package ships weights for the network)",
     )
     colour: Literal["auto", "apart", "together"] = Field(
         "auto",
         description="images of several channels: apart (one grey network denoises each channel as "
-        "an image of its own, starting from the shipped grey start), together (one network sees "
+        "an image of its own, starting from a shipped grey start), together (one network sees "
         "all channels), or auto (apart where the package ships a start for the grey network)",
     )
     vst: Literal["auto", "gat", "none"] = Field(

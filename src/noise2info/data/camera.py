@@ -304,18 +304,29 @@ TEST_BED: dict[str, tuple[CameraPipeline, tuple[str, ...]]] = {
 # named here enlarge their images (cubic) before the crop, so that their detail against the
 # noise falls in the photos' range (docs/notes/benchmarks.md, "A test bed with the detail of
 # real photos").
-ZOOM = {"consumer-jpeg": 3}
+PHOTO_ZOOM = 3
+ZOOM = {"consumer-jpeg": PHOTO_ZOOM}
+
+
+def enlarge(image: np.ndarray, zoom: int = PHOTO_ZOOM) -> np.ndarray:
+    """``image`` (``(C, H, W)`` in [0, 1]) enlarged ``zoom`` times by cubic interpolation and
+    clipped to [0, 1]: as smooth at the scale of a pixel as a photo from a many-megapixel
+    sensor (the kinds in :data:`ZOOM`, the camera start of tools/pretrain.py)."""
+    from skimage.transform import rescale
+
+    if zoom == 1:
+        return np.asarray(image, np.float64)
+    return np.clip(
+        rescale(np.asarray(image, np.float64), zoom, order=3, channel_axis=0, anti_aliasing=False), 0, 1
+    )
 
 
 def _clean_image(name: str, zoom: int = 1) -> np.ndarray:
     from skimage import data
-    from skimage.transform import rescale
 
     image = np.asarray(getattr(data, name)(), dtype=np.float64) / 255
     image = image[None] if image.ndim == 2 else np.moveaxis(image, -1, 0)
-    if zoom > 1:
-        image = np.clip(rescale(image, zoom, order=3, channel_axis=0, anti_aliasing=False), 0, 1)
-    return image
+    return enlarge(image, zoom)
 
 
 def real_sim_images(kind: str, side: int | None = 256, seed: int = 0) -> tuple[list[str], list, list]:

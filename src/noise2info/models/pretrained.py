@@ -46,8 +46,20 @@ def _shipped() -> dict[tuple[str, str], Path]:
 
 
 def find_pretrained(config: ModelConfig, noise: str = "gaussian") -> Path | None:
-    """The shipped weights for a network of this shape (for one that denoises channels apart,
-    the grey network's) trained on ``noise`` (one of :data:`STARTS`), or None."""
+    """The shipped weights for a network of this shape, or None.
+
+    Parameters
+    ----------
+    config : ModelConfig
+        The network (for one that denoises channels apart, the grey network's weights).
+    noise : {'gaussian', 'camera'}
+        The noise the start was trained on (:data:`STARTS`).
+
+    Returns
+    -------
+    Path or None
+        The safetensors file, None where none ships.
+    """
     if noise not in STARTS:
         raise ValueError(f"noise must be one of {STARTS}, not {noise!r}")
     return _shipped().get(((config.grey if config.channels_apart else config).model_dump_json(), noise))
@@ -60,13 +72,13 @@ def shipped_networks() -> list[ModelConfig]:
 
 
 def load_pretrained(model: nn.Module, config: ModelConfig, noise: str = "gaussian") -> Path:
-    """Load the shipped weights for ``config`` trained on ``noise`` into ``model``; returns the
-    file used.
+    """Load the shipped weights for ``config`` trained on ``noise`` (:func:`find_pretrained`)
+    into ``model``; returns the file used.
 
     Raises
     ------
     ConfigError
-        No weights ship for this network.
+        No weights trained on ``noise`` ship for this network.
     ModelFileError
         The shipped file does not match it (a broken installation).
     """
@@ -74,8 +86,8 @@ def load_pretrained(model: nn.Module, config: ModelConfig, noise: str = "gaussia
     if path is None:
         have = "; ".join(_describe(m) for m in shipped_networks()) or "none"
         raise ConfigError(
-            f"init pretrained: the package ships no weights for this network ({_describe(config)}; "
-            f"shipped: {have}); use init random"
+            f"init pretrained: the package ships no weights trained on {noise} noise for this "
+            f"network ({_describe(config)}; shipped: {have}); use init random"
         )
     try:
         model.load_state_dict(load_file(path), strict=True)
