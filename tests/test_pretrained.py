@@ -128,18 +128,12 @@ def test_an_installation_without_shipped_weights_starts_from_random(monkeypatch,
 def _camera_photos(count: int = 3, side: int = 96, seed: int = 0) -> tuple[list, list]:
     """Colour leaves smooth at the pixel scale through a consumer camera's pipeline (noise
     reduction, JPEG): references and noisy photos, ``(3, side, side)``."""
-    from noise2info.data.camera import CAMERA_MATRIX, PHOTO_ZOOM, CameraPipeline, enlarge
+    from dataclasses import replace
+
+    from noise2info.data.camera import PHOTO_ZOOM, TEST_BED, enlarge
 
     rng = np.random.default_rng(seed)
-    camera = CameraPipeline(
-        a=0.002,
-        b=0.001,
-        jpeg=95,
-        colour_matrix=CAMERA_MATRIX,
-        luma_nr=0.8,
-        chroma_nr=6.0,
-        reference_jpeg=True,
-    )
+    camera = replace(TEST_BED["consumer-jpeg"][0], jpeg=95)  # the consumer kind, a lower quality
     refs, noisy = [], []
     for _ in range(count):
         small = dead_leaves(side // PHOTO_ZOOM + 2, rng, colour=True)
