@@ -25,7 +25,7 @@ from .noise_level import (
     direct_noise_level_function,
     direct_noise_std,
     evenly_spaced,
-    image_noise_std,
+    plan_image_noise_std,
     plan_noise_std,
 )
 from .pipeline import make_plan
@@ -522,7 +522,7 @@ def _or(value, fallback):
 def _as_denoise_reads(entry: dict, std, plan: Plan) -> float | None:
     """One image's noise std (rms over channels) as denoise weighs with it: its reading
     corrected for correlated noise, scaled where JPEG'd (the run's plan)."""
-    found = image_noise_std(entry, std, plan.noise_prior, plan.noise_lags, plan.noise_scale)
+    found = plan_image_noise_std(entry, std, plan)
     return None if found is None else float(np.sqrt(np.mean(np.square(found))))
 
 

@@ -411,6 +411,13 @@ def image_noise_std(reading: dict | None, std, priors=None, lags=None, scale=Non
     return [factor * v for v in out]
 
 
+def plan_image_noise_std(reading: dict | None, std, plan) -> list[float] | None:
+    """:func:`image_noise_std` read as a run's ``plan`` says (its ``noise_prior``,
+    ``noise_lags`` and ``noise_scale``): what the trainer, denoise, estimate-sigma and export
+    weigh each image with."""
+    return image_noise_std(reading, std, plan.noise_prior, plan.noise_lags, plan.noise_scale)
+
+
 def direct_noise_level_function(images, bins: int = 16, flat: float = 0.5) -> dict:
     """Noise std per intensity bin and the fitted Poisson-Gaussian gain and offset.
 

@@ -304,8 +304,7 @@ def _camera_start(p: Planning, reading: dict | None) -> bool:
     correlated = reading is not None and reading["correlated"]
     if p.plan.init != "pretrained" or not p.plan.channels_apart or not correlated:
         return False
-    network = p.config.model.model_copy(update={"channels_apart": True})
-    return find_pretrained(network, "camera") is not None
+    return find_pretrained(p.config.model.grey, "camera") is not None
 
 
 def _pixel_shuffled(images: list, plan: Plan) -> list:

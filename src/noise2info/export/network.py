@@ -17,7 +17,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from ..models import UNet
-from ..noise_level import image_noise_std
+from ..noise_level import plan_image_noise_std
 from ..plan import Plan, Trained, network_and_plan
 from ..posterior import _TRUNCATE, POSTERIOR_WIDTH
 
@@ -177,7 +177,7 @@ def training_noise_std(plan: Plan, channels: int) -> list[float] | None:
     priors = plan.noise_prior
     if not plan.posterior or not priors or any(p is None for p in priors):
         return None
-    return image_noise_std(None, np.ones(channels), priors, plan.noise_lags, plan.noise_scale)
+    return plan_image_noise_std(None, np.ones(channels), plan)
 
 
 def exported_denoiser(

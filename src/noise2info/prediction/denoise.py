@@ -23,7 +23,7 @@ from ..data.variance import Stabilised, inverse_generalized_anscombe
 from ..errors import ImageError
 from ..io import cast_to, check_samples
 from ..models import inference_model, receptive_radius
-from ..noise_level import direct_noise_std, image_noise_std
+from ..noise_level import direct_noise_std, plan_image_noise_std
 from ..pipeline import finishing
 from ..plan import Plan, Trained, network_and_plan
 from ..posterior import posterior_mean, posterior_radius
@@ -64,7 +64,7 @@ def image_sigmas(image, std, plan: Plan) -> list[float] | None:
         None where neither the image nor the plan gives a noise level.
     """
     entry = direct_noise_std([image], stds=[std])["per_image"][0]
-    return image_noise_std(entry, std, plan.noise_prior, plan.noise_lags, plan.noise_scale)
+    return plan_image_noise_std(entry, std, plan)
 
 
 @flush_denormals()

@@ -32,7 +32,7 @@ from ..io import check_samples
 from ..masking import Masker
 from ..models import UNet, build_model
 from ..models.pretrained import load_pretrained
-from ..noise_level import direct_noise_std, image_noise_std, plan_noise_std
+from ..noise_level import direct_noise_std, plan_image_noise_std, plan_noise_std
 from ..objectives import make_batch
 from ..pipeline import STAGE_NAMES, Planning, apply_plan, make_plan
 from ..plan import Plan
@@ -340,9 +340,7 @@ class Trainer:
         entries = {e["index"]: e for e in self.direct["per_image"]}
         out = np.full((len(self.images), self.images[0].shape[0]), np.nan)  # channels as seen
         for i, (_, std) in enumerate(self.stats):
-            found = image_noise_std(
-                entries.get(i), std, self.plan.noise_prior, self.plan.noise_lags, self.plan.noise_scale
-            )
+            found = plan_image_noise_std(entries.get(i), std, self.plan)
             if found is not None:
                 out[i] = found
         return out
