@@ -3,9 +3,11 @@
 Each shipped start (:mod:`noise2info.models.pretrained`: ``gaussian``, ``camera``) denoises
 each channel of each photo as it ships, without training (zero-shot); then the default is
 trained on the same photos (``--steps``, seed 0; the correlation stage picks the camera start
-for correlated noise) and reported as ``denoise`` writes it, its network alone, and the mean of
-its output and the camera start's. PSNR gain over the noisy photo (8-bit for polyu-dev, [0, 1]
-for the test bed), mean, worst.
+for correlated noise) and reported as ``denoise`` writes it (mixed with the camera start's own
+prediction where the plan says: JPEG'd photos), without that mix (``mix_start=False``), its
+network alone, the mean of the run's output and the camera start's, and the network whose
+weights are the mean of the run's and the camera start's (with the posterior step). PSNR gain
+over the noisy photo (8-bit for polyu-dev, [0, 1] for the test bed), mean, worst.
 
     python benchmarks/camera_start.py --kind camera phone-jpeg consumer-jpeg --steps 400
     python benchmarks/camera_start.py --polyu --only 0,4,8,...,52 --steps 400 [--set lr=3e-5]
@@ -41,6 +43,19 @@ def _per_channel(net, x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _weights_mean(net, start):
+    """A copy of the run's network whose weights (batch-norm statistics included) are the mean
+    of its own and the camera start's (weight-space ensembling, WiSE-FT)."""
+    import copy
+
+    mean = copy.deepcopy(net).cpu().eval()
+    own, other = net.state_dict(), start.state_dict()
+    mean.load_state_dict(
+        {k: (v + other[k].to(v.device)) / 2 if v.is_floating_point() else v for k, v in own.items()}
+    )
+    return mean
+
+
 def _evaluate(noisy: list, clean: list, peak: float, steps: int, settings: dict) -> dict:
     grey = noise2info.make_config().model
     starts = {}
@@ -58,13 +73,20 @@ def _evaluate(noisy: list, clean: list, peak: float, steps: int, settings: dict)
         f"trained {time.perf_counter() - t0:.0f} s; start {run.plan.start}, refine {run.plan.refine}",
         flush=True,
     )
+    averaged = _weights_mean(run.model, starts["camera"])
     gains: dict[str, list[float]] = {}
     for x, y in zip(noisy, clean, strict=True):
         base = peak_signal_noise_ratio(y, x, data_range=peak)
         outs = {f"{noise} start alone": _per_channel(net, x) for noise, net in starts.items()}
         outs["default"] = noise2info.denoise(run, x)
-        outs["the network alone"] = noise2info.denoise(run, x, posterior=False)
-        outs["mean of the default and the camera start"] = (outs["default"] + outs["camera start alone"]) / 2
+        outs["the run without the mix"] = noise2info.denoise(run, x, mix_start=False)
+        outs["the network alone"] = noise2info.denoise(run, x, posterior=False, mix_start=False)
+        outs["mean of the run and the camera start"] = (
+            outs["the run without the mix"] + outs["camera start alone"]
+        ) / 2
+        outs["weights averaged with the camera start"] = noise2info.denoise(
+            averaged, x, plan=run.plan, mix_start=False
+        )
         for name, out in outs.items():
             out = np.clip(np.round(out) if peak == 255 else out, 0, peak)
             gains.setdefault(name, []).append(

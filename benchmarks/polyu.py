@@ -12,7 +12,7 @@ the true one.
     python benchmarks/polyu.py --out benchmarks/results/polyu [--steps 800] [--variants ...]
 
 Each variant is a name and flat settings for make_config (``name:key=value,key=value``) and
-optional denoise options after ``|`` (``posterior=false``); ``bm3d-true`` and ``bm3d-est`` are
+optional denoise options after ``|`` (``posterior=false,mix_start=false``); ``bm3d-true`` and ``bm3d-est`` are
 CBM3D with the true and scikit-image's estimated noise std.
 """
 
@@ -31,7 +31,13 @@ from noise2info import io
 from noise2info.noise_level import direct_noise_std
 from noise2info.prediction import image_sigmas
 
-DEFAULT_VARIANTS = ["default:", "network-alone:|posterior=false", "bm3d-est", "bm3d-true"]
+DEFAULT_VARIANTS = [
+    "default:",
+    "without-the-start-mix:|mix_start=false",
+    "network-alone:|posterior=false,mix_start=false",
+    "bm3d-est",
+    "bm3d-true",
+]
 
 
 def load(folder: Path, limit: int | None = None) -> tuple[list[str], list[np.ndarray], list[np.ndarray]]:

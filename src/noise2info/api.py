@@ -226,10 +226,11 @@ def denoise_array(
     lines: bool | None = None,
     check: bool = False,
     safe: bool = False,
+    mix_start: bool = True,
 ):
     """Denoise a stored array (any layout :func:`io.sample_views` reads); same shape and dtype.
-    ``model``, ``plan``, ``posterior`` and ``lines`` as in :func:`~noise2info.prediction.denoise`
-    (default: the run's plan).
+    ``model``, ``plan``, ``posterior``, ``lines`` and ``mix_start`` as in
+    :func:`~noise2info.prediction.denoise` (default: the run's plan).
 
     ``arr`` may be lazy (memory-mapped, Zarr) and ``out`` a writable array of the same shape
     (e.g. :func:`io.write_into`'s): then one tile at a time is in memory.
@@ -247,7 +248,16 @@ def denoise_array(
         out = np.empty(arr.shape, arr.dtype)
     gains = []
     for sample, target in zip(samples, io.sample_views(out, dims), strict=True):
-        options = dict(plan=plan, tile=tile, tta=tta, out=target, name=name, posterior=posterior, lines=lines)
+        options = dict(
+            plan=plan,
+            tile=tile,
+            tta=tta,
+            out=target,
+            name=name,
+            posterior=posterior,
+            lines=lines,
+            mix_start=mix_start,
+        )
         if not (check or safe):
             denoise(net, sample, **options)
             continue
@@ -296,6 +306,7 @@ def denoise_files(
     engine: str = "torch",
     shard: tuple[int, int] = (0, 1),
     threads: int | None = None,
+    mix_start: bool = True,
 ) -> Denoised:
     """Denoise files into ``out_dir``, one output per input with the same name and format.
 
@@ -312,7 +323,9 @@ def denoise_files(
     signature as :func:`denoise_array`), no line removal or check. ``shard``
     ``(rank, world)``: this process takes every ``world``-th input from the ``rank``-th
     (``denoise --nproc``, torchrun) and skips those complete; the ranks together do them all.
-    ``threads``: ONNX Runtime's threads (default its own choice).
+    ``threads``: ONNX Runtime's threads (default its own choice). ``mix_start`` False: without
+    the shipped start's share where the run's plan mixes it in
+    (:func:`~noise2info.prediction.denoise`).
     """
     if engine not in ("torch", "onnx"):
         raise ConfigError(f"unknown engine {engine!r}; use torch or onnx")
@@ -357,6 +370,7 @@ def denoise_files(
                 lines=lines,
                 check=check,
                 safe=safe,
+                mix_start=mix_start,
             )
             if check or safe:
                 found.extend(result[1])

@@ -47,6 +47,14 @@ MASK_BLOCK = 3
 # demosaiced noise). Not switched on by auto: on a phone's mild JPEG noise stride 2 cost
 # 0.17 dB and stride 3 1.1 dB, and the correlation readout does not tell the two apart.
 PD_STRIDE = 2
+# The share of the camera start's own, zero-shot prediction in the output where the noise of
+# colour channels reads correlated and JPEG'd: there the self-supervised fine-tuning loses part
+# of what the start brings (the masked objective makes the network blind where such noise
+# needs it to see), and the equal mean of the two gained 0.20 dB on 14 of polyu-dev's photos and
+# 0.30 dB on the phone-jpeg kind over the run alone (docs/notes/benchmarks.md, "Blending with
+# the camera start"). Not where the noise is not JPEG'd: on the demosaiced camera kind the
+# mean lost 0.23 dB.
+START_SHARE = 0.5
 PD_MAX_VALUES = 2**30  # 4 GB of float32 sub-images at most
 
 
@@ -282,12 +290,14 @@ def _decide_correlation(p: Planning) -> None:
     # Correlated noise on full-resolution images: the network's prediction carries part of each
     # pixel's noise, so the posterior step keeps a share of the residual however sure it looks.
     leak = stride == 1 and reading is not None and reading["correlated"]
+    camera = _camera_start(p, reading)
     p.decided(
         pd_stride=stride,
         mask_block=block,
         noise_lags=reading["lags"] if correlated else None,
         posterior_floor=LEAK_FLOOR if leak else 0.0,
-        start="camera" if _camera_start(p, reading) else "gaussian",
+        start="camera" if camera else "gaussian",
+        start_share=START_SHARE if camera and stride == 1 and reading["jpeg"] else 0.0,
     )
     if reading is not None:
         p.readings["correlation"] = reading
@@ -359,6 +369,12 @@ def _explain_correlation(plan: Plan, record: dict) -> list[str]:
                 "colour channels with correlated noise: started from the shipped start trained on "
                 "camera-pipeline noise, not Gaussian noise (--correlation none for the Gaussian start)"
             )
+        if plan.start_share:
+            lines.append(
+                f"JPEG'd: the output is {1 - plan.start_share:.0%} the run's and {plan.start_share:.0%} the "
+                "camera start's own prediction, which the fine-tuning does not keep on such noise "
+                "(denoise --no-mix-start for the run's alone)"
+            )
         return lines
     if c and c["max"] is not None:
         return [f"noise correlation between neighbours {c['max']:+.2f}: independent enough"]
@@ -371,6 +387,8 @@ def _note_correlation(plan: Plan, record: dict) -> str | None:
         notes.append(f"masked {plan.mask_block} x {plan.mask_block} blocks")
     if plan.start == "camera":
         notes.append("camera start")
+    if plan.start_share:
+        notes.append(f"blended with the camera start ({plan.start_share:.0%})")
     if plan.noise_lags:
         notes.append(f"noise std read for correlated noise (share {haar_share(plan.noise_lags):.2f})")
     c = record.get("correlation")
@@ -384,9 +402,9 @@ def _note_correlation(plan: Plan, record: dict) -> str | None:
 CORRELATION = Stage(
     "correlation",
     "measure the noise's correlation between neighbours where it reads flattest; where it reads "
-    "correlated, mask blocks, start from the camera-noise start, read each image's noise std "
-    "corrected for it and let the posterior step keep a share of each pixel's residual (pixel "
-    "shuffle advised, not switched on)",
+    "correlated, mask blocks, start from the camera-noise start (and, JPEG'd, blend the output "
+    "with its own prediction), read each image's noise std corrected for it and let the "
+    "posterior step keep a share of each pixel's residual (pixel shuffle advised, not switched on)",
     _decide_correlation,
     _explain_correlation,
     _note_correlation,

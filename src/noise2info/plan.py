@@ -31,6 +31,11 @@ class Plan(BaseModel):
         With ``init`` pretrained, which shipped start (:mod:`noise2info.models.pretrained`):
         the one trained on independent Gaussian noise, or, where the noise reads correlated,
         the one trained on camera-pipeline noise (stage ``correlation``).
+    start_share : float
+        The share of the shipped start's own prediction (``start``, zero-shot) in the output,
+        the rest the run's (after the posterior step): :data:`noise2info.pipeline.START_SHARE`
+        for JPEG'd correlated noise on colour channels from the camera start (stage
+        ``correlation``), 0 otherwise.
     channels_apart : bool
         One grey network denoised each channel as an image of its own (stage ``start``; the
         network's ``model.channels_apart``).
@@ -70,6 +75,7 @@ class Plan(BaseModel):
     version: int = PLAN_VERSION
     init: Literal["pretrained", "random"] = "random"
     start: Literal["gaussian", "camera"] = "gaussian"
+    start_share: float = Field(0.0, ge=0, le=1)
     channels_apart: bool = False
     lines: Literal["none", "rows", "columns", "both"] = "none"
     vst: tuple[float, float] | None = None

@@ -30,6 +30,13 @@ from .app import _emit, _fail, _guarded, friendly_errors, main
     help="Remove row and column offsets (line noise) after the network (default: as the run "
     "read them on its training images).",
 )
+@click.option(
+    "--mix-start/--no-mix-start",
+    default=True,
+    show_default=True,
+    help="Mix in the shipped camera start's own prediction where the run decided to (JPEG'd "
+    "colour photos); --no-blend: the run's network alone.",
+)
 @click.option("--overwrite", is_flag=True, help="Redo outputs that already exist (default: skip them).")
 @click.option(
     "--check/--no-check",
@@ -73,6 +80,7 @@ def denoise(
     tta,
     posterior,
     lines,
+    mix_start,
     overwrite,
     check,
     safe,
@@ -98,6 +106,7 @@ def denoise(
         overwrite=overwrite,
         posterior=posterior,
         lines=lines,
+        mix_start=mix_start,
         check=check and engine == "torch",
         safe=safe,
         engine=engine,

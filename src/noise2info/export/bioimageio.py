@@ -64,7 +64,7 @@ def _cover(noisy: np.ndarray, denoised: np.ndarray, path: Path) -> None:
     big.save(path)
 
 
-def _documentation(run, name: str, sigma, noise_std) -> str:
+def _documentation(run, name: str, sigma, noise_std, start_share: float = 0.0) -> str:
     cfg = run.config
     if noise_std is None:
         step = (
@@ -83,6 +83,12 @@ def _documentation(run, name: str, sigma, noise_std) -> str:
             "noise level instead, and can remove line noise."
         )
         test = "`noise2info denoise --no-lines` with the noise std fixed at that value"
+    if start_share:
+        step += (
+            f" Its output is then {1 - start_share:.0%} that and {start_share:.0%} the prediction of "
+            "noise2info's shipped start trained on camera-pipeline noise (JPEG'd photos), carried "
+            "in the package."
+        )
     level = f"{sigma:.4g} (normalised units)" if sigma is not None else "not recorded"
     return f"""# {name}
 
@@ -170,7 +176,7 @@ def export_bioimageio(
         np.save(tmp / "test_output.npy", y)
         _cover(x, y[0], tmp / "cover.png")
         name = name or f"noise2info {run_dir.resolve().name}"
-        (tmp / "README.md").write_text(_documentation(run, name, run.sigma, net.noise_std))
+        (tmp / "README.md").write_text(_documentation(run, name, run.sigma, net.noise_std, net.start_share))
         tifffile.imwrite(tmp / "sample_input.tif", x[None])
         tifffile.imwrite(tmp / "sample_output.tif", y)
         torch.save(net.state_dict(), tmp / "weights.pt")
@@ -200,6 +206,7 @@ def export_bioimageio(
             "vst": list(net.vst) if net.vst else None,
             "noise_std": net.noise_std,
             **({"floor": net.floor} if net.floor else {}),
+            **({"start_share": net.start_share} if net.start_share else {}),
         }
         descr = _validated(
             bmz.ModelDescr,

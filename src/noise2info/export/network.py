@@ -17,6 +17,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from ..models import UNet
+from ..models.pretrained import shipped_start
 from ..noise_level import plan_image_noise_std
 from ..plan import Plan, Trained, network_and_plan
 from ..posterior import _TRUNCATE, POSTERIOR_WIDTH
@@ -33,7 +34,8 @@ class ExportedDenoiser(nn.Module):
     With ``noise_std`` the graph ends with the posterior step (:mod:`noise2info.posterior`)
     at that noise std. This is :func:`noise2info.prediction.denoise` without tiling,
     test-time augmentation and line removal, and with the posterior step's noise std fixed
-    rather than read on each image.
+    rather than read on each image. With ``start`` the output is then blended with that
+    network's own prediction (a run's ``plan.start_share``: the shipped start, JPEG'd photos).
 
     Parameters
     ----------
@@ -45,12 +47,27 @@ class ExportedDenoiser(nn.Module):
         The noise std per channel in intensity units for the posterior step (none without).
     floor : float
         The posterior step's least gain (``plan.posterior_floor``).
+    start : UNet, optional
+        A second network of the same shape whose prediction is mixed into the output
+        (copied; eval mode).
+    start_share : float
+        Its share of the output (``plan.start_share``; used only with ``start``).
     """
 
-    def __init__(self, net: UNet, vst: tuple[float, float] | None = None, noise_std=None, floor: float = 0.0):
+    def __init__(
+        self,
+        net: UNet,
+        vst: tuple[float, float] | None = None,
+        noise_std=None,
+        floor: float = 0.0,
+        start: UNet | None = None,
+        start_share: float = 0.0,
+    ):
         super().__init__()
         self.floor = float(floor)
         self.net = copy.deepcopy(net).eval()
+        self.start = copy.deepcopy(start).eval() if start is not None else None
+        self.start_share = float(start_share) if start is not None else 0.0
         self.multiple = net.config.multiple
         self.vst = tuple(float(v) for v in vst) if vst else None
         self.noise_std = [float(v) for v in noise_std] if noise_std is not None else None
@@ -99,6 +116,8 @@ class ExportedDenoiser(nn.Module):
         y = self.net(h)
         if self.noise_std is not None:
             y = self._posterior(h, y, std)
+        if self.start is not None:  # after the step, as prediction blends
+            y = (1 - self.start_share) * y + self.start_share * self.start(h)
         for axis, (lo, n) in zip(axes, sizes, strict=True):
             y = y.narrow(axis, lo, n)
         y = y * std + mean
@@ -152,7 +171,9 @@ def exported_network(
     images' noise level on record and no variance stabilisation) the graph ends with the
     posterior step, the noise std fixed at the training images' pooled reading
     (:func:`training_noise_std`): :func:`noise2info.prediction.denoise` reads each image's
-    own, pulled toward that.
+    own, pulled toward that. A plan that blends with the shipped start (``start_share``) ends
+    the graph with the blend, after the step where there is one; exported without the step
+    (``posterior`` False) where the plan takes it, the graph is the network alone.
 
     Raises
     ------
@@ -167,7 +188,9 @@ def exported_network(
             "supports runs with pd_stride 1 (train with --pd-stride 1)"
         )
     noise_std = training_noise_std(plan, net.config.channels) if posterior and not plan.vst else None
-    return ExportedDenoiser(net.cpu(), plan.vst, noise_std, plan.posterior_floor)
+    blends = plan.start_share and (noise_std is not None or not plan.posterior)
+    start = shipped_start(net.config, plan.start) if blends else None
+    return ExportedDenoiser(net.cpu(), plan.vst, noise_std, plan.posterior_floor, start, plan.start_share)
 
 
 def training_noise_std(plan: Plan, channels: int) -> list[float] | None:
@@ -190,9 +213,11 @@ def exported_denoiser(
     noise_std=None,
     channels_apart: bool = False,
     floor: float = 0.0,
+    start_share: float = 0.0,
 ) -> ExportedDenoiser:
     """An untrained :class:`ExportedDenoiser` from the model config's fields: the
-    architecture a bioimage.io package names (its weights are then loaded into it)."""
+    architecture a bioimage.io package names (its weights, the start's too where
+    ``start_share``, are then loaded into it)."""
     from ..config import ModelConfig
     from ..models import build_model
 
@@ -204,4 +229,5 @@ def exported_denoiser(
         res_blocks=res_blocks,
         channels_apart=channels_apart,
     )
-    return ExportedDenoiser(build_model(config), vst, noise_std, floor)
+    start = build_model(config) if start_share else None
+    return ExportedDenoiser(build_model(config), vst, noise_std, floor, start, start_share)

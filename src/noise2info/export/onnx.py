@@ -78,6 +78,7 @@ def export_onnx(model, path: str | Path, *, posterior: bool = True) -> Path:
         "channels": cfg.channels,
         "multiple": net.multiple,
         "posterior_noise_std": net.noise_std,  # None: the graph ends with the network
+        "start_share": net.start_share,  # > 0: the graph ends with the blend with the start
     }
     if not exported:
         meta["config"] = json.loads(model.config.model_dump_json())
@@ -142,7 +143,9 @@ class OnnxDenoiser:
 def onnx_engine(source: str | Path, threads: int | None = None) -> OnnxDenoiser:
     """The ONNX Runtime engine of a run folder (exporting its network alone into
     ``model.onnx`` there on first use: the engine takes the posterior step itself, with each
-    image's own noise reading) or of an ``.onnx`` file."""
+    image's own noise reading, except for a run that blends with the shipped start, whose
+    graph ends with the step at the training images' noise and the blend) or of an ``.onnx``
+    file."""
     from ..run import ONNX, load_run
 
     source = Path(source)
@@ -150,7 +153,8 @@ def onnx_engine(source: str | Path, threads: int | None = None) -> OnnxDenoiser:
         return OnnxDenoiser(source, threads)
     path = source / ONNX
     if not path.is_file():
-        export_onnx(load_run(source, "cpu"), path, posterior=False)
+        run = load_run(source, "cpu")
+        export_onnx(run, path, posterior=bool(run.plan.start_share))
     return OnnxDenoiser(path, threads)
 
 
@@ -167,6 +171,7 @@ def denoise_onnx_array(
     lines: bool | None = None,
     check: bool = False,
     safe: bool = False,
+    mix_start: bool = True,
 ):
     """:func:`noise2info.api.denoise_array` with an :class:`OnnxDenoiser`: a stored array,
     each sample whole, same shape and dtype; ``tta`` averages the 8 rotations / flips.
@@ -175,7 +180,8 @@ def denoise_onnx_array(
     trained, from the file's plan, or ``plan``): the network's output weighed against each
     noisy pixel with the noise std measured on the image, in NumPy after the network. Not for
     a run trained under variance stabilisation, whose graph maps back before it could. No
-    tiles, line removal or check: asking for them is a :class:`ConfigError`.
+    tiles, line removal or check: asking for them is a :class:`ConfigError`; nor, for a graph
+    that ends with the blend with the shipped start, ``mix_start`` False or a posterior step after it.
     """
     from ..data import channel_stats, denormalise, normalise
     from ..data.patches import dihedral_mean
@@ -199,6 +205,11 @@ def denoise_onnx_array(
             )
         posterior = False
     use_posterior = (plan is not None and plan.posterior) if posterior is None else posterior
+    if model.meta.get("start_share") and (not mix_start or use_posterior):
+        raise ConfigError(
+            f"{model.path}: its graph ends with the blend with the shipped start; export with the "
+            "network alone for the run's own output or the posterior step after the network"
+        )
     if use_posterior and (plan is None or plan.vst):
         raise ConfigError(f"{model.path}: the posterior step needs a run without variance stabilisation")
     if out is None:

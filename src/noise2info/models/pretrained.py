@@ -16,12 +16,14 @@ import functools
 from importlib.resources import files
 from pathlib import Path
 
+import torch
 from safetensors import safe_open
 from safetensors.torch import load_file
 from torch import nn
 
 from ..config import ModelConfig
 from ..errors import ConfigError, ModelFileError
+from .unet import build_model
 
 # The noise a start was trained on: independent Gaussian noise of many levels, or the noise of
 # a colour camera's pipeline (demosaicing, noise reduction, JPEG) on each channel plane.
@@ -100,3 +102,21 @@ def load_pretrained(model: nn.Module, config: ModelConfig, noise: str = "gaussia
 
 def _describe(m: ModelConfig) -> str:
     return f"{m.dims}-D, {m.channels} channel(s), depth {m.depth}, {m.base_features} features"
+
+
+def shipped_start(config: ModelConfig, noise: str) -> nn.Module:
+    """The shipped start trained on ``noise`` as a network of ``config``'s shape, in eval mode:
+    what a run that blends with it (``plan.start_share``) predicts with beside its own network.
+
+    Raises as :func:`load_pretrained`. Built without touching torch's global random state.
+    """
+    return _start(config.model_dump_json(), noise)
+
+
+@functools.cache
+def _start(config: str, noise: str) -> nn.Module:
+    config = ModelConfig.model_validate_json(config)
+    with torch.random.fork_rng(devices=[]):  # the random initial weights are overwritten
+        net = build_model(config)
+    load_pretrained(net, config, noise)
+    return net.eval()

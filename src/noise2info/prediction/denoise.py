@@ -23,6 +23,7 @@ from ..data.variance import Stabilised, inverse_generalized_anscombe
 from ..errors import ImageError
 from ..io import cast_to, check_samples
 from ..models import inference_model, receptive_radius
+from ..models.pretrained import shipped_start
 from ..noise_level import direct_noise_std, plan_image_noise_std
 from ..pipeline import finishing
 from ..plan import Plan, Trained, network_and_plan
@@ -67,6 +68,15 @@ def image_sigmas(image, std, plan: Plan) -> list[float] | None:
     return plan_image_noise_std(entry, std, plan)
 
 
+def _start_network(net: nn.Module, plan: Plan) -> nn.Module | None:
+    """The shipped start a blending plan (``plan.start_share``) predicts with beside the run's
+    network, ready for prediction on its device; None without a blend."""
+    if not plan.start_share:
+        return None
+    device = next(net.parameters()).device
+    return inference_model(shipped_start(net.config, plan.start)).to(device)
+
+
 @flush_denormals()
 def denoise(
     model: nn.Module | Trained,
@@ -84,6 +94,7 @@ def denoise(
     seed: int = 0,
     posterior: bool | None = None,
     lines: bool | None = None,
+    mix_start: bool = True,
 ):
     """Denoise one ``(C, *spatial)`` image with a trained network and its plan, tile by tile.
 
@@ -146,6 +157,11 @@ def denoise(
         the plan removes; True removes both, False none. That (like any stage that acts on
         the whole result, :func:`noise2info.pipeline.finishing`) reads the whole result into
         memory; the gain rates the output before it.
+    mix_start : bool
+        Mix in the shipped start's own prediction where the plan says (``plan.start_share``:
+        JPEG'd colour photos, whose noise the fine-tuned network alone keeps too much of);
+        False: the run's network (and posterior step) alone. No expected gain is given for a
+        blended output.
 
     Returns
     -------
@@ -169,6 +185,8 @@ def denoise(
         plan = plan.model_copy(update={"refine": "posterior" if posterior else "none"})
     if lines is not None:
         plan = plan.model_copy(update={"lines": "both" if lines else "none"})
+    if not mix_start:
+        plan = plan.model_copy(update={"start_share": 0.0})
     finishers = finishing(plan)  # the stages that act on the whole result (line offsets)
     options = dict(tile=tile, overlap=overlap, tta=tta, name=name, sigma=sigma, seed=seed)
     target = out
@@ -181,9 +199,10 @@ def denoise(
             net, plan, image, out=out, return_bound=return_bound, return_gain=return_gain, **options
         )
         gain = gain_report(*(gain or (None, None))) if return_gain else None
-    if gain is not None and plan.noise_scale is not None:
+    if gain is not None and (plan.noise_scale is not None or plan.start_share):
         # Stein's risk for white noise reads JPEG'd correlated noise far off (+30 dB on
-        # polyu-dev): no expected gain is better than a wrong one.
+        # polyu-dev), and it does not see the start's share: no expected gain is better than
+        # a wrong one.
         gain = {**gain, "gain_db": None, "blend": None, "blend_gain_db": None}
     for finish in finishers:
         out = finish(out)
@@ -247,6 +266,7 @@ def _denoise(
     pools sub-images' sums; :func:`denoise` makes the report)."""
     cfg = net.config
     inference = inference_model(net)  # benchmarks/prediction_speed.py
+    start = _start_network(net, plan)
     source = Stabilised(image, *plan.vst) if plan.vst else image  # as the network saw its images
     mean, std = channel_stats(source)
     spatial = tuple(image.shape[1:])
@@ -282,6 +302,8 @@ def _denoise(
         x = normalise(read_padded(source, window, pads), mean, std)[0]
         raw = predict(inference, x, tta)
         pred = posterior_mean(x, raw, sigmas, floor=plan.posterior_floor) if use_posterior else raw
+        if start is not None:  # after the step: the start is no blind-spot network
+            pred = (1 - plan.start_share) * pred + plan.start_share * predict(start, x, tta)
         if rating.active:  # the ratings rate F less TTA
             plain = predict(inference, x) if tta else raw
             rating.add(x, plain, pred, keep, tta)
