@@ -8,14 +8,17 @@ import numpy as np
 import pytest
 import torch
 
+from helpers import cli
 from noise2info import make_config
 from noise2info.data.camera import real_sim_images
 from noise2info.export.network import exported_denoiser, exported_network
+from noise2info.io import read_image, write_image
 from noise2info.models import build_model
 from noise2info.models.pretrained import shipped_start
 from noise2info.pipeline import START_SHARE, explain, make_plan, notes
 from noise2info.plan import Plan
 from noise2info.prediction import denoise
+from noise2info.run import load_run, save_model
 
 
 def _photos(kind: str) -> list[np.ndarray]:
@@ -73,3 +76,44 @@ def test_the_exported_network_ends_with_the_mix():
     # the network alone, exported without the step it takes, has no mix either
     stepped = plan.model_copy(update={"refine": "posterior"})
     assert exported_network(net, stepped, posterior=False).start is None
+
+
+def _saved_run(tmp_path):
+    """A run folder with a mixing plan that takes the posterior step, and a folder with one
+    JPEG'd photo: ``(run_dir, inputs, photo as (C, Y, X))``."""
+    net, plan = _mixing("posterior")
+    plan = plan.model_copy(update={"noise_prior": [(2 * np.log(0.05), 0.0)]})
+    config = make_config(channels=3).model_copy(update={"model": net.config})
+    run_dir = save_model(net, config, tmp_path / "run", plan)
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    x = _photos("phone-jpeg")[1][:, :64, :64]
+    write_image(inputs / "photo.tif", np.moveaxis(x, 0, -1))  # (Y, X, C) on disk
+    return run_dir, inputs, x
+
+
+def _denoised(tmp_path, run_dir, inputs, name: str, *flags: str) -> np.ndarray:
+    done = cli("denoise", run_dir, inputs, "--out", tmp_path / name, "--no-check", "--quiet", *flags)
+    assert done.exit_code == 0, done.output
+    return np.moveaxis(read_image(tmp_path / name / "photo.tif"), -1, 0)
+
+
+def test_cli_mixes_by_default_and_no_mix_start_gives_the_run_alone(tmp_path):
+    run_dir, inputs, x = _saved_run(tmp_path)
+    run = load_run(run_dir, "cpu")
+    mixed = _denoised(tmp_path, run_dir, inputs, "mixed")
+    alone = _denoised(tmp_path, run_dir, inputs, "alone", "--no-mix-start")
+    np.testing.assert_allclose(mixed, denoise(run, x), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(alone, denoise(run, x, mix_start=False), rtol=1e-5, atol=1e-5)
+    assert np.abs(mixed - alone).max() > 0.01 * np.std(x)
+
+
+def test_the_onnx_engine_carries_the_step_and_the_mix_in_its_graph(tmp_path):
+    pytest.importorskip("onnxruntime", reason="the export extra is not installed")
+    run_dir, inputs, x = _saved_run(tmp_path)
+    engine = _denoised(tmp_path, run_dir, inputs, "onnx", "--engine", "onnx")
+    with torch.no_grad():
+        want = exported_network(load_run(run_dir, "cpu"))(torch.from_numpy(x[None]))[0].numpy()
+    np.testing.assert_allclose(engine, want, rtol=1e-4, atol=1e-4)
+    refused = cli("denoise", run_dir, inputs, "--out", tmp_path / "x", "--engine", "onnx", "--no-mix-start")
+    assert refused.exit_code == 2 and "blend with the shipped start" in refused.output
