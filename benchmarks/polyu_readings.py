@@ -4,11 +4,12 @@ For the 56 photos of ../shared/data/polyu-dev: the true std of each channel (noi
 multi-frame reference) against readers that see the noisy photo only: the Haar reading
 (:func:`noise2info.noise_level.plane_noise_variance`) on the photo, on its pixel-shuffled
 sub-images (every 2nd, 3rd, 4th pixel: past the noise's correlation length) and on 2x2-binned
-pixels, with the flattest 10 % or 50 % of blocks; and, with ``--run`` (a run trained on the
-photos, e.g. by benchmarks/polyu_posterior.py), Algorithm 1's sigma* on each photo alone. A
-reader that tracks the truth photo by photo has a small spread of log(read / true): one scale
-for all photos then brings every reading within 15 % (the share within 15 % after the best
-such scale is printed). Also: the truth's share in the flattest half of each photo and in its
+pixels, with the flattest 10 % or 50 % of blocks; the std of what each shipped start removes
+(the plane normalised and denoised zero-shot: a reader that sees busy regions too); and, with
+``--run`` (a run trained on the photos, e.g. by benchmarks/polyu_posterior.py), Algorithm 1's
+sigma* on each photo alone. A reader that tracks the truth photo by photo has a small spread
+of log(read / true): one scale for all photos then brings every reading within 15 % (the
+share within 15 % after the best such scale is printed). Also: the truth's share in the flattest half of each photo and in its
 edges (the 10 % of pixels with the largest gradient of the reference).
 
     python benchmarks/polyu_readings.py [--run RUN]
@@ -41,6 +42,22 @@ def binned(plane: np.ndarray, size: int, flat: float) -> float:
     return size * haar(blocks, flat)  # white noise averaged over size^2 pixels: std / size
 
 
+def start_residual(noise: str):
+    """The std of what the shipped start trained on ``noise`` removes from a plane."""
+
+    def read(plane: np.ndarray) -> float:
+        from noise2info import make_config
+        from noise2info.models.pretrained import shipped_start
+        from noise2info.prediction.denoise import predict
+
+        mean, std = plane.mean(), plane.std()
+        z = ((plane - mean) / std)[None].astype(np.float32)
+        out = predict(shipped_start(make_config().model, noise), z)
+        return float((z - out).std() * std)
+
+    return read
+
+
 READERS = {
     "haar, flat 10 %": lambda p: haar(p, 0.1),
     "haar, flat 50 %": lambda p: haar(p, 0.5),
@@ -49,6 +66,8 @@ READERS = {
     "shuffled 3, flat 50 %": lambda p: shuffled(p, 3, 0.5),
     "shuffled 4, flat 10 %": lambda p: shuffled(p, 4, 0.1),
     "binned 2, flat 50 %": lambda p: binned(p, 2, 0.5),
+    "residual of the Gaussian start": start_residual("gaussian"),
+    "residual of the camera start": start_residual("camera"),
 }
 
 

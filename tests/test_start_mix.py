@@ -11,10 +11,11 @@ import torch
 from helpers import cli
 from noise2info import make_config
 from noise2info.data.camera import real_sim_images
+from noise2info.errors import ConfigError
 from noise2info.export.network import exported_denoiser, exported_network
 from noise2info.io import read_image, write_image
 from noise2info.models import build_model
-from noise2info.models.pretrained import shipped_start
+from noise2info.models.pretrained import shipped_start, start_digest
 from noise2info.pipeline import START_SHARE, explain, make_plan, notes
 from noise2info.plan import Plan
 from noise2info.prediction import denoise
@@ -30,14 +31,16 @@ def test_jpegd_colour_photos_mix_in_the_camera_start():
     planning = make_plan(phone, make_config(channels=3))
     plan = planning.plan
     assert (plan.start, plan.start_share) == ("camera", START_SHARE)
+    assert plan.start_digest == start_digest(make_config().model, "camera")  # the file it mixes in
     assert "blended with the camera start (50%)" in notes(plan, planning.readings)
     assert "--no-mix-start" in " ".join(explain(plan, planning.readings))
     # demosaiced noise without JPEG: the camera start, fine-tuned, alone
     camera = make_plan(_photos("camera"), make_config(channels=3)).plan
     assert (camera.start, camera.start_share) == ("camera", 0.0)
-    for settings in ({"correlation": "none"}, {"init": "random"}, {"pd_stride": 2}):
+    for settings in ({"correlation": "none"}, {"init": "random"}, {"pd_stride": 2}):  # no camera start
         assert make_plan(phone, make_config(channels=3, **settings)).plan.start_share == 0.0, settings
     assert make_plan([x[:1] for x in phone], make_config()).plan.start_share == 0.0  # grey
+    assert make_plan(phone, make_config(channels=3, pd_stride=2)).plan.start == "gaussian"
     assert Plan.model_validate_json('{"version": 1, "start": "camera"}').start_share == 0.0  # old runs
 
 
@@ -59,6 +62,38 @@ def test_denoise_mixes_the_start_after_the_posterior_step(refine):
     np.testing.assert_allclose(mixed, 0.5 * alone + 0.5 * start, atol=1e-4 * float(np.std(x)))
     assert np.abs(mixed - alone).max() > 0.01 * np.std(x)  # the mix does something
     assert gain["gain_db"] is None  # Stein's risk does not see the start's share
+    assert denoise(net, x, plan=plan, mix_start=False, return_gain=True)[1]["gain_db"] is not None
+
+
+def test_tiles_and_tta_mix_the_same_way():
+    net, plan = _mixing("posterior")
+    x = real_sim_images("phone-jpeg", side=160)[2][0].astype(np.float32)
+    whole = denoise(net, x, plan=plan, tile=160)
+    # tiles keep the network's receptive radius, which is the start's too
+    np.testing.assert_allclose(denoise(net, x, plan=plan, tile=128), whole, atol=1e-4 * float(np.std(x)))
+    x = x[:, :64, :64]
+    tta = denoise(net, x, plan=plan, tta=True)
+    alone_tta = denoise(net, x, plan=plan, tta=True, mix_start=False)
+    start_tta = denoise(shipped_start(net.config, "camera"), x, plan=Plan(channels_apart=True), tta=True)
+    np.testing.assert_allclose(tta, 0.5 * alone_tta + 0.5 * start_tta, atol=1e-4 * float(np.std(x)))
+
+
+def test_the_start_is_the_one_the_run_recorded_and_leaves_torchs_random_state_alone():
+    from noise2info.models import pretrained
+
+    net, plan = _mixing("none")
+    x = _photos("phone-jpeg")[0][:, :32, :32]
+    pretrained._start.cache_clear()
+    state = torch.get_rng_state()
+    recorded = plan.model_copy(update={"start_digest": start_digest(net.config, "camera")})
+    denoise(net, x, plan=recorded)
+    assert torch.equal(torch.get_rng_state(), state)
+    other = plan.model_copy(update={"start_digest": "0" * 16})
+    with pytest.raises(ConfigError, match="but this installation ships"):
+        denoise(net, x, plan=other)
+    denoise(net, x, plan=other, mix_start=False)  # the run's own output needs no start
+    with pytest.raises(ConfigError, match="graph can hold only"):  # no noise level for the step
+        exported_network(net, plan.model_copy(update={"refine": "posterior"}))
 
 
 def test_the_exported_network_ends_with_the_mix():
@@ -115,5 +150,10 @@ def test_the_onnx_engine_carries_the_step_and_the_mix_in_its_graph(tmp_path):
     with torch.no_grad():
         want = exported_network(load_run(run_dir, "cpu"))(torch.from_numpy(x[None]))[0].numpy()
     np.testing.assert_allclose(engine, want, rtol=1e-4, atol=1e-4)
+    from noise2info.export.onnx import OnnxDenoiser
+
+    assert OnnxDenoiser(run_dir / "model.onnx").meta["start_share"] == 0.5
+    alone = _denoised(tmp_path, run_dir, inputs, "alone", "--no-mix-start")
+    assert np.abs(engine - alone).max() > 0.01 * np.std(x)  # the graph mixes
     refused = cli("denoise", run_dir, inputs, "--out", tmp_path / "x", "--engine", "onnx", "--no-mix-start")
-    assert refused.exit_code == 2 and "blend with the shipped start" in refused.output
+    assert refused.exit_code == 2 and "mix with the shipped start" in refused.output

@@ -31,7 +31,7 @@ from .data.shuffle import pd_split
 from .data.variance import SIGNAL_DEPENDENT_SHARE, Stabilised, fit_stabiliser
 from .errors import ConfigError
 from .lines import line_noise, remove_lines
-from .models.pretrained import find_pretrained
+from .models.pretrained import find_pretrained, start_digest
 from .noise_level import BOUND_SHARE, direct_noise_std, noise_priors
 from .plan import Plan
 from .posterior import LEAK_FLOOR
@@ -50,10 +50,10 @@ PD_STRIDE = 2
 # The share of the camera start's own, zero-shot prediction in the output where the noise of
 # colour channels reads correlated and JPEG'd: there the self-supervised fine-tuning loses part
 # of what the start brings (the masked objective makes the network blind where such noise
-# needs it to see), and the equal mean of the two gained 0.20 dB on 14 of polyu-dev's photos and
-# 0.30 dB on the phone-jpeg kind over the run alone (docs/notes/benchmarks.md, "Blending with
-# the camera start"). Not where the noise is not JPEG'd: on the demosaiced camera kind the
-# mean lost 0.23 dB.
+# needs it to see), and the equal mean of the two gained 0.24 dB on polyu-dev's 56 photos and
+# 0.30 dB on the phone-jpeg kind over the run alone (docs/notes/benchmarks.md, "Mixing in the
+# camera start on JPEG'd photos"). Not where the noise is not JPEG'd: on the demosaiced camera
+# kind the mean lost 0.23 dB.
 START_SHARE = 0.5
 PD_MAX_VALUES = 2**30  # 4 GB of float32 sub-images at most
 
@@ -291,13 +291,15 @@ def _decide_correlation(p: Planning) -> None:
     # pixel's noise, so the posterior step keeps a share of the residual however sure it looks.
     leak = stride == 1 and reading is not None and reading["correlated"]
     camera = _camera_start(p, reading)
+    mix = camera and reading["jpeg"]  # a camera start is only chosen at pd_stride 1
     p.decided(
         pd_stride=stride,
         mask_block=block,
         noise_lags=reading["lags"] if correlated else None,
         posterior_floor=LEAK_FLOOR if leak else 0.0,
         start="camera" if camera else "gaussian",
-        start_share=START_SHARE if camera and stride == 1 and reading["jpeg"] else 0.0,
+        start_share=START_SHARE if mix else 0.0,
+        start_digest=start_digest(p.config.model.grey, "camera") if mix else None,
     )
     if reading is not None:
         p.readings["correlation"] = reading

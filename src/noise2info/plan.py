@@ -36,6 +36,9 @@ class Plan(BaseModel):
         the rest the run's (after the posterior step): :data:`noise2info.pipeline.START_SHARE`
         for JPEG'd correlated noise on colour channels from the camera start (stage
         ``correlation``), 0 otherwise.
+    start_digest : str or None
+        With ``start_share``, the shipped start's file digest
+        (:func:`noise2info.models.pretrained.start_digest`): prediction refuses another one.
     channels_apart : bool
         One grey network denoised each channel as an image of its own (stage ``start``; the
         network's ``model.channels_apart``).
@@ -76,6 +79,7 @@ class Plan(BaseModel):
     init: Literal["pretrained", "random"] = "random"
     start: Literal["gaussian", "camera"] = "gaussian"
     start_share: float = Field(0.0, ge=0, le=1)
+    start_digest: str | None = None
     channels_apart: bool = False
     lines: Literal["none", "rows", "columns", "both"] = "none"
     vst: tuple[float, float] | None = None

@@ -34,8 +34,9 @@ from .app import _emit, _fail, _guarded, friendly_errors, main
     "--mix-start/--no-mix-start",
     default=True,
     show_default=True,
-    help="Mix in the shipped camera start's own prediction where the run decided to (JPEG'd "
-    "colour photos); --no-blend: the run's network alone.",
+    help="Mix the shipped camera start's own prediction into the output where the run decided "
+    "to (JPEG'd colour photos); --no-mix-start: the run's output alone (its network and "
+    "posterior step).",
 )
 @click.option("--overwrite", is_flag=True, help="Redo outputs that already exist (default: skip them).")
 @click.option(
@@ -57,7 +58,8 @@ from .app import _emit, _fail, _guarded, friendly_errors, main
     default="torch",
     show_default=True,
     help="onnx: the exported network with ONNX Runtime (RUN_DIR/model.onnx, exported on first "
-    "use, or an .onnx file as RUN_DIR): each image whole, the posterior step as trained, no line "
+    "use, or an .onnx file as RUN_DIR): each image whole, the posterior step as trained (in the "
+    "graph, at the training images' noise, for a run that mixes in the camera start), no line "
     "removal or check.",
 )
 @click.option(

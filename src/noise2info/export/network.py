@@ -17,7 +17,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from ..models import UNet
-from ..models.pretrained import shipped_start
+from ..models.pretrained import mixed_start
 from ..noise_level import plan_image_noise_std
 from ..plan import Plan, Trained, network_and_plan
 from ..posterior import _TRUNCATE, POSTERIOR_WIDTH
@@ -171,15 +171,17 @@ def exported_network(
     images' noise level on record and no variance stabilisation) the graph ends with the
     posterior step, the noise std fixed at the training images' pooled reading
     (:func:`training_noise_std`): :func:`noise2info.prediction.denoise` reads each image's
-    own, pulled toward that. A plan that blends with the shipped start (``start_share``) ends
-    the graph with the blend, after the step where there is one; exported without the step
+    own, pulled toward that. A plan that mixes in the shipped start (``start_share``) ends the
+    graph with the mix, after the step where there is one; exported without the step
     (``posterior`` False) where the plan takes it, the graph is the network alone.
 
     Raises
     ------
     ConfigError
         For a run trained on pixel-shuffled sub-images (``pd_stride`` > 1), whose prediction
-        puts sub-images back together outside the network.
+        puts sub-images back together outside the network; for a run that mixes in the start
+        after a step the graph cannot hold; or where the installed start is not the run's
+        (:func:`noise2info.models.pretrained.mixed_start`).
     """
     net, plan = network_and_plan(model, plan)
     if plan.pd_stride > 1:
@@ -188,8 +190,15 @@ def exported_network(
             "supports runs with pd_stride 1 (train with --pd-stride 1)"
         )
     noise_std = training_noise_std(plan, net.config.channels) if posterior and not plan.vst else None
-    blends = plan.start_share and (noise_std is not None or not plan.posterior)
-    start = shipped_start(net.config, plan.start) if blends else None
+    start = None
+    if plan.start_share and (noise_std is not None or not plan.posterior):
+        start = mixed_start(net.config, plan)
+    elif plan.start_share and posterior:  # the mix follows the step, which this graph cannot hold
+        raise ConfigError(
+            "this run mixes the shipped start into its output after the posterior step, which the "
+            "graph can hold only with the training images' noise level on record and no variance "
+            "stabilisation; export the network alone (posterior=False) or denoise with the torch engine"
+        )
     return ExportedDenoiser(net.cpu(), plan.vst, noise_std, plan.posterior_floor, start, plan.start_share)
 
 

@@ -205,10 +205,16 @@ def denoise_onnx_array(
             )
         posterior = False
     use_posterior = (plan is not None and plan.posterior) if posterior is None else posterior
-    if model.meta.get("start_share") and (not mix_start or use_posterior):
+    mixes = bool(model.meta.get("start_share"))
+    if mixes and (not mix_start or use_posterior):
         raise ConfigError(
-            f"{model.path}: its graph ends with the blend with the shipped start; export with the "
-            "network alone for the run's own output or the posterior step after the network"
+            f"{model.path}: its graph ends with the mix with the shipped start; for the run's output "
+            "alone or another posterior step, denoise with --engine torch"
+        )
+    if mix_start and not mixes and plan is not None and plan.start_share:
+        raise ConfigError(
+            f"{model.path}: this run mixes the shipped start into its output, but the graph holds the "
+            "network alone; pass --no-mix-start for the run's output alone, or use --engine torch"
         )
     if use_posterior and (plan is None or plan.vst):
         raise ConfigError(f"{model.path}: the posterior step needs a run without variance stabilisation")

@@ -12,7 +12,9 @@ decides); the ``correlation`` stage picks the camera start where the noise reads
 
 from __future__ import annotations
 
+import copy
 import functools
+import hashlib
 from importlib.resources import files
 from pathlib import Path
 
@@ -105,12 +107,28 @@ def _describe(m: ModelConfig) -> str:
 
 
 def shipped_start(config: ModelConfig, noise: str) -> nn.Module:
-    """The shipped start trained on ``noise`` as a network of ``config``'s shape, in eval mode:
-    what a run that blends with it (``plan.start_share``) predicts with beside its own network.
+    """The shipped start trained on ``noise`` as a network of ``config``'s shape: what a run
+    that mixes it in (``plan.start_share``) predicts with beside its own network.
 
-    Raises as :func:`load_pretrained`. Built without touching torch's global random state.
+    Parameters
+    ----------
+    config : ModelConfig
+        The run's network (for one that denoises channels apart, the grey network's weights
+        serve each channel).
+    noise : {'gaussian', 'camera'}
+        The noise the start was trained on (:data:`STARTS`).
+
+    Returns
+    -------
+    nn.Module
+        A copy of its own (eval mode, CPU), built without touching torch's global random state.
+
+    Raises
+    ------
+    ConfigError
+        No start trained on ``noise`` ships for this network (:func:`load_pretrained`).
     """
-    return _start(config.model_dump_json(), noise)
+    return copy.deepcopy(_start(config.model_dump_json(), noise))
 
 
 @functools.cache
@@ -120,3 +138,55 @@ def _start(config: str, noise: str) -> nn.Module:
         net = build_model(config)
     load_pretrained(net, config, noise)
     return net.eval()
+
+
+def start_digest(config: ModelConfig, noise: str) -> str | None:
+    """The first 16 hex digits of the SHA-256 of the shipped start's file (None where none
+    ships): a run that mixes the start into its output records it, so prediction can tell
+    when the installed start is not the one the run was measured with."""
+    path = find_pretrained(config, noise)
+    return None if path is None else _digest(path)
+
+
+@functools.cache
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def mixed_start(config: ModelConfig, plan) -> nn.Module | None:
+    """The shipped start a run mixes into its output (``plan.start_share``), checked against
+    the one the run recorded (``plan.start_digest``).
+
+    Parameters
+    ----------
+    config : ModelConfig
+        The run's network.
+    plan : Plan
+        The run's plan (:class:`noise2info.plan.Plan`).
+
+    Returns
+    -------
+    nn.Module or None
+        :func:`shipped_start`'s copy; None where the plan mixes nothing in.
+
+    Raises
+    ------
+    ConfigError
+        The installation ships no such start, or another one than the run recorded: its
+        output would not be the run's.
+    """
+    if not plan.start_share:
+        return None
+    installed = start_digest(config, plan.start)
+    off = "denoise with --no-mix-start (mix_start=False) for the run's own output"
+    if installed is None:
+        raise ConfigError(
+            f"this run mixes in the shipped {plan.start} start, which this installation does not ship "
+            f"for its network; {off}"
+        )
+    if plan.start_digest is not None and installed != plan.start_digest:
+        raise ConfigError(
+            f"this run mixes in the shipped {plan.start} start {plan.start_digest}, but this installation "
+            f"ships {installed}; {off}, or use the noise2info release that trained it"
+        )
+    return shipped_start(config, plan.start)

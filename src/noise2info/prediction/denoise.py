@@ -23,7 +23,7 @@ from ..data.variance import Stabilised, inverse_generalized_anscombe
 from ..errors import ImageError
 from ..io import cast_to, check_samples
 from ..models import inference_model, receptive_radius
-from ..models.pretrained import shipped_start
+from ..models.pretrained import mixed_start
 from ..noise_level import direct_noise_std, plan_image_noise_std
 from ..pipeline import finishing
 from ..plan import Plan, Trained, network_and_plan
@@ -69,12 +69,13 @@ def image_sigmas(image, std, plan: Plan) -> list[float] | None:
 
 
 def _start_network(net: nn.Module, plan: Plan) -> nn.Module | None:
-    """The shipped start a blending plan (``plan.start_share``) predicts with beside the run's
-    network, ready for prediction on its device; None without a blend."""
-    if not plan.start_share:
+    """The shipped start a mixing plan (``plan.start_share``) predicts with beside the run's
+    network (:func:`noise2info.models.pretrained.mixed_start`), ready for prediction on the
+    network's device; None where the plan mixes nothing in."""
+    start = mixed_start(net.config, plan)
+    if start is None:
         return None
-    device = next(net.parameters()).device
-    return inference_model(shipped_start(net.config, plan.start)).to(device)
+    return inference_model(start).to(next(net.parameters()).device)
 
 
 @flush_denormals()
@@ -134,7 +135,7 @@ def denoise(
     return_bound : bool
         Also return what the network is expected to gain on this image, from Noise2Same's
         bound (:func:`noise2info.rating.error_bound`), with extra masked passes. It bounds the
-        network itself, without TTA or the posterior step.
+        network itself, without TTA, the posterior step or the start's share.
     return_gain : bool
         Also return what the output is expected to gain on this image from Stein's unbiased
         risk estimate (:mod:`noise2info.safety`; one more pass with a probe), and the blend
@@ -188,7 +189,8 @@ def denoise(
     if not mix_start:
         plan = plan.model_copy(update={"start_share": 0.0})
     finishers = finishing(plan)  # the stages that act on the whole result (line offsets)
-    options = dict(tile=tile, overlap=overlap, tta=tta, name=name, sigma=sigma, seed=seed)
+    start = _start_network(net, plan)
+    options = dict(tile=tile, overlap=overlap, tta=tta, name=name, sigma=sigma, seed=seed, start=start)
     target = out
     if finishers:  # written once, after them: no second rounding
         out = None
@@ -260,13 +262,14 @@ def _denoise(
     return_gain: bool,
     sigma: float | None,
     seed: int,
+    start: nn.Module | None,
 ):
     """:func:`denoise` of one image as the network saw its training images: ``(out, bound,
     gain)``, bound a dict or None, gain None or ``(sigma, risk sums)`` (:func:`_denoise_shuffled`
-    pools sub-images' sums; :func:`denoise` makes the report)."""
+    pools sub-images' sums; :func:`denoise` makes the report). ``start``: the network whose
+    prediction is mixed in after the posterior step (:func:`_start_network`), or None."""
     cfg = net.config
     inference = inference_model(net)  # benchmarks/prediction_speed.py
-    start = _start_network(net, plan)
     source = Stabilised(image, *plan.vst) if plan.vst else image  # as the network saw its images
     mean, std = channel_stats(source)
     spatial = tuple(image.shape[1:])
