@@ -247,21 +247,14 @@ def denoise_array(
     if out is None:
         out = np.empty(arr.shape, arr.dtype)
     gains = []
+    options = dict(
+        plan=plan, tile=tile, tta=tta, name=name, posterior=posterior, lines=lines, mix_start=mix_start
+    )
     for sample, target in zip(samples, io.sample_views(out, dims), strict=True):
-        options = dict(
-            plan=plan,
-            tile=tile,
-            tta=tta,
-            out=target,
-            name=name,
-            posterior=posterior,
-            lines=lines,
-            mix_start=mix_start,
-        )
         if not (check or safe):
-            denoise(net, sample, **options)
+            denoise(net, sample, out=target, **options)
             continue
-        _, gain = denoise(net, sample, return_gain=True, **options)
+        _, gain = denoise(net, sample, out=target, return_gain=True, **options)
         gain["blended"] = bool(safe and gain["gain_db"] is not None and gain["gain_db"] < 0)
         if gain["blended"]:
             target[...] = io.cast_to(blend(sample, target, gain["blend"]), target.dtype)
