@@ -19,6 +19,7 @@ over the noisy photo (8-bit for polyu-dev, [0, 1] for the test bed), mean, worst
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import time
 from pathlib import Path
@@ -46,8 +47,6 @@ def _per_channel(net, x: np.ndarray) -> np.ndarray:
 def _weights_mean(net, start):
     """A copy of the run's network whose weights (batch-norm statistics included) are the mean
     of its own and the camera start's (weight-space ensembling, WiSE-FT)."""
-    import copy
-
     mean = copy.deepcopy(net).cpu().eval()
     own, other = net.state_dict(), start.state_dict()
     mean.load_state_dict(

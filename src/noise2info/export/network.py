@@ -34,8 +34,8 @@ class ExportedDenoiser(nn.Module):
     With ``noise_std`` the graph ends with the posterior step (:mod:`noise2info.posterior`)
     at that noise std. This is :func:`noise2info.prediction.denoise` without tiling,
     test-time augmentation and line removal, and with the posterior step's noise std fixed
-    rather than read on each image. With ``start`` the output is then blended with that
-    network's own prediction (a run's ``plan.start_share``: the shipped start, JPEG'd photos).
+    rather than read on each image. With ``start`` that network's own prediction is then
+    mixed into the output (a run's ``plan.start_share``: the shipped start, JPEG'd photos).
 
     Parameters
     ----------
@@ -116,7 +116,7 @@ class ExportedDenoiser(nn.Module):
         y = self.net(h)
         if self.noise_std is not None:
             y = self._posterior(h, y, std)
-        if self.start is not None:  # after the step, as prediction blends
+        if self.start is not None:  # after the step, as prediction mixes
             y = (1 - self.start_share) * y + self.start_share * self.start(h)
         for axis, (lo, n) in zip(axes, sizes, strict=True):
             y = y.narrow(axis, lo, n)

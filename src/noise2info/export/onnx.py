@@ -78,7 +78,7 @@ def export_onnx(model, path: str | Path, *, posterior: bool = True) -> Path:
         "channels": cfg.channels,
         "multiple": net.multiple,
         "posterior_noise_std": net.noise_std,  # None: the graph ends with the network
-        "start_share": net.start_share,  # > 0: the graph ends with the blend with the start
+        "start_share": net.start_share,  # > 0: the graph ends with the mix with the start
     }
     if not exported:
         meta["config"] = json.loads(model.config.model_dump_json())
@@ -143,8 +143,8 @@ class OnnxDenoiser:
 def onnx_engine(source: str | Path, threads: int | None = None) -> OnnxDenoiser:
     """The ONNX Runtime engine of a run folder (exporting its network alone into
     ``model.onnx`` there on first use: the engine takes the posterior step itself, with each
-    image's own noise reading, except for a run that blends with the shipped start, whose
-    graph ends with the step at the training images' noise and the blend) or of an ``.onnx``
+    image's own noise reading, except for a run that mixes in the shipped start, whose
+    graph ends with the step at the training images' noise and the mix) or of an ``.onnx``
     file."""
     from ..run import ONNX, load_run
 
@@ -181,7 +181,7 @@ def denoise_onnx_array(
     noisy pixel with the noise std measured on the image, in NumPy after the network. Not for
     a run trained under variance stabilisation, whose graph maps back before it could. No
     tiles, line removal or check: asking for them is a :class:`ConfigError`; nor, for a graph
-    that ends with the blend with the shipped start, ``mix_start`` False or a posterior step after it.
+    that ends with the mix with the shipped start, ``mix_start`` False or a posterior step after it.
     """
     from ..data import channel_stats, denormalise, normalise
     from ..data.patches import dihedral_mean

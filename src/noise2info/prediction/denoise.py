@@ -162,7 +162,7 @@ def denoise(
         Mix in the shipped start's own prediction where the plan says (``plan.start_share``:
         JPEG'd colour photos, whose noise the fine-tuned network alone keeps too much of);
         False: the run's network (and posterior step) alone. No expected gain is given for a
-        blended output.
+        mixed output.
 
     Returns
     -------
