@@ -284,6 +284,12 @@ def test_the_colour_matrix_noise_reduction_and_jpeg_reference():
     assert random_camera(np.random.default_rng(3)) == random_camera(np.random.default_rng(3))
     cams = [random_camera(np.random.default_rng(s)) for s in range(20)]
     assert all(c.jpeg is None or 85 <= c.jpeg <= 98 for c in cams) and len({c.a for c in cams}) == 20
+    # other JPEG qualities draw the same cameras otherwise; a range upside down is refused
+    low = [random_camera(np.random.default_rng(s), (70, 75)) for s in range(20)]
+    assert all(c.jpeg is None or 70 <= c.jpeg <= 75 for c in low) and any(c.jpeg is not None for c in low)
+    assert [c.a for c in low] == [c.a for c in cams]
+    with pytest.raises(ConfigError, match="qualities"):
+        random_camera(np.random.default_rng(0), (90, 80))
 
 
 def test_colour_dead_leaves_are_seeded_and_coloured():

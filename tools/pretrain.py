@@ -40,25 +40,33 @@ from noise2info import make_config, train
 from noise2info.data.camera import PHOTO_ZOOM, enlarge, random_camera
 from noise2info.data.synthetic import dead_leaves
 
+QUALITY = (85, 98)  # the JPEG qualities the shipped camera start was trained on
 OUT = Path(__file__).resolve().parents[1] / "src" / "noise2info" / "models" / "weights"
 
 
-def _colour_pair(seed_seq: np.random.SeedSequence, size: int) -> tuple[np.ndarray, np.ndarray]:
+def _colour_pair(
+    seed_seq: np.random.SeedSequence, size: int, quality: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed_seq)
     clean = dead_leaves(size, rng, colour=True).astype(np.float64)
-    reference, noisy = random_camera(rng).apply(clean, rng)
+    reference, noisy = random_camera(rng, quality).apply(clean, rng)
     return reference.astype(np.float32), noisy.astype(np.float32)
 
 
-def _camera_planes(seed_seq: np.random.SeedSequence, size: int) -> tuple[np.ndarray, np.ndarray]:
+def _camera_planes(
+    seed_seq: np.random.SeedSequence, size: int, quality: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed_seq)
     small = dead_leaves(size // PHOTO_ZOOM + 2, rng, colour=True).astype(np.float64)
     clean = enlarge(small)[:, :size, :size]
-    reference, noisy = random_camera(rng).apply(clean, rng)
+    reference, noisy = random_camera(rng, quality).apply(clean, rng)
     return reference.astype(np.float32), noisy.astype(np.float32)
 
 
-def _pair(seed_seq: np.random.SeedSequence, size: int) -> tuple[np.ndarray, np.ndarray]:
+def _pair(
+    seed_seq: np.random.SeedSequence, size: int, quality: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    del quality  # Gaussian noise: no JPEG
     rng = np.random.default_rng(seed_seq)
     clean = dead_leaves(size, rng)
     # Noise std relative to the clean image's, log-uniform: low noise is as common as high.
@@ -76,6 +84,14 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--out", type=Path, default=None, help="default: weights/cpu-KIND.safetensors")
+    p.add_argument(
+        "--quality",
+        type=int,
+        nargs=2,
+        default=QUALITY,
+        metavar=("LOW", "HIGH"),
+        help="camera and colour kinds: the JPEG qualities the random cameras save at",
+    )
     a = p.parse_args()
     a.out = a.out or OUT / f"cpu-{a.kind}.safetensors"
 
@@ -84,7 +100,7 @@ def main() -> None:
     seqs = np.random.SeedSequence(a.seed + (a.kind == "camera")).spawn(a.images)
     make = {"grey": _pair, "camera": _camera_planes, "colour": _colour_pair}[a.kind]
     with Pool(2) as pool:
-        pairs = pool.starmap(make, [(s, a.size) for s in seqs])
+        pairs = pool.starmap(make, [(s, a.size, tuple(a.quality)) for s in seqs])
     clean, noisy = [c for c, _ in pairs], [n for _, n in pairs]
     if a.kind == "camera":  # each channel a grey image
         clean = [c[k : k + 1] for c in clean for k in range(c.shape[0])]
@@ -103,7 +119,9 @@ def main() -> None:
         "model": config.model.model_dump_json(),
         "noise": "camera" if a.kind == "camera" else "gaussian",
         "made_by": f"python tools/pretrain.py --kind {a.kind} --steps {a.steps} --images {a.images} "
-        f"--size {a.size} --seed {a.seed} --lr {a.lr}",
+        f"--size {a.size} --seed {a.seed} --lr {a.lr}"
+        # named only when not the default, so the shipped files' metadata stays as it was made
+        + (f" --quality {a.quality[0]} {a.quality[1]}" if tuple(a.quality) != QUALITY else ""),
         "train_seconds": f"{result.seconds:.0f}",
         "final_loss": json.dumps(result.history.steps[-1].get("loss")),
     }

@@ -240,21 +240,24 @@ def _smooth_noise(noise: np.ndarray, luma: float, chroma: float) -> np.ndarray:
 CAMERA_MATRIX = (1.70, -0.60, -0.10, -0.20, 1.60, -0.40, 0.05, -0.55, 1.50)
 
 
-def random_camera(rng: np.random.Generator) -> CameraPipeline:
+def random_camera(rng: np.random.Generator, quality: tuple[int, int] = (85, 98)) -> CameraPipeline:
     """A consumer colour camera drawn at random: shot and read noise from a low ISO to a high
     one, white balance, a colour matrix of random strength, the sRGB tone curve, in-camera
-    noise reduction (chroma hard, luma a little), and JPEG at a quality from 85 to 98 (one
-    time in ten saved losslessly), the reference through the same JPEG. Its noise is about 1
-    to 8 grey levels of 255, correlated between neighbours (about 0.6-0.7), between channels
-    (0.6-0.8) and over blotches a few pixels wide, as real high-ISO photos' is (measured on
-    polyu-dev: docs/notes/benchmarks.md, "Real camera photos"). The shipped colour start is trained
-    on these (tools/pretrain.py)."""
+    noise reduction (chroma hard, luma a little), and JPEG at a quality drawn from ``quality``
+    (low, high; 85 to 98 by default; one time in ten saved losslessly), the reference through
+    the same JPEG. Its noise is about 1 to 8 grey levels of 255, correlated between neighbours
+    (about 0.6-0.7), between channels (0.6-0.8) and over blotches a few pixels wide, as real
+    high-ISO photos' is (measured on polyu-dev: docs/notes/benchmarks.md, "Real camera
+    photos"). The shipped camera start is trained on these (tools/pretrain.py)."""
+    low, high = quality
+    if not 1 <= low <= high <= 100:
+        raise ConfigError(f"camera jpeg qualities must satisfy 1 <= low <= high <= 100, not {quality!r}")
     strength = rng.uniform(0.0, 1.0)
     matrix = np.eye(3) + strength * (np.asarray(CAMERA_MATRIX).reshape(3, 3) - np.eye(3))
     return CameraPipeline(
         a=float(np.exp(rng.uniform(np.log(3e-4), np.log(5e-3)))),
         b=float(np.exp(rng.uniform(np.log(2e-4), np.log(2e-3)))),
-        jpeg=None if rng.random() < 0.1 else int(rng.integers(85, 99)),
+        jpeg=None if rng.random() < 0.1 else int(rng.integers(low, high + 1)),
         white_balance=(float(rng.uniform(1.4, 2.6)), 1.0, float(rng.uniform(1.2, 2.2))),
         colour_matrix=tuple(float(v) for v in matrix.ravel()),
         luma_nr=float(rng.uniform(0.6, 1.2)),
