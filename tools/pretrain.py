@@ -37,10 +37,9 @@ import numpy as np
 from safetensors.torch import save_file
 
 from noise2info import make_config, train
-from noise2info.data.camera import PHOTO_ZOOM, enlarge, random_camera
+from noise2info.data.camera import JPEG_QUALITIES, PHOTO_ZOOM, enlarge, random_camera
 from noise2info.data.synthetic import dead_leaves
 
-QUALITY = (85, 98)  # the JPEG qualities the shipped camera start was trained on
 OUT = Path(__file__).resolve().parents[1] / "src" / "noise2info" / "models" / "weights"
 
 
@@ -88,11 +87,13 @@ def main() -> None:
         "--quality",
         type=int,
         nargs=2,
-        default=QUALITY,
+        default=JPEG_QUALITIES,
         metavar=("LOW", "HIGH"),
         help="camera and colour kinds: the JPEG qualities the random cameras save at",
     )
     a = p.parse_args()
+    if a.kind == "grey" and tuple(a.quality) != JPEG_QUALITIES:
+        p.error("--quality is for the camera and colour kinds (the grey start's noise is Gaussian)")
     a.out = a.out or OUT / f"cpu-{a.kind}.safetensors"
 
     t0 = time.time()
@@ -121,7 +122,7 @@ def main() -> None:
         "made_by": f"python tools/pretrain.py --kind {a.kind} --steps {a.steps} --images {a.images} "
         f"--size {a.size} --seed {a.seed} --lr {a.lr}"
         # named only when not the default, so the shipped files' metadata stays as it was made
-        + (f" --quality {a.quality[0]} {a.quality[1]}" if tuple(a.quality) != QUALITY else ""),
+        + (f" --quality {a.quality[0]} {a.quality[1]}" if tuple(a.quality) != JPEG_QUALITIES else ""),
         "train_seconds": f"{result.seconds:.0f}",
         "final_loss": json.dumps(result.history.steps[-1].get("loss")),
     }

@@ -240,7 +240,11 @@ def _smooth_noise(noise: np.ndarray, luma: float, chroma: float) -> np.ndarray:
 CAMERA_MATRIX = (1.70, -0.60, -0.10, -0.20, 1.60, -0.40, 0.05, -0.55, 1.50)
 
 
-def random_camera(rng: np.random.Generator, quality: tuple[int, int] = (85, 98)) -> CameraPipeline:
+# The JPEG qualities random cameras save at unless told: those the shipped camera start saw.
+JPEG_QUALITIES = (85, 98)
+
+
+def random_camera(rng: np.random.Generator, quality: tuple[int, int] = JPEG_QUALITIES) -> CameraPipeline:
     """A consumer colour camera drawn at random: shot and read noise from a low ISO to a high
     one, white balance, a colour matrix of random strength, the sRGB tone curve, in-camera
     noise reduction (chroma hard, luma a little), and JPEG at a quality drawn from ``quality``
