@@ -46,10 +46,11 @@ METHODS = [
     # (where the budget's network has one), reported apart; line offsets removed after the
     # network where the images carry them. The other rows train on the images as they are.
     Method("noise2info (default)", "learned", {"method": "noise2info", **_DEFAULT}),
+    # Fine-tuned as the CLI does: colour images channel by channel from the grey start.
     Method(
         "noise2info (default, fine-tuned)",
         "learned",
-        {"method": "noise2info", "init": "pretrained", **_DEFAULT},
+        {"method": "noise2info", **stage_settings("on", ("start",)), "init": "pretrained", **_DEFAULT},
     ),
     # The default with the pixel shuffle for correlated noise (off by default: pipeline.PD_STRIDE).
     Method(
@@ -137,7 +138,9 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
     images = [as_chw(x).astype(np.float32) for x in case.train_noisy]
     network = cfg.model.model_copy(update={"channels": images[0].shape[0]})
     cfg = cfg.model_copy(update={"model": network})
-    if cfg.training.init == "pretrained" and find_pretrained(network) is None:
+    # As the start stage decides: several channels apart run the grey network on each.
+    apart = network.channels > 1 and cfg.training.colour != "together"
+    if cfg.training.init == "pretrained" and find_pretrained(network.grey if apart else network) is None:
         return Outcome(
             [],
             0.0,

@@ -302,6 +302,23 @@ TEST_BED: dict[str, tuple[CameraPipeline, tuple[str, ...]]] = {
         ),
         COLOUR_IMAGES,
     ),
+    # The same consumer camera with its photos re-saved at JPEG q75, as polyu-dev's crops are
+    # (every file carries libjpeg's quality-75 tables), its noise 1.2x to keep the photos' level
+    # after the JPEG: unlike q98 it reads as JPEG, so the default takes the photos' path (the
+    # camera start mixed in) and orders start, default and run as on the photos
+    # (benchmarks/test_bed_jpeg_quality.py; docs/notes/benchmarks.md).
+    "photo-jpeg": (
+        CameraPipeline(
+            a=0.002 * 1.2**2,
+            b=0.001 * 1.2,
+            jpeg=75,
+            colour_matrix=CAMERA_MATRIX,
+            luma_nr=0.8,
+            chroma_nr=6.0,
+            reference_jpeg=True,
+        ),
+        COLOUR_IMAGES,
+    ),
 }
 
 
@@ -312,7 +329,7 @@ TEST_BED: dict[str, tuple[CameraPipeline, tuple[str, ...]]] = {
 # noise falls in the photos' range (docs/notes/benchmarks.md, "A test bed with the detail of
 # real photos").
 PHOTO_ZOOM = 3
-ZOOM = {"consumer-jpeg": PHOTO_ZOOM}
+ZOOM = {"consumer-jpeg": PHOTO_ZOOM, "photo-jpeg": PHOTO_ZOOM}
 
 
 def enlarge(image: np.ndarray, zoom: int = PHOTO_ZOOM) -> np.ndarray:
