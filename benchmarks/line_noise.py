@@ -1,5 +1,5 @@
 """The line-noise reading (noise2info.lines.line_noise) on images with and without row offsets:
-the four kinds of the real-sim test bed, and BSD68 / Set12 with Gaussian noise, alone and with
+the kinds of the real-sim test bed, and BSD68 / Set12 with Gaussian noise, alone and with
 row offsets of a given std added. Prints a Markdown table; seconds, numpy only.
 
     python benchmarks/line_noise.py [DATA]      # DATA: the folder holding bsd68/ and set12/

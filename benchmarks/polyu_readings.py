@@ -9,8 +9,9 @@ pixels, with the flattest 10 % or 50 % of blocks; the std of what each shipped s
 ``--run`` (a run trained on the photos, e.g. by benchmarks/polyu_posterior.py), Algorithm 1's
 sigma* on each photo alone. A reader that tracks the truth photo by photo has a small spread
 of log(read / true): one scale for all photos then brings every reading within 15 % (the
-share within 15 % after the best such scale is printed). Also: the truth's share in the flattest half of each photo and in its
-edges (the 10 % of pixels with the largest gradient of the reference).
+share within 15 % after the best such scale is printed). Also: the truth's share in the
+flattest half of each photo and in its edges (the 10 % of pixels with the largest gradient of
+the reference).
 
     python benchmarks/polyu_readings.py [--run RUN]
 """

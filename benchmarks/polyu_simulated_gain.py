@@ -18,6 +18,7 @@ shipped camera start alone, zero-shot (no run to train). Photos of ../shared/dat
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from polyu_readings import haar
 from skimage.metrics import peak_signal_noise_ratio
 
 import noise2info
-from noise2info.data.camera import CAMERA_MATRIX, CameraPipeline
+from noise2info.data.camera import TEST_BED
 from noise2info.models import build_model
 from noise2info.models.pretrained import load_pretrained
 
@@ -39,15 +40,8 @@ def reading(x: np.ndarray) -> float:
 
 def simulate(clean: np.ndarray, scale: float, quality: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``(reference, noisy)`` in [0, 1] from the consumer-jpeg kind's camera, noise times ``scale``."""
-    camera = CameraPipeline(
-        a=0.002 * scale**2,
-        b=0.001 * scale,
-        jpeg=quality,
-        colour_matrix=CAMERA_MATRIX,
-        luma_nr=0.8,
-        chroma_nr=6.0,
-        reference_jpeg=True,
-    )
+    consumer = TEST_BED["consumer-jpeg"][0]
+    camera = replace(consumer, a=consumer.a * scale**2, b=consumer.b * scale, jpeg=quality)
     return camera.apply(clean, np.random.default_rng(seed))
 
 

@@ -2,7 +2,7 @@
 # Issue 11's real-sim suite at the cpu budget: the default beside the same as if the noise were
 # independent, the same with the pixel shuffle (stride 2), noise2self-D, NLM and BM3D with a
 # blind sigma, on
-# the four kinds of camera of noise2info.data.camera.TEST_BED (each trained on its own noisy
+# the kinds of camera of noise2info.data.camera.TEST_BED (each trained on its own noisy
 # images). Run from the repository root with the package installed; about an hour on 2 cores.
 # Each finished method is kept in $OUT/partial.json: running this again resumes.
 set -euo pipefail

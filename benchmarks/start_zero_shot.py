@@ -25,7 +25,7 @@ from noise2info.data.camera import real_sim_images
 from noise2info.models import build_model
 from noise2info.models.pretrained import find_pretrained
 
-KINDS = ("camera", "phone-jpeg", "consumer-jpeg")
+KINDS = ("camera", "phone-jpeg", "consumer-jpeg", "photo-jpeg")
 
 
 def _sets(data: Path) -> list[tuple[str, list, list, float]]:
@@ -54,7 +54,10 @@ def main() -> None:
     args = parser.parse_args()
     grey = noise2info.make_config().model
     nets = {}
-    for path in args.starts or [find_pretrained(grey, "camera")]:
+    shipped = find_pretrained(grey, "camera")
+    if not args.starts and shipped is None:
+        parser.error("no camera start ships with this installation; name start files")
+    for path in args.starts or [shipped]:
         net = build_model(grey)
         net.load_state_dict(load_file(path), strict=True)
         nets[path.name] = net.eval()

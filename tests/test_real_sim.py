@@ -291,7 +291,7 @@ def test_the_colour_matrix_noise_reduction_and_jpeg_reference():
     # other JPEG qualities draw the same cameras otherwise; a range upside down is refused
     low = [random_camera(np.random.default_rng(s), (70, 75)) for s in range(20)]
     assert all(c.jpeg is None or 70 <= c.jpeg <= 75 for c in low) and any(c.jpeg is not None for c in low)
-    assert [c.a for c in low] == [c.a for c in cams]
+    assert [(c.white_balance, c.luma_nr) for c in low] == [(c.white_balance, c.luma_nr) for c in cams]
     with pytest.raises(ConfigError, match="qualities"):
         random_camera(np.random.default_rng(0), (90, 80))
 

@@ -17,6 +17,9 @@ stage picks the camera start where the noise reads correlated).
     python tools/pretrain.py --steps 5000 --images 1200
     python tools/pretrain.py --kind camera --steps 2000 --images 800 --lr 3e-4
 
+(``--quality LOW HIGH``: the JPEG qualities of the random cameras, 85 98 by default, as the
+shipped camera start saw; other ranges were measured, not shipped: docs/notes/benchmarks.md.)
+
 (grey: 1,538 s of training on the project's 2-core machine, 2026-12-01; camera: 303 s,
 2026-12-07.)
 
@@ -94,6 +97,8 @@ def main() -> None:
     a = p.parse_args()
     if a.kind == "grey" and tuple(a.quality) != JPEG_QUALITIES:
         p.error("--quality is for the camera and colour kinds (the grey start's noise is Gaussian)")
+    if not 1 <= a.quality[0] <= a.quality[1] <= 100:
+        p.error(f"--quality needs 1 <= LOW <= HIGH <= 100, not {a.quality[0]} {a.quality[1]}")
     a.out = a.out or OUT / f"cpu-{a.kind}.safetensors"
 
     t0 = time.time()

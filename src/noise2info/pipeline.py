@@ -105,16 +105,22 @@ class Stage:
 # -- start: the shipped starting point or random weights ---------------------------------------
 
 
-def _decide_start(p: Planning) -> None:
-    model, colour = p.config.model, p.config.training.colour
-    # Several channels: one grey network for each channel where a grey start ships. On colour
-    # photos the grey start, channel by channel, beat a colour network trained from random
-    # weights by 1.9 dB alone (docs/notes/benchmarks.md, "Real camera photos").
-    apart = (
+def channels_apart(model, colour: str, supervised: bool) -> bool:
+    """Whether the start stage runs one grey network on each channel of ``model``'s images:
+    several channels, a self-supervised method, and ``colour`` "apart", or "auto" where a grey
+    start ships. On colour photos the grey start, channel by channel, beat a colour network
+    trained from random weights by 1.9 dB alone (docs/notes/benchmarks.md, "Real camera
+    photos")."""
+    return (
         model.channels > 1
-        and not p.supervised  # clean targets would need splitting alike; they train together
+        and not supervised  # clean targets would need splitting alike; they train together
         and (colour == "apart" or (colour == "auto" and find_pretrained(model.grey) is not None))
     )
+
+
+def _decide_start(p: Planning) -> None:
+    model = p.config.model
+    apart = channels_apart(model, p.config.training.colour, p.supervised)
     network = model.model_copy(update={"channels_apart": apart})
     init = p.config.training.init
     if init == "auto":  # where the package ships weights for this network (models/pretrained.py)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..config import make_config
 from ..models.pretrained import find_pretrained
-from ..pipeline import PD_STRIDE, notes, stage_settings
+from ..pipeline import PD_STRIDE, channels_apart, notes, stage_settings
 from ..prediction import denoise
 from ..run import run_record
 from ..training import train
@@ -46,7 +46,9 @@ METHODS = [
     # (where the budget's network has one), reported apart; line offsets removed after the
     # network where the images carry them. The other rows train on the images as they are.
     Method("noise2info (default)", "learned", {"method": "noise2info", **_DEFAULT}),
-    # Fine-tuned as the CLI does: colour images channel by channel from the grey start.
+    # Fine-tuned as the CLI does: colour images channel by channel from the shipped starts
+    # (the camera start where the noise reads correlated). The fine-tuned peers below keep
+    # their channels together, so on colour kinds they find no shipped weights.
     Method(
         "noise2info (default, fine-tuned)",
         "learned",
@@ -138,9 +140,11 @@ def run_learned(m: Method, case: Case, budget: Budget, seed: int) -> Outcome:
     images = [as_chw(x).astype(np.float32) for x in case.train_noisy]
     network = cfg.model.model_copy(update={"channels": images[0].shape[0]})
     cfg = cfg.model_copy(update={"model": network})
-    # As the start stage decides: several channels apart run the grey network on each.
-    apart = network.channels > 1 and cfg.training.colour != "together"
-    if cfg.training.init == "pretrained" and find_pretrained(network.grey if apart else network) is None:
+    # The weights the start stage would look for (a grey network on each channel, if apart).
+    supervised = cfg.method.build_objective().needs_clean
+    apart = channels_apart(network, cfg.training.colour, supervised)
+    network = network.model_copy(update={"channels_apart": apart})
+    if cfg.training.init == "pretrained" and find_pretrained(network) is None:
         return Outcome(
             [],
             0.0,

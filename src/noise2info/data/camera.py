@@ -21,7 +21,7 @@ Bayer-patterned color images", ICASSP 2004 (bilinear as their baseline).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
@@ -274,6 +274,10 @@ def random_camera(rng: np.random.Generator, quality: tuple[int, int] = JPEG_QUAL
 # the images it is applied to. The images ship with scikit-image, so the bed is offline.
 COLOUR_IMAGES = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry")
 GREY_IMAGES = ("cell", "coins", "moon", "camera", "gravel")
+# A consumer camera's JPEG at high ISO (the consumer-jpeg kind below).
+_CONSUMER = CameraPipeline(
+    a=0.002, b=0.001, jpeg=98, colour_matrix=CAMERA_MATRIX, luma_nr=0.8, chroma_nr=6.0, reference_jpeg=True
+)
 TEST_BED: dict[str, tuple[CameraPipeline, tuple[str, ...]]] = {
     # A colour camera at high ISO saved losslessly (noisy PSNR about 30 dB).
     "camera": (CameraPipeline(a=0.004, b=0.002), COLOUR_IMAGES),
@@ -290,35 +294,13 @@ TEST_BED: dict[str, tuple[CameraPipeline, tuple[str, ...]]] = {
     # levels, correlated between neighbours 0.5-0.8 and between channels 0.5-0.9, in blotches
     # a few pixels wide; docs/notes/benchmarks.md, "Real camera photos"): colour matrix,
     # in-camera noise reduction, JPEG q98, the reference through the same JPEG.
-    "consumer-jpeg": (
-        CameraPipeline(
-            a=0.002,
-            b=0.001,
-            jpeg=98,
-            colour_matrix=CAMERA_MATRIX,
-            luma_nr=0.8,
-            chroma_nr=6.0,
-            reference_jpeg=True,
-        ),
-        COLOUR_IMAGES,
-    ),
+    "consumer-jpeg": (_CONSUMER, COLOUR_IMAGES),
     # The same consumer camera with its photos re-saved at JPEG q75, as polyu-dev's crops are
     # (every file carries libjpeg's quality-75 tables), its noise 1.2x to keep the photos' level
     # after the JPEG: unlike q98 it reads as JPEG, so the default takes the photos' path (the
-    # camera start mixed in) and orders start, default and run as on the photos
+    # camera start mixed in) and orders start ~ default > run as on the photos
     # (benchmarks/test_bed_jpeg_quality.py; docs/notes/benchmarks.md).
-    "photo-jpeg": (
-        CameraPipeline(
-            a=0.002 * 1.2**2,
-            b=0.001 * 1.2,
-            jpeg=75,
-            colour_matrix=CAMERA_MATRIX,
-            luma_nr=0.8,
-            chroma_nr=6.0,
-            reference_jpeg=True,
-        ),
-        COLOUR_IMAGES,
-    ),
+    "photo-jpeg": (replace(_CONSUMER, a=_CONSUMER.a * 1.2**2, b=_CONSUMER.b * 1.2, jpeg=75), COLOUR_IMAGES),
 }
 
 
