@@ -42,6 +42,7 @@ from safetensors.torch import save_file
 from noise2info import make_config, train
 from noise2info.data.camera import JPEG_QUALITIES, PHOTO_ZOOM, enlarge, random_camera
 from noise2info.data.synthetic import dead_leaves
+from noise2info.errors import ConfigError
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "noise2info" / "models" / "weights"
 
@@ -97,8 +98,10 @@ def main() -> None:
     a = p.parse_args()
     if a.kind == "grey" and tuple(a.quality) != JPEG_QUALITIES:
         p.error("--quality is for the camera and colour kinds (the grey start's noise is Gaussian)")
-    if not 1 <= a.quality[0] <= a.quality[1] <= 100:
-        p.error(f"--quality needs 1 <= LOW <= HIGH <= 100, not {a.quality[0]} {a.quality[1]}")
+    try:  # random_camera's own check, here in one line rather than in the pool's workers
+        random_camera(np.random.default_rng(0), tuple(a.quality))
+    except ConfigError as err:
+        p.error(f"--quality: {err}")
     a.out = a.out or OUT / f"cpu-{a.kind}.safetensors"
 
     t0 = time.time()

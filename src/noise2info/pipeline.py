@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .config import Config
+from .config import Config, ModelConfig
 from .correlation import haar_share, noise_correlation
 from .data import channel_stats
 from .data.shuffle import pd_split
@@ -105,7 +105,7 @@ class Stage:
 # -- start: the shipped starting point or random weights ---------------------------------------
 
 
-def channels_apart(model, colour: str, supervised: bool) -> bool:
+def channels_apart(model: ModelConfig, colour: str, supervised: bool) -> bool:
     """Whether the start stage runs one grey network on each channel of ``model``'s images:
     several channels, a self-supervised method, and ``colour`` "apart", or "auto" where a grey
     start ships. On colour photos the grey start, channel by channel, beat a colour network
