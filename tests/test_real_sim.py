@@ -78,7 +78,7 @@ def test_pd_roundtrips_volumes_plane_by_plane():
 
 def test_pd_auto_follows_the_noise_and_the_method():
     from helpers import noisy_set, tiny_config
-    from noise2info.correlation import haar_share
+    from noise2info.correlation import haar_share, reach_lags
     from noise2info.pipeline import MASK_BLOCK, PD_STRIDE, run_stage
 
     def correlation(config, images):
@@ -93,8 +93,10 @@ def test_pd_auto_follows_the_noise_and_the_method():
         and plan.pd_stride == 1
         and all(a is b for a, b in zip(images, camera, strict=True))
     )
-    # and keeps the correlation, so each image's noise std is read corrected for it
-    assert plan.noise_lags == reading["lags"]
+    # and keeps the correlation, so each image's noise std is read corrected for it, and the
+    # correlation out to REACH pixels, unbent, for the check's probe
+    assert plan.noise_lags == reading["lags"] and plan.noise_covariance == reading["covariance"]
+    assert len(plan.noise_covariance) == len(reach_lags()) - 1
     # and masks blocks, so the masked pass cannot read a pixel's noise from its neighbours
     assert plan.mask_block == MASK_BLOCK == 3
     # JPEG's noise is read in smooth blocks where JPEG removed it: no correction there
@@ -113,7 +115,7 @@ def test_pd_auto_follows_the_noise_and_the_method():
         and plan.pd_stride == 1
         and all(a is b for a, b in zip(images, white, strict=True))
     )
-    assert plan.noise_lags is None and plan.mask_block == 1
+    assert plan.noise_lags is None and plan.noise_covariance is None and plan.mask_block == 1
     assert correlation(tiny_config(mask_block=5), white)[0].mask_block == 5  # given: kept
     forced, images, reading = correlation(tiny_config(pd_stride=2), white)
     assert forced.pd_stride == 2 and len(images) == 4 * len(white)

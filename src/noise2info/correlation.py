@@ -26,6 +26,11 @@ from .noise_level import centre, spread
 
 BLOCK = 8
 LAGS = ((0, 1), (1, 0), (1, 1), (1, -1), (0, 2), (2, 0))
+# The check's probe carries the noise's correlation at every lag out to this many pixels: with
+# the four nearest lags alone Stein's risk read the test bed's camera kinds 1.0-2.3 dB high,
+# with every lag out to 2 or 3 within 0.8 dB of the truth on each image (docs/notes/
+# benchmarks.md, "The expected gain under correlated noise").
+REACH = 3
 # Correlation above which the noise is treated as correlated (docs/notes/benchmarks.md, "Correlated
 # noise", benchmarks/noise_correlation.py): i.i.d. noise read at most 0.36 (scikit-image's
 # textured photos at noise std 2/255, where what is left of the signal in the flattest blocks
@@ -45,6 +50,14 @@ def _residual_operator(side: int = BLOCK) -> np.ndarray:
     design = np.stack([np.ones(side * side), y, x, y * y, x * y, x * x], axis=1)
     hat = design @ np.linalg.pinv(design)
     return np.eye(side * side) - hat
+
+
+def reach_lags(reach: int = REACH) -> list[tuple[int, int]]:
+    """Every lag (dy, dx) out to ``reach`` pixels on each axis, one of each pair (dy, dx) /
+    (-dy, -dx), lag (0, 0) first."""
+    return [(0, 0)] + [(0, dx) for dx in range(1, reach + 1)] + [
+        (dy, dx) for dy in range(1, reach + 1) for dx in range(-reach, reach + 1)
+    ]
 
 
 def _lag_pairs(dy: int, dx: int, side: int = BLOCK) -> tuple[np.ndarray, np.ndarray]:
@@ -67,10 +80,50 @@ def _white_expectation() -> dict[tuple[int, int], float]:
     return out
 
 
+@functools.cache
+def _bending(reach: int = REACH) -> np.ndarray:
+    """How the surface fit bends a correlation: entry (a, b) is the mean lag product at lag a
+    of the fit's residuals (:func:`_residual_operator`) of noise whose only correlation is 1
+    at lag b (lag (0, 0): white noise), lags as :func:`reach_lags` lists them. Linear in the
+    noise's covariance, so the read products solve for the unbent correlation."""
+    m = _residual_operator()
+    lags = reach_lags(reach)
+    out = np.empty((len(lags), len(lags)))
+    for b, lag in enumerate(lags):
+        i, j = _lag_pairs(*lag)
+        covariance = np.zeros_like(m)
+        covariance[i, j] = covariance[j, i] = 1.0
+        bent = m @ covariance @ m
+        for a, read in enumerate(lags):
+            out[a, b] = np.mean(bent[_lag_pairs(*read)])
+    return out
+
+
+def unbent_correlation(products: dict, reach: int = REACH) -> dict[str, float]:
+    """The noise's correlation at every lag out to ``reach`` from the mean lag products of
+    surface-fit residuals (``products``, keyed by every lag of :func:`reach_lags`): the
+    linear system :func:`_bending` solved in the least-squares sense, each lag over lag
+    (0, 0). The fit takes the slow part of correlated noise with the signal (lag 2 of
+    demosaiced camera noise read -0.05 to -0.11 where the truth is 0.14); solved, it reads
+    0.18 / 0.13. Assumes no correlation past ``reach``.
+
+    Returns
+    -------
+    dict
+        ``{"dy,dx": correlation}`` for the lags of :func:`reach_lags` but (0, 0).
+    """
+    lags = reach_lags(reach)
+    solved = np.linalg.lstsq(_bending(reach), np.array([products[lag] for lag in lags]), rcond=None)[0]
+    if solved[0] <= 0:
+        return {f"{dy},{dx}": 0.0 for dy, dx in lags[1:]}
+    return {f"{dy},{dx}": float(v / solved[0]) for (dy, dx), v in zip(lags[1:], solved[1:], strict=True)}
+
+
 def plane_correlation(plane: np.ndarray, flat: float = FLAT) -> tuple[dict, float, int] | None:
-    """``(products, variance, blocks)`` of one 2-D plane: per lag the mean lag product of
-    the surface-fit residuals of the kept (flattest) blocks, their mean square, and how many
-    blocks were kept. None when the plane holds fewer than 5 x 5 blocks."""
+    """``(products, variance, blocks)`` of one 2-D plane: per lag (:data:`LAGS` and those
+    of :func:`reach_lags`) the mean lag product of the surface-fit residuals of the kept
+    (flattest) blocks, their mean square, and how many blocks were kept. None when the
+    plane holds fewer than 5 x 5 blocks."""
     z = np.asarray(plane, np.float64)
     ny, nx = z.shape[0] // BLOCK, z.shape[1] // BLOCK
     if ny < 5 or nx < 5:
@@ -91,7 +144,7 @@ def plane_correlation(plane: np.ndarray, flat: float = FLAT) -> tuple[dict, floa
     n_keep = max(round(flat * len(residual)), min(16, -(-len(residual) // 10)))
     kept = residual[np.argsort(neighbours, kind="stable")[:n_keep]]
     products = {}
-    for lag in LAGS:
+    for lag in dict.fromkeys((*LAGS, *reach_lags())):
         i, j = _lag_pairs(*lag)
         products[lag] = float(np.mean(kept[:, i] * kept[:, j]))
     return products, float(np.mean(kept**2)), len(kept)
@@ -141,9 +194,12 @@ def noise_correlation(images) -> dict:
         blocks the estimate rests on. Correlations are None without a block to measure.
         ``jpeg``: whether the images read as JPEG-compressed (:func:`jpeg_grid`, the median
         over planes at least :data:`JPEG_GRID`): their noise then differs from block to
-        block (JPEG removes it where the image is smooth).
+        block (JPEG removes it where the image is smooth). ``covariance``: the correlation
+        at every lag out to :data:`REACH`, the fit's bending solved for
+        (:func:`unbent_correlation`; None without a block): what the check's probe carries.
+        ``lags`` stay as read (the decisions and the std's correction were measured on them).
     """
-    sums = {lag: 0.0 for lag in LAGS}
+    sums = {lag: 0.0 for lag in dict.fromkeys((*LAGS, *reach_lags()))}
     count = 0
     grids = []
     for i in spread(images):
@@ -159,15 +215,16 @@ def noise_correlation(images) -> dict:
             # Each plane weighted by its blocks, in units of its own noise variance, so a
             # bright image does not outweigh a dark one.
             if var > 0:
-                for lag in LAGS:
+                for lag in sums:
                     sums[lag] += n * products[lag] / var
                 count += n
     jpeg = bool(grids) and float(np.median(grids)) >= JPEG_GRID
     if count == 0:
         lags = {f"{dy},{dx}": None for dy, dx in LAGS}
-        return {"lags": lags, "max": None, "correlated": False, "blocks": 0, "jpeg": jpeg}
+        return {"lags": lags, "max": None, "correlated": False, "blocks": 0, "jpeg": jpeg, "covariance": None}
     white = _white_expectation()
     lags = {lag: sums[lag] / count - white[lag] for lag in LAGS}
+    covariance = unbent_correlation({lag: sums[lag] / count for lag in sums})
     top = max(lags.values(), key=abs)
     return {
         "lags": {f"{dy},{dx}": round(v, 4) for (dy, dx), v in lags.items()},
@@ -175,6 +232,7 @@ def noise_correlation(images) -> dict:
         "correlated": bool(abs(top) >= CORRELATED),
         "blocks": count,
         "jpeg": jpeg,
+        "covariance": {k: round(v, 4) for k, v in covariance.items()},
     }
 
 
@@ -202,7 +260,8 @@ PROBE_SIDE = 32  # FFT grid on which the probe's filter is factorised
 
 def probe_filter(lags: dict | None) -> np.ndarray | None:
     """A small filter h whose output on white noise has the measured correlation between
-    neighbours (``lags`` as :func:`noise_correlation` reports them) and unit variance: the
+    neighbours (``lags`` or ``covariance`` as :func:`noise_correlation` reports them, keys
+    ``"dy,dx"`` out to :data:`REACH` pixels) and unit variance: the
     square root of the correlation's spectrum, clipped at 0 where the reading is not a
     possible spectrum. None for independent noise (``lags`` None).
 
@@ -221,7 +280,7 @@ def probe_filter(lags: dict | None) -> np.ndarray | None:
     spectrum = np.clip(np.fft.fft2(kernel).real, 0.0, None)
     h = np.fft.fftshift(np.fft.ifft2(np.sqrt(spectrum)).real)
     c = PROBE_SIDE // 2
-    h = h[c - 3 : c + 4, c - 3 : c + 4]  # 7 x 7 holds it: the correlation reaches 2 pixels
+    h = h[c - 4 : c + 5, c - 4 : c + 5]  # 9 x 9 holds it: the correlation reaches REACH pixels
     return h / np.sqrt(np.sum(h**2))
 
 

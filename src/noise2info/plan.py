@@ -56,6 +56,12 @@ class Plan(BaseModel):
     noise_lags : dict or None
         The noise's correlation between neighbours (lags ``'dy,dx'``) that each image's
         noise std is corrected for (stage ``correlation``); None: independent noise.
+    noise_covariance : dict or None
+        Beside ``noise_lags``, the noise's correlation at every lag out to
+        :data:`noise2info.correlation.REACH` pixels, unbent by the reading's block fit
+        (:func:`noise2info.correlation.unbent_correlation`): the check's probe carries it
+        (stage ``correlation``). None: independent noise, or a run from before it (the probe
+        then carries ``noise_lags``).
     noise_prior : list or None
         Each channel's log noise variance pooled over the training images and its spread, in
         intensity units as the network sees them (stage ``noise``); each image's reading is
@@ -86,6 +92,7 @@ class Plan(BaseModel):
     pd_stride: int = Field(1, ge=1)
     mask_block: int | None = Field(None, ge=1)
     noise_lags: dict[str, float] | None = None
+    noise_covariance: dict[str, float] | None = None
     noise_prior: list[tuple[float, float] | None] | None = None
     noise_scale: float | None = Field(None, gt=0)
     posterior_floor: float = Field(0.0, ge=0, lt=1)

@@ -117,8 +117,8 @@ class TileRating:
     sigmas : list of float or None
         The image's noise std per channel, normalised units (None: nothing can be rated).
     lags : dict or None
-        The noise's correlation (``plan.noise_lags``): the gain's probe carries it, so the
-        divergence reads tr(J C) as the risk needs.
+        The noise's correlation (``plan.noise_covariance``, else ``plan.noise_lags``): the
+        gain's probe carries it, so the divergence reads tr(J C) as the risk needs.
     scale : array-like
         Each channel's normalisation std: the risk sums in intensity units, so tiles pool.
     bound, gain : bool

@@ -293,7 +293,7 @@ def _denoise(
         lambda a: predict(inference, a),
         inference,
         sigmas,
-        plan.noise_lags,
+        plan.noise_covariance or plan.noise_lags,
         np.ravel(std),  # normalised -> intensity units, per channel
         bound=return_bound,
         gain=return_gain,
