@@ -164,3 +164,22 @@ def test_the_covariance_is_read_unbent_out_to_three_pixels(k):
     assert found["lags"]["0,2"] < (k - 2) / k - 0.15  # as read, bent
     white = [smooth_image((256, 256), seed=s)[None] * 4 + rng.normal(size=(1, 256, 256)) for s in range(3)]
     assert all(abs(v) < 0.1 for v in noise_correlation(white)["covariance"].values())  # sampling error
+
+
+def test_the_noise_s_correlation_between_channels_is_read_and_carried_by_the_probe():
+    from noise2info.correlation import correlated_probe
+
+    rng = np.random.default_rng(0)
+    target = np.array([[1.0, 0.7, 0.5], [0.7, 1.0, 0.6], [0.5, 0.6, 1.0]])
+    mix = np.linalg.cholesky(target)
+    images = []
+    for s in range(3):  # channels of unrelated content: the signal left in flat blocks is not shared
+        clean = np.stack([smooth_image((256, 256), seed=3 * s + c) for c in range(3)])
+        noise = np.stack([_box_noise(rng, (256, 256), 2) for _ in range(3)])
+        images.append(clean + 0.1 * np.tensordot(mix, noise, axes=1))
+    found = noise_correlation(images)["channels"]
+    assert np.allclose(found, target, atol=0.1)
+    assert noise_correlation([images[0][:1]])["channels"] is None  # one channel
+    probe = correlated_probe(rng.standard_normal((3, 128, 128)), None, found)
+    assert np.allclose(probe.reshape(3, -1).var(axis=1), 1.0, atol=0.05)
+    assert np.allclose(np.corrcoef(probe.reshape(3, -1)), found, atol=0.05)

@@ -96,6 +96,7 @@ def test_pd_auto_follows_the_noise_and_the_method():
     # and keeps the correlation, so each image's noise std is read corrected for it, and the
     # correlation out to REACH pixels, unbent, for the check's probe
     assert plan.noise_lags == reading["lags"] and plan.noise_covariance == reading["covariance"]
+    assert plan.noise_channels == reading["channels"] and len(plan.noise_channels) == 3
     assert len(plan.noise_covariance) == len(reach_lags()) - 1
     # and masks blocks, so the masked pass cannot read a pixel's noise from its neighbours
     assert plan.mask_block == MASK_BLOCK == 3
@@ -115,7 +116,8 @@ def test_pd_auto_follows_the_noise_and_the_method():
         and plan.pd_stride == 1
         and all(a is b for a, b in zip(images, white, strict=True))
     )
-    assert plan.noise_lags is None and plan.noise_covariance is None and plan.mask_block == 1
+    assert plan.noise_lags is None and plan.noise_covariance is None and plan.noise_channels is None
+    assert plan.mask_block == 1
     assert correlation(tiny_config(mask_block=5), white)[0].mask_block == 5  # given: kept
     forced, images, reading = correlation(tiny_config(pd_stride=2), white)
     assert forced.pd_stride == 2 and len(images) == 4 * len(white)

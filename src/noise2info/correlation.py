@@ -119,35 +119,68 @@ def unbent_correlation(products: dict, reach: int = REACH) -> dict[str, float]:
     return {f"{dy},{dx}": float(v / solved[0]) for (dy, dx), v in zip(lags[1:], solved[1:], strict=True)}
 
 
+def _fit_residuals(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(residuals, neighbours)`` of the 8 x 8 blocks away from the edge of ``(C, H, W)``
+    planes of one image: each block less its surface fit, flattened (``(C, blocks, 64)``),
+    and the fit energy, summed over the planes, of the 16 blocks around it that share neither
+    its rows nor its columns (how flat it is, judged apart from its own noise and from row
+    or column patterns); blocks without noise in a plane (padding, saturation) left out.
+    None when the planes hold fewer than 5 x 5 blocks."""
+    z = np.asarray(planes, np.float64)
+    ny, nx = z.shape[1] // BLOCK, z.shape[2] // BLOCK
+    if ny < 5 or nx < 5:
+        return None
+    blocks = z[:, : ny * BLOCK, : nx * BLOCK].reshape(len(z), ny, BLOCK, nx, BLOCK).swapaxes(2, 3)
+    residual = blocks.reshape(len(z), ny, nx, -1) @ _residual_operator().T  # symmetric operator
+    e = np.mean(residual**2, axis=-1)
+    h, w = ny - 4, nx - 4
+    neighbours = sum(e[:, 2 + dy : 2 + dy + h, 2 + dx : 2 + dx + w] for dy, dx in _OFF_AXIS).sum(axis=0)
+    alive = np.all(e[:, 2:-2, 2:-2] > 0, axis=0).ravel()
+    residual = residual[:, 2:-2, 2:-2].reshape(len(z), -1, BLOCK * BLOCK)
+    return residual[:, alive], neighbours.ravel()[alive]
+
+
+def _flattest(residual: np.ndarray, neighbours: np.ndarray, flat: float) -> np.ndarray:
+    """The ``flat`` share of the blocks (axis 1) whose neighbours hold the least energy, at
+    least 16 but never more than a tenth (a small plane's textured blocks would read as
+    correlation)."""
+    count = residual.shape[1]
+    keep = max(round(flat * count), min(16, -(-count // 10)))
+    return residual[:, np.argsort(neighbours, kind="stable")[:keep]]
+
+
 def plane_correlation(plane: np.ndarray, flat: float = FLAT) -> tuple[dict, float, int] | None:
     """``(products, variance, blocks)`` of one 2-D plane: per lag (:data:`LAGS` and those
     of :func:`reach_lags`) the mean lag product of the surface-fit residuals of the kept
     (flattest) blocks, their mean square, and how many blocks were kept. None when the
     plane holds fewer than 5 x 5 blocks."""
-    z = np.asarray(plane, np.float64)
-    ny, nx = z.shape[0] // BLOCK, z.shape[1] // BLOCK
-    if ny < 5 or nx < 5:
+    found = _fit_residuals(np.asarray(plane)[None])
+    if found is None or found[1].size == 0:
         return None
-    blocks = z[: ny * BLOCK, : nx * BLOCK].reshape(ny, BLOCK, nx, BLOCK).swapaxes(1, 2)
-    residual = blocks.reshape(ny, nx, -1) @ _residual_operator().T  # symmetric operator
-    e = np.mean(residual**2, axis=-1)
-    # The 16 blocks of the 5 x 5 around each block that share neither its rows nor columns.
-    h, w = e.shape[0] - 4, e.shape[1] - 4
-    neighbours = sum(e[2 + dy : 2 + dy + h, 2 + dx : 2 + dx + w] for dy, dx in _OFF_AXIS).ravel()
-    residual = residual[2:-2, 2:-2].reshape(-1, BLOCK * BLOCK)
-    alive = e[2:-2, 2:-2].ravel() > 0  # padding and saturated areas carry no noise
-    neighbours, residual = neighbours[alive], residual[alive]
-    if len(residual) == 0:
-        return None
-    # 2 % of the blocks, at least 16 but never more than a tenth: a small plane's
-    # textured blocks would read as correlation.
-    n_keep = max(round(flat * len(residual)), min(16, -(-len(residual) // 10)))
-    kept = residual[np.argsort(neighbours, kind="stable")[:n_keep]]
+    kept = _flattest(*found, flat)[0]
     products = {}
     for lag in dict.fromkeys((*LAGS, *reach_lags())):
         i, j = _lag_pairs(*lag)
         products[lag] = float(np.mean(kept[:, i] * kept[:, j]))
     return products, float(np.mean(kept**2)), len(kept)
+
+
+def channel_products(image: np.ndarray, flat: float = FLAT) -> tuple[np.ndarray, int] | None:
+    """``(products, blocks)`` of one ``(C, H, W)`` image: the C x C mean products of the
+    channels' surface-fit residuals in the same kept blocks (the flattest by their
+    neighbours' energy over all channels), and how many blocks were kept. The fit bends every
+    channel alike, so their ratios read the noise's correlation between channels unbent where
+    its spatial correlation is the same in each. None for one channel, planes other than
+    2-D, or fewer than 5 x 5 blocks."""
+    image = np.asarray(image, np.float64)
+    if image.ndim != 3 or image.shape[0] < 2:
+        return None
+    found = _fit_residuals(image)
+    if found is None or found[1].size == 0:
+        return None
+    kept = _flattest(*found, flat)
+    values = kept.reshape(len(kept), -1)
+    return values @ values.T / values.shape[1], kept.shape[1]
 
 
 # Mean step across the 8-pixel grid over the mean step elsewhere above which images read as
@@ -198,12 +231,19 @@ def noise_correlation(images) -> dict:
         at every lag out to :data:`REACH`, the fit's bending solved for
         (:func:`unbent_correlation`; None without a block): what the check's probe carries.
         ``lags`` stay as read (the decisions and the std's correction were measured on them).
+        ``channels``: the C x C correlation of the noise between channels (:func:`channel_products`;
+        None for one channel): the probe carries it where one network sees all channels.
     """
     sums = {lag: 0.0 for lag in dict.fromkeys((*LAGS, *reach_lags()))}
     count = 0
     grids = []
+    between, weight = 0.0, 0  # the channels' correlation, pooled over images
     for i in spread(images):
         window = centre(images[i])
+        found = channel_products(window)
+        if found is not None and np.all(np.diag(found[0]) > 0):
+            d = np.sqrt(np.diag(found[0]))
+            between, weight = between + found[1] * found[0] / np.outer(d, d), weight + found[1]
         for plane in window.reshape(-1, *window.shape[-2:]):
             grid = jpeg_grid(plane)
             if grid is not None:
@@ -221,7 +261,15 @@ def noise_correlation(images) -> dict:
     jpeg = bool(grids) and float(np.median(grids)) >= JPEG_GRID
     if count == 0:
         lags = {f"{dy},{dx}": None for dy, dx in LAGS}
-        return {"lags": lags, "max": None, "correlated": False, "blocks": 0, "jpeg": jpeg, "covariance": None}
+        return {
+            "lags": lags,
+            "max": None,
+            "correlated": False,
+            "blocks": 0,
+            "jpeg": jpeg,
+            "covariance": None,
+            "channels": None,
+        }
     white = _white_expectation()
     lags = {lag: sums[lag] / count - white[lag] for lag in LAGS}
     covariance = unbent_correlation({lag: sums[lag] / count for lag in sums})
@@ -233,6 +281,7 @@ def noise_correlation(images) -> dict:
         "blocks": count,
         "jpeg": jpeg,
         "covariance": {k: round(v, 4) for k, v in covariance.items()},
+        "channels": np.round(between / weight, 4).tolist() if weight else None,
     }
 
 
@@ -284,15 +333,21 @@ def probe_filter(lags: dict | None) -> np.ndarray | None:
     return h / np.sqrt(np.sum(h**2))
 
 
-def correlated_probe(white: np.ndarray, lags: dict | None) -> np.ndarray:
+def correlated_probe(white: np.ndarray, lags: dict | None, channels=None) -> np.ndarray:
     """``white`` (``(C, *spatial)`` unit-variance noise) filtered in each 2-D plane by
-    :func:`probe_filter`: a probe with the noise's correlation. Returned as is for
-    independent noise."""
+    :func:`probe_filter` and, with ``channels`` (the C x C correlation between channels,
+    :func:`noise_correlation`'s ``channels``), mixed across channels by its square root: a
+    probe with the noise's correlation. Returned as is for independent noise."""
     h = probe_filter(lags)
-    if h is None:
-        return white
-    out = np.empty_like(white)
-    flat_in, flat_out = white.reshape(-1, *white.shape[-2:]), out.reshape(-1, *white.shape[-2:])
-    for src, dst in zip(flat_in, flat_out, strict=True):
-        dst[...] = convolve(src, h, mode="wrap")
+    out = white
+    if h is not None:
+        out = np.empty_like(white)
+        flat_in, flat_out = white.reshape(-1, *white.shape[-2:]), out.reshape(-1, *white.shape[-2:])
+        for src, dst in zip(flat_in, flat_out, strict=True):
+            dst[...] = convolve(src, h, mode="wrap")
+    if channels is not None and len(channels) == white.shape[0] > 1:
+        values, vectors = np.linalg.eigh(np.asarray(channels, np.float64))
+        root = vectors @ np.diag(np.sqrt(np.clip(values, 0.0, None))) @ vectors.T  # clipped to a covariance
+        root /= np.sqrt(np.sum(root**2, axis=1, keepdims=True))  # each channel keeps unit variance
+        out = np.tensordot(root, out, axes=1).astype(white.dtype)
     return out

@@ -303,6 +303,7 @@ def _decide_correlation(p: Planning) -> None:
         mask_block=block,
         noise_lags=reading["lags"] if correlated else None,
         noise_covariance=reading["covariance"] if correlated else None,
+        noise_channels=reading["channels"] if correlated else None,
         posterior_floor=LEAK_FLOOR if leak else 0.0,
         start="camera" if camera else "gaussian",
         start_share=START_SHARE if mix else 0.0,

@@ -62,6 +62,10 @@ class Plan(BaseModel):
         (:func:`noise2info.correlation.unbent_correlation`): the check's probe carries it
         (stage ``correlation``). None: independent noise, or a run from before it (the probe
         then carries ``noise_lags``).
+    noise_channels : list or None
+        The noise's C x C correlation between channels (stage ``correlation``): the check's
+        probe carries it where one network sees all the channels. None: independent noise,
+        one channel, or a run from before it.
     noise_prior : list or None
         Each channel's log noise variance pooled over the training images and its spread, in
         intensity units as the network sees them (stage ``noise``); each image's reading is
@@ -93,6 +97,7 @@ class Plan(BaseModel):
     mask_block: int | None = Field(None, ge=1)
     noise_lags: dict[str, float] | None = None
     noise_covariance: dict[str, float] | None = None
+    noise_channels: list[list[float]] | None = None
     noise_prior: list[tuple[float, float] | None] | None = None
     noise_scale: float | None = Field(None, gt=0)
     posterior_floor: float = Field(0.0, ge=0, lt=1)

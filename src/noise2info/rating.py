@@ -121,6 +121,9 @@ class TileRating:
         gain's probe carries it, so the divergence reads tr(J C) as the risk needs.
     scale : array-like
         Each channel's normalisation std: the risk sums in intensity units, so tiles pool.
+    channels : list or None
+        The noise's correlation between channels (``plan.noise_channels``) where one network
+        sees all the channels: the probe carries it too.
     bound, gain : bool
         Which ratings to make.
     posterior : bool
@@ -139,6 +142,7 @@ class TileRating:
         lags: dict | None,
         scale,
         *,
+        channels: list | None = None,
         bound: bool,
         gain: bool,
         posterior: bool,
@@ -146,6 +150,7 @@ class TileRating:
         seed: int,
     ):
         self.predict, self.net, self.sigmas, self.lags, self.scale = predict, net, sigmas, lags, scale
+        self.channels = channels
         self.floor = floor
         self.sigma = None if sigmas is None else float(np.sqrt(np.mean(np.square(sigmas))))
         self.bound_on, self.gain_on, self.posterior = (
@@ -169,7 +174,8 @@ class TileRating:
             draws = min(BOUND_DRAWS, max(1, math.ceil(BOUND_MASKED / per_draw)))
             self.bound_sums += bound_sums(self.net, x, plain, keep, self.masker, draws)
         if self.gain_on:  # the output as written, less TTA
-            probe = correlated_probe(self.probes.standard_normal(x.shape), self.lags).astype(np.float32)
+            white = self.probes.standard_normal(x.shape)
+            probe = correlated_probe(white, self.lags, self.channels).astype(np.float32)
             j = probe * (self.predict(x + PROBE_STEP * probe) - plain) / PROBE_STEP
             rated = plain
             if self.posterior:

@@ -295,6 +295,7 @@ def _denoise(
         sigmas,
         plan.noise_covariance or plan.noise_lags,
         np.ravel(std),  # normalised -> intensity units, per channel
+        channels=None if cfg.channels_apart else plan.noise_channels,  # apart: J has no cross terms
         bound=return_bound,
         gain=return_gain,
         posterior=use_posterior,
