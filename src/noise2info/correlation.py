@@ -27,9 +27,9 @@ from .noise_level import centre, spread
 BLOCK = 8
 LAGS = ((0, 1), (1, 0), (1, 1), (1, -1), (0, 2), (2, 0))
 # The check's probe carries the noise's correlation at every lag out to this many pixels: with
-# the four nearest lags alone Stein's risk read the test bed's camera kinds 1.0-2.3 dB high,
-# with every lag out to 2 or 3 within 0.8 dB of the truth on each image (docs/notes/
-# benchmarks.md, "The expected gain under correlated noise").
+# the nearest lags as the block fit reads them Stein's risk read the test bed's camera kinds
+# 1.3-2.5 dB high, with every lag out to 3, unbent, within 1 dB of the truth on each image
+# (docs/notes/benchmarks.md, "The expected gain under correlated noise").
 REACH = 3
 # Correlation above which the noise is treated as correlated (docs/notes/benchmarks.md, "Correlated
 # noise", benchmarks/noise_correlation.py): i.i.d. noise read at most 0.36 (scikit-image's
@@ -310,9 +310,9 @@ PROBE_SIDE = 32  # FFT grid on which the probe's filter is factorised
 def probe_filter(lags: dict | None) -> np.ndarray | None:
     """A small filter h whose output on white noise has the measured correlation between
     neighbours (``lags`` or ``covariance`` as :func:`noise_correlation` reports them, keys
-    ``"dy,dx"`` out to :data:`REACH` pixels) and unit variance: the
-    square root of the correlation's spectrum, clipped at 0 where the reading is not a
-    possible spectrum. None for independent noise (``lags`` None).
+    ``"dy,dx"`` out to :data:`REACH` pixels) and unit variance: the square root of the
+    correlation's spectrum, clipped at 0 where the reading is not a possible spectrum. None
+    for independent noise (``lags`` None).
 
     A Monte-Carlo divergence read with a probe b of the noise's correlation C gives tr(J C)
     (E b^T J b), which is what Stein's risk estimate needs for correlated Gaussian noise
