@@ -72,7 +72,7 @@ def one_kind(kind: str, steps: int, side: int, seed: int, colour: str) -> dict:
             if errors
             else None
         )
-    shown = ("start", "start_share", "noise_scale", "posterior_floor")
+    shown = ("start", "start_share", "noise_scale", "posterior_floor", "channels_apart", "noise_channels")
     summary["plan"] = {k: v for k, v in run.plan.model_dump().items() if k in shown}
     return summary
 

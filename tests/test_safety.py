@@ -190,3 +190,47 @@ def test_the_expected_gain_under_correlated_noise_carries_the_read_covariance(k)
             noisy_err += np.mean((noisy - clean) ** 2)
         found, true = expected_gain(sums)["gain_db"], 10 * np.log10(noisy_err / true_err)
         assert (abs(found - true) < 1.0) if close else (found - true > 1.5)
+
+
+@pytest.mark.parametrize("mixed", [True, False])
+def test_the_expected_gain_under_noise_correlated_between_channels(mixed):
+    """A known answer: a linear filter that mixes channels (its probe response exact) under
+    noise of unequal std per channel and correlated between them. The check's probe carries
+    that correlation (its cross terms weighed by sigma_c sigma_c'); without it the estimate
+    misses what the filter reads of one channel's noise from the others."""
+    from noise2info.rating import TileRating
+
+    rng = np.random.default_rng(5)  # not _texture's seed: the noise must not share its draws
+    between = np.array([[1.0, 0.7, 0.5], [0.7, 1.0, 0.6], [0.5, 0.6, 1.0]])
+    sigma = np.array([0.2, 0.1, 0.3])
+    mixing = np.array([[0.6, 0.3, 0.1], [0.2, 0.6, 0.2], [0.1, 0.3, 0.6]])
+
+    def f(x):
+        return gaussian_filter(np.tensordot(mixing, x, axes=1), (0, 1.0, 1.0))
+
+    clean = np.concatenate([_texture()] * 3)  # colour-like: the channels share their signal
+    channels = between.tolist() if mixed else None
+    rating = TileRating(
+        f,
+        None,
+        sigma.tolist(),
+        None,
+        np.ones(3),
+        channels=channels,
+        bound=False,
+        gain=True,
+        posterior=False,
+        seed=1,
+    )
+    true_err, noisy_err = 0.0, 0.0
+    for _ in range(6):
+        noise = sigma[:, None, None] * np.tensordot(
+            np.linalg.cholesky(between), rng.normal(size=clean.shape), axes=1
+        )
+        noisy = clean + noise
+        out = f(noisy)
+        rating.add(noisy, out, out, (slice(None), slice(None)), False)
+        true_err += np.mean((out - clean) ** 2)
+        noisy_err += np.mean(noise**2)
+    found, true = expected_gain(rating.gain()[1])["gain_db"], 10 * np.log10(noisy_err / true_err)
+    assert (abs(found - true) < 0.2) if mixed else (found - true > 0.7)

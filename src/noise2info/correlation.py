@@ -28,7 +28,8 @@ BLOCK = 8
 LAGS = ((0, 1), (1, 0), (1, 1), (1, -1), (0, 2), (2, 0))
 # The check's probe carries the noise's correlation at every lag out to this many pixels: with
 # the nearest lags as the block fit reads them Stein's risk read the test bed's camera kinds
-# 1.3-2.5 dB high, with every lag out to 3, unbent, within 1 dB of the truth on each image
+# 1.3 / 2.0 dB high on average (up to 2.5), with every lag out to 3, unbent, within 1 dB of the
+# truth on each image where the channels are denoised apart
 # (docs/notes/benchmarks.md, "The expected gain under correlated noise").
 REACH = 3
 # Correlation above which the noise is treated as correlated (docs/notes/benchmarks.md, "Correlated
@@ -55,9 +56,11 @@ def _residual_operator(side: int = BLOCK) -> np.ndarray:
 def reach_lags(reach: int = REACH) -> list[tuple[int, int]]:
     """Every lag (dy, dx) out to ``reach`` pixels on each axis, one of each pair (dy, dx) /
     (-dy, -dx), lag (0, 0) first."""
-    return [(0, 0)] + [(0, dx) for dx in range(1, reach + 1)] + [
-        (dy, dx) for dy in range(1, reach + 1) for dx in range(-reach, reach + 1)
-    ]
+    return (
+        [(0, 0)]
+        + [(0, dx) for dx in range(1, reach + 1)]
+        + [(dy, dx) for dy in range(1, reach + 1) for dx in range(-reach, reach + 1)]
+    )
 
 
 def _lag_pairs(dy: int, dx: int, side: int = BLOCK) -> tuple[np.ndarray, np.ndarray]:
@@ -83,9 +86,10 @@ def _white_expectation() -> dict[tuple[int, int], float]:
 @functools.cache
 def _bending(reach: int = REACH) -> np.ndarray:
     """How the surface fit bends a correlation: entry (a, b) is the mean lag product at lag a
-    of the fit's residuals (:func:`_residual_operator`) of noise whose only correlation is 1
-    at lag b (lag (0, 0): white noise), lags as :func:`reach_lags` lists them. Linear in the
-    noise's covariance, so the read products solve for the unbent correlation."""
+    of the fit's residuals of noise whose only correlation is 1 at lag b (lag (0, 0): white
+    noise), lags as :func:`reach_lags` lists them. Residuals r = M x of noise of covariance C
+    (M = I - H, :func:`_residual_operator`) have covariance M C M, linear in C, so the read
+    products solve for the unbent correlation."""
     m = _residual_operator()
     lags = reach_lags(reach)
     out = np.empty((len(lags), len(lags)))
@@ -99,21 +103,21 @@ def _bending(reach: int = REACH) -> np.ndarray:
     return out
 
 
-def unbent_correlation(products: dict, reach: int = REACH) -> dict[str, float]:
-    """The noise's correlation at every lag out to ``reach`` from the mean lag products of
+def unbent_correlation(products: dict) -> dict[str, float]:
+    """The noise's correlation at every lag out to :data:`REACH` from the mean lag products of
     surface-fit residuals (``products``, keyed by every lag of :func:`reach_lags`): the
     linear system :func:`_bending` solved in the least-squares sense, each lag over lag
     (0, 0). The fit takes the slow part of correlated noise with the signal (lag 2 of
     demosaiced camera noise read -0.05 to -0.11 where the truth is 0.14); solved, it reads
-    0.18 / 0.13. Assumes no correlation past ``reach``.
+    0.18 / 0.13. Assumes no correlation past :data:`REACH`.
 
     Returns
     -------
     dict
         ``{"dy,dx": correlation}`` for the lags of :func:`reach_lags` but (0, 0).
     """
-    lags = reach_lags(reach)
-    solved = np.linalg.lstsq(_bending(reach), np.array([products[lag] for lag in lags]), rcond=None)[0]
+    lags = reach_lags()
+    solved = np.linalg.lstsq(_bending(), np.array([products[lag] for lag in lags]), rcond=None)[0]
     if solved[0] <= 0:
         return {f"{dy},{dx}": 0.0 for dy, dx in lags[1:]}
     return {f"{dy},{dx}": float(v / solved[0]) for (dy, dx), v in zip(lags[1:], solved[1:], strict=True)}
@@ -345,7 +349,9 @@ def correlated_probe(white: np.ndarray, lags: dict | None, channels=None) -> np.
         flat_in, flat_out = white.reshape(-1, *white.shape[-2:]), out.reshape(-1, *white.shape[-2:])
         for src, dst in zip(flat_in, flat_out, strict=True):
             dst[...] = convolve(src, h, mode="wrap")
-    if channels is not None and len(channels) == white.shape[0] > 1:
+    if channels is not None:
+        if len(channels) != white.shape[0]:
+            raise ValueError(f"a {len(channels)}-channel correlation for a {white.shape[0]}-channel probe")
         values, vectors = np.linalg.eigh(np.asarray(channels, np.float64))
         root = vectors @ np.diag(np.sqrt(np.clip(values, 0.0, None))) @ vectors.T  # clipped to a covariance
         root /= np.sqrt(np.sum(root**2, axis=1, keepdims=True))  # each channel keeps unit variance

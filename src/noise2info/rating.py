@@ -176,13 +176,25 @@ class TileRating:
         if self.gain_on:  # the output as written, less TTA
             white = self.probes.standard_normal(x.shape)
             probe = correlated_probe(white, self.lags, self.channels).astype(np.float32)
-            j = probe * (self.predict(x + PROBE_STEP * probe) - plain) / PROBE_STEP
+            step = PROBE_STEP * self._channel_weights(x.ndim)
+            j = probe * (self.predict(x + step * probe) - plain) / step
             rated = plain
             if self.posterior:
                 rated = posterior_mean(x, plain, self.sigmas, floor=self.floor) if tta else pred
                 j = posterior_divergence(x, plain, self.sigmas, j, floor=self.floor)
             k = (slice(None), *keep)
             self.gain_sums += risk_sums(x[k], rated[k], j[k], self.sigmas, self.scale)
+
+    def _channel_weights(self, ndim: int) -> np.ndarray | float:
+        """Each channel's noise std over their rms, where the probe is mixed across channels
+        (else 1). Noise of std sigma_c and correlation R between channels has covariance
+        S (R x C) S: the probe enters as S b and is read back over sigma_c, so the cross-channel
+        terms of the divergence weigh sigma_c sigma_c', as the risk needs (:func:`risk_sums`
+        weighs each channel's divergence by sigma_c^2)."""
+        if self.channels is None:
+            return 1.0
+        s = np.asarray(self.sigmas, np.float64)
+        return (s / np.sqrt(np.mean(s**2))).reshape(-1, *[1] * (ndim - 1)).astype(np.float32)
 
     def bound(self) -> dict:
         return bound_report(self.bound_sums, self.sigma)
