@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import convolve
@@ -71,16 +72,12 @@ def _lag_pairs(dy: int, dx: int, side: int = BLOCK) -> tuple[np.ndarray, np.ndar
     return i, i + dy * side + dx
 
 
-@functools.cache
 def _white_expectation() -> dict[tuple[int, int], float]:
-    """The correlation white noise reads at each lag after the surface fit: E[r_i r_j] / E[r_i^2]."""
-    m = _residual_operator()
-    mean_var = np.trace(m) / m.shape[0]
-    out = {}
-    for lag in LAGS:
-        i, j = _lag_pairs(*lag)
-        out[lag] = float(np.mean(m[i, j]) / mean_var)
-    return out
+    """The correlation white noise reads at each lag of :data:`LAGS` after the surface fit,
+    E[r_i r_j] / E[r_i^2]: the first column of :func:`_bending` over its first entry."""
+    white = _bending()[:, 0]
+    index = {lag: a for a, lag in enumerate(reach_lags())}
+    return {lag: float(white[index[lag]] / white[0]) for lag in LAGS}
 
 
 @functools.cache
@@ -123,13 +120,13 @@ def unbent_correlation(products: dict) -> dict[str, float]:
     return {f"{dy},{dx}": float(v / solved[0]) for (dy, dx), v in zip(lags[1:], solved[1:], strict=True)}
 
 
-def _fit_residuals(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(residuals, neighbours)`` of the 8 x 8 blocks away from the edge of ``(C, H, W)``
-    planes of one image: each block less its surface fit, flattened (``(C, blocks, 64)``),
-    and the fit energy, summed over the planes, of the 16 blocks around it that share neither
-    its rows nor its columns (how flat it is, judged apart from its own noise and from row
-    or column patterns); blocks without noise in a plane (padding, saturation) left out.
-    None when the planes hold fewer than 5 x 5 blocks."""
+def _fit_residuals(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(residuals, neighbours, alive)`` of the 8 x 8 blocks away from the edge of
+    ``(C, H, W)`` planes: each block less its surface fit, flattened (``(C, blocks, 64)``);
+    each plane's fit energy of the 16 blocks around it that share neither its rows nor its
+    columns (``(C, blocks)``: how flat it is, judged apart from its own noise and from row or
+    column patterns); and whether the block holds noise in the plane (``(C, blocks)``; not
+    padding or saturation). None when the planes hold fewer than 5 x 5 blocks."""
     z = np.asarray(planes, np.float64)
     ny, nx = z.shape[1] // BLOCK, z.shape[2] // BLOCK
     if ny < 5 or nx < 5:
@@ -138,10 +135,10 @@ def _fit_residuals(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     residual = blocks.reshape(len(z), ny, nx, -1) @ _residual_operator().T  # symmetric operator
     e = np.mean(residual**2, axis=-1)
     h, w = ny - 4, nx - 4
-    neighbours = sum(e[:, 2 + dy : 2 + dy + h, 2 + dx : 2 + dx + w] for dy, dx in _OFF_AXIS).sum(axis=0)
-    alive = np.all(e[:, 2:-2, 2:-2] > 0, axis=0).ravel()
+    neighbours = sum(e[:, 2 + dy : 2 + dy + h, 2 + dx : 2 + dx + w] for dy, dx in _OFF_AXIS)
+    alive = e[:, 2:-2, 2:-2] > 0
     residual = residual[:, 2:-2, 2:-2].reshape(len(z), -1, BLOCK * BLOCK)
-    return residual[:, alive], neighbours.ravel()[alive]
+    return residual, neighbours.reshape(len(z), -1), alive.reshape(len(z), -1)
 
 
 def _flattest(residual: np.ndarray, neighbours: np.ndarray, flat: float) -> np.ndarray:
@@ -153,20 +150,39 @@ def _flattest(residual: np.ndarray, neighbours: np.ndarray, flat: float) -> np.n
     return residual[:, np.argsort(neighbours, kind="stable")[:keep]]
 
 
-def plane_correlation(plane: np.ndarray, flat: float = FLAT) -> tuple[dict, float, int] | None:
-    """``(products, variance, blocks)`` of one 2-D plane: per lag (:data:`LAGS` and those
-    of :func:`reach_lags`) the mean lag product of the surface-fit residuals of the kept
-    (flattest) blocks, their mean square, and how many blocks were kept. None when the
-    plane holds fewer than 5 x 5 blocks."""
-    found = _fit_residuals(np.asarray(plane)[None])
-    if found is None or found[1].size == 0:
+def _lag_products(fits: tuple, plane: int, flat: float = FLAT) -> tuple[dict, float, int] | None:
+    """:func:`plane_correlation` of one plane of :func:`_fit_residuals`' ``fits``: its own
+    blocks with noise, judged flat by its own neighbours."""
+    residual, neighbours, alive = (a[plane] for a in fits)
+    if not alive.any():
         return None
-    kept = _flattest(*found, flat)[0]
+    kept = _flattest(residual[alive][None], neighbours[alive], flat)[0]
     products = {}
     for lag in dict.fromkeys((*LAGS, *reach_lags())):
         i, j = _lag_pairs(*lag)
         products[lag] = float(np.mean(kept[:, i] * kept[:, j]))
     return products, float(np.mean(kept**2)), len(kept)
+
+
+def _channel_products(fits: tuple, flat: float = FLAT) -> tuple[np.ndarray, int] | None:
+    """:func:`channel_products` of :func:`_fit_residuals`' ``fits``: the blocks with noise in
+    every channel, judged flat by their neighbours' energy over all channels."""
+    residual, neighbours, alive = fits
+    both = np.all(alive, axis=0)
+    if not both.any():
+        return None
+    kept = _flattest(residual[:, both], neighbours[:, both].sum(axis=0), flat)
+    values = kept.reshape(len(kept), -1)
+    return values @ values.T / values.shape[1], kept.shape[1]
+
+
+def plane_correlation(plane: np.ndarray, flat: float = FLAT) -> tuple[dict, float, int] | None:
+    """``(products, variance, blocks)`` of one 2-D plane: per lag (:data:`LAGS` and those
+    of :func:`reach_lags`) the mean lag product of the surface-fit residuals of the kept
+    (flattest) blocks, their mean square, and how many blocks were kept. None when the
+    plane holds fewer than 5 x 5 blocks."""
+    fits = _fit_residuals(np.asarray(plane)[None])
+    return None if fits is None else _lag_products(fits, 0, flat)
 
 
 def channel_products(image: np.ndarray, flat: float = FLAT) -> tuple[np.ndarray, int] | None:
@@ -179,12 +195,19 @@ def channel_products(image: np.ndarray, flat: float = FLAT) -> tuple[np.ndarray,
     image = np.asarray(image, np.float64)
     if image.ndim != 3 or image.shape[0] < 2:
         return None
-    found = _fit_residuals(image)
-    if found is None or found[1].size == 0:
-        return None
-    kept = _flattest(*found, flat)
-    values = kept.reshape(len(kept), -1)
-    return values @ values.T / values.shape[1], kept.shape[1]
+    fits = _fit_residuals(image)
+    return None if fits is None else _channel_products(fits, flat)
+
+
+def _window_products(window: np.ndarray) -> tuple[list, tuple | None]:
+    """Each 2-D plane's :func:`plane_correlation` and, for a ``(C, H, W)`` window of several
+    channels, :func:`channel_products`, from one surface fit of its blocks."""
+    planes = np.asarray(window, np.float64).reshape(-1, *window.shape[-2:])
+    fits = _fit_residuals(planes)
+    if fits is None:
+        return [None] * len(planes), None
+    between = _channel_products(fits) if window.ndim == 3 and len(window) > 1 else None
+    return [_lag_products(fits, p) for p in range(len(planes))], between
 
 
 # Mean step across the 8-pixel grid over the mean step elsewhere above which images read as
@@ -244,15 +267,14 @@ def noise_correlation(images) -> dict:
     between, weight = 0.0, 0  # the channels' correlation, pooled over images
     for i in spread(images):
         window = centre(images[i])
-        found = channel_products(window)
+        planes, found = _window_products(window)
         if found is not None and np.all(np.diag(found[0]) > 0):
             d = np.sqrt(np.diag(found[0]))
             between, weight = between + found[1] * found[0] / np.outer(d, d), weight + found[1]
-        for plane in window.reshape(-1, *window.shape[-2:]):
+        for plane, found in zip(window.reshape(-1, *window.shape[-2:]), planes, strict=True):
             grid = jpeg_grid(plane)
             if grid is not None:
                 grids.append(grid)
-            found = plane_correlation(plane)
             if found is None:
                 continue
             products, var, n = found
@@ -337,23 +359,53 @@ def probe_filter(lags: dict | None) -> np.ndarray | None:
     return h / np.sqrt(np.sum(h**2))
 
 
+def channel_root(channels) -> np.ndarray | None:
+    """The symmetric square root of the C x C correlation between channels (clipped to a
+    covariance), each row scaled to unit norm so each channel keeps unit variance: what mixes
+    independent channels into channels with that correlation. None for None."""
+    if channels is None:
+        return None
+    values, vectors = np.linalg.eigh(np.asarray(channels, np.float64))
+    root = vectors @ np.diag(np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+    return root / np.sqrt(np.sum(root**2, axis=1, keepdims=True))
+
+
+@dataclass(frozen=True)
+class NoiseProbe:
+    """A probe with the noise's correlation, built once for many draws: each 2-D plane filtered
+    by :func:`probe_filter` (``spatial``; None for independent noise), then the channels mixed
+    by :func:`channel_root` (``mixing``; None: channels apart)."""
+
+    spatial: np.ndarray | None
+    mixing: np.ndarray | None
+
+    @classmethod
+    def of(cls, lags: dict | None, channels=None) -> NoiseProbe:
+        """From ``lags`` (or ``covariance``) and ``channels`` as :func:`noise_correlation`
+        reports them."""
+        return cls(probe_filter(lags), channel_root(channels))
+
+    def __call__(self, white: np.ndarray) -> np.ndarray:
+        """``white`` (``(C, *spatial)`` unit-variance noise) given the noise's correlation;
+        returned as is for independent noise."""
+        out = white
+        if self.spatial is not None:
+            out = np.empty_like(white)
+            flat_in, flat_out = white.reshape(-1, *white.shape[-2:]), out.reshape(-1, *white.shape[-2:])
+            for src, dst in zip(flat_in, flat_out, strict=True):
+                dst[...] = convolve(src, self.spatial, mode="wrap")
+        if self.mixing is not None:
+            if len(self.mixing) != white.shape[0]:
+                channels = len(self.mixing)
+                raise ValueError(f"a {channels}-channel correlation for a {white.shape[0]}-channel probe")
+            out = np.tensordot(self.mixing, out, axes=1).astype(white.dtype)
+        return out
+
+
 def correlated_probe(white: np.ndarray, lags: dict | None, channels=None) -> np.ndarray:
     """``white`` (``(C, *spatial)`` unit-variance noise) filtered in each 2-D plane by
     :func:`probe_filter` and, with ``channels`` (the C x C correlation between channels,
     :func:`noise_correlation`'s ``channels``), mixed across channels by its square root: a
-    probe with the noise's correlation. Returned as is for independent noise."""
-    h = probe_filter(lags)
-    out = white
-    if h is not None:
-        out = np.empty_like(white)
-        flat_in, flat_out = white.reshape(-1, *white.shape[-2:]), out.reshape(-1, *white.shape[-2:])
-        for src, dst in zip(flat_in, flat_out, strict=True):
-            dst[...] = convolve(src, h, mode="wrap")
-    if channels is not None:
-        if len(channels) != white.shape[0]:
-            raise ValueError(f"a {len(channels)}-channel correlation for a {white.shape[0]}-channel probe")
-        values, vectors = np.linalg.eigh(np.asarray(channels, np.float64))
-        root = vectors @ np.diag(np.sqrt(np.clip(values, 0.0, None))) @ vectors.T  # clipped to a covariance
-        root /= np.sqrt(np.sum(root**2, axis=1, keepdims=True))  # each channel keeps unit variance
-        out = np.tensordot(root, out, axes=1).astype(white.dtype)
-    return out
+    probe with the noise's correlation (:class:`NoiseProbe`). Returned as is for independent
+    noise."""
+    return NoiseProbe.of(lags, channels)(white)

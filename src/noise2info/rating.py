@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .config import MaskingConfig
-from .correlation import correlated_probe
+from .correlation import NoiseProbe
 from .masking import Masker
 from .objectives.noise2same import reconstruction_and_invariance
 from .posterior import posterior_divergence, posterior_mean
@@ -149,8 +149,9 @@ class TileRating:
         floor: float = 0.0,
         seed: int,
     ):
-        self.predict, self.net, self.sigmas, self.lags, self.scale = predict, net, sigmas, lags, scale
+        self.predict, self.net, self.sigmas, self.scale = predict, net, sigmas, scale
         self.channels = channels
+        self.probe = NoiseProbe.of(lags, channels)  # built once: the filter's FFT, the mixing's eigh
         self.floor = floor
         self.sigma = None if sigmas is None else float(np.sqrt(np.mean(np.square(sigmas))))
         self.bound_on, self.gain_on, self.posterior = (
@@ -175,7 +176,7 @@ class TileRating:
             self.bound_sums += bound_sums(self.net, x, plain, keep, self.masker, draws)
         if self.gain_on:  # the output as written, less TTA
             white = self.probes.standard_normal(x.shape)
-            probe = correlated_probe(white, self.lags, self.channels).astype(np.float32)
+            probe = self.probe(white).astype(np.float32)
             step = PROBE_STEP * self._channel_weights(x.ndim)
             j = probe * (self.predict(x + step * probe) - plain) / step
             rated = plain
