@@ -29,7 +29,16 @@ def main(data: Path) -> None:
     print("|---|---|---|---|---|")
     for kind in TEST_BED:
         _, _, noisy = real_sim_images(kind, side=256, seed=0)
-        print(row(f"real-sim {kind}", [x if x.ndim == 3 else x[None] for x in noisy]))
+        noisy = [x if x.ndim == 3 else x[None] for x in noisy]
+        print(row(f"real-sim {kind}", noisy))
+        print(row(f"real-sim {kind}, 8-bit", [np.round(np.clip(x, 0, 1) * 255) for x in noisy]))
+    photos = data / "polyu-dev"
+    if photos.is_dir():  # real JPEG photos (three cameras; the Canon 5D Mark II's carry weak banding)
+        from noise2info.io import read_image
+
+        paths = sorted(photos.glob("*_real.JPG"))
+        noisy = [np.moveaxis(read_image(p), -1, 0).astype(np.float64) for p in paths]
+        print(row("polyu-dev, 56 JPEG photos", noisy))
     rng = np.random.default_rng(0)
     for suite in ("bsd68", "set12"):
         if not (data / suite).is_dir():
