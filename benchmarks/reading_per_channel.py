@@ -4,9 +4,12 @@ ring of 2 x 2 blocks around them) against blocks judged by a ring 2 or 3 blocks 
 divided by the share of the variance the diagonal Haar detail keeps under the images' measured
 correlation (one share for all channels, as ``noise_level.image_noise_std`` reads it). A lead,
 not the default: correlated noise ties the nearest ring's energy to a block's own, so picking
-blocks with quiet neighbours picks quiet noise.
+blocks with quiet neighbours picks quiet noise. ``--shares`` adds each channel's own share
+(from its unbent correlation, :func:`noise2info.correlation.unbent_correlation`) against the
+share the true noise (noisy minus reference) keeps, and a summary per kind: each image's
+reading (rms over its channels) over its truth, mean, range and the share within 15 %.
 
-    python benchmarks/reading_per_channel.py [KIND ...]
+    python benchmarks/reading_per_channel.py [KIND ...] [--shares]
 """
 
 from __future__ import annotations
@@ -42,8 +45,53 @@ def far_variance(plane: np.ndarray, r: int, bins: int = 8, flat: float = 0.1) ->
     return float(np.mean(found))
 
 
+def unbent_share(covariance: dict | None) -> float:
+    """:func:`haar_share` of an unbent correlation (``noise_correlation``'s ``covariance``)."""
+    return haar_share(covariance) if covariance else 1.0
+
+
+def true_share(noise: np.ndarray) -> float:
+    """The share of one plane's noise variance its diagonal Haar detail keeps."""
+    return float(np.mean(_haar(noise)[1] ** 2) / np.mean(noise**2))
+
+
+def shares(kind: str) -> None:
+    """Per channel: the share read (pooled, the channel's own) against the true noise's, and
+    per image the readings over the truth."""
+    _, references, noisy = real_sim_images(kind, side=256)
+    noisy = [np.asarray(x, np.float64) for x in noisy]
+    reading = noise_correlation(noisy)
+    correlated = reading["correlated"]
+    channels = range(len(noisy[0]))
+    pooled = unbent_share(reading["covariance"]) if correlated else 1.0
+    own = [
+        unbent_share(noise_correlation([x[c : c + 1] for x in noisy])["covariance"]) if correlated else 1.0
+        for c in channels
+    ]
+    pairs = list(zip(noisy, references, strict=True))
+    truth = [np.mean([true_share(x[c] - y[c]) for x, y in pairs]) for c in channels]
+    print(f"{kind}: shares pooled {pooled:.3f}, each channel's {np.round(own, 3)}, true {np.round(truth, 3)}")
+    ratios: dict[str, list] = {"now": [], "ring 2, pooled share": [], "ring 2, each channel's share": []}
+    bent = haar_share(reading["lags"]) if correlated else 1.0
+    for x, y in zip(noisy, references, strict=True):
+        true = np.sqrt(np.mean((x - y) ** 2))
+        near = np.array([plane_noise_variance(p)[0] for p in x])
+        far = np.array([far_variance(p, 2) for p in x])
+        for name, v in zip(ratios, (near / bent, far / pooled, far / np.array(own)), strict=True):
+            ratios[name].append(np.sqrt(np.mean(v)) / true)
+    for name, r in ratios.items():
+        r = np.array(r)
+        within = np.mean(abs(r - 1) <= 0.15)
+        print(f"  {name}: {r.mean():.2f} ({r.min():.2f}-{r.max():.2f}), {within:.0%} within 15 %")
+
+
 def main() -> None:
-    for kind in sys.argv[1:] or ["camera", "consumer-jpeg", "sensor"]:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if "--shares" in sys.argv:
+        for kind in args or ["camera", "consumer-jpeg", "photo-jpeg", "sensor"]:
+            shares(kind)
+        return
+    for kind in args or ["camera", "consumer-jpeg", "sensor"]:
         _, references, noisy = real_sim_images(kind, side=256)
         noisy = [np.asarray(x, np.float64) for x in noisy]
         reading = noise_correlation(noisy)
