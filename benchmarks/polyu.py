@@ -12,8 +12,9 @@ the true one.
     python benchmarks/polyu.py --out benchmarks/results/polyu [--steps 800] [--variants ...]
 
 Each variant is a name and flat settings for make_config (``name:key=value,key=value``) and
-optional denoise options after ``|`` (``posterior=false,mix_start=false``); ``bm3d-true`` and ``bm3d-est`` are
-CBM3D with the true and scikit-image's estimated noise std.
+optional denoise options after ``|`` (``posterior=false,mix_start=false``; ``floor=F``: the
+plan's ``posterior_floor`` replaced by F); ``bm3d-true`` and ``bm3d-est`` are CBM3D with the
+true and scikit-image's estimated noise std.
 """
 
 from __future__ import annotations
@@ -142,6 +143,8 @@ def run_learned(
     outs, read, expected = [], [], []
     for x, y in zip(noisy, clean, strict=True):
         given = dict(options)
+        if "floor" in given:  # the posterior step's least gain, on the same trained run
+            given["plan"] = result.plan.model_copy(update={"posterior_floor": float(given.pop("floor"))})
         parts, gains, sigmas = [], [], []
         for part, ref in zip(to_planes(x, planes), to_planes(y, planes), strict=True):
             found = reading(part)
