@@ -1,4 +1,4 @@
-"""The camera start's own prediction mixed into the output of JPEG'd colour photos
+"""The camera start's own prediction mixed into the output of JPEG'd colour (and grey) photos
 (``plan.start_share``): decided by the correlation stage, applied after the posterior step by
 denoise and by the exported network, and switched off by ``mix_start``."""
 
@@ -39,7 +39,11 @@ def test_jpegd_colour_photos_mix_in_the_camera_start():
     assert (camera.start, camera.start_share) == ("camera", 0.0)
     for settings in ({"correlation": "none"}, {"init": "random"}, {"pd_stride": 2}):  # no camera start
         assert make_plan(phone, make_config(channels=3, **settings)).plan.start_share == 0.0, settings
-    assert make_plan([x[:1] for x in phone], make_config()).plan.start_share == 0.0  # grey
+    # a grey photo (one channel of the JPEG'd ones) too; grey demosaiced noise without JPEG
+    # (resampled, not a photo as saved) keeps the Gaussian start
+    grey = make_plan([x[:1] for x in phone], make_config()).plan
+    assert (grey.start, grey.start_share) == ("camera", START_SHARE)
+    assert make_plan([x[:1] for x in _photos("camera")], make_config()).plan.start == "gaussian"
     assert make_plan(phone, make_config(channels=3, pd_stride=2)).plan.start == "gaussian"
     assert Plan.model_validate_json('{"version": 1, "start": "camera"}').start_share == 0.0  # old runs
 

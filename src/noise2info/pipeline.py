@@ -48,12 +48,12 @@ MASK_BLOCK = 3
 # 0.17 dB and stride 3 1.1 dB, and the correlation readout does not tell the two apart.
 PD_STRIDE = 2
 # The share of the camera start's own, zero-shot prediction in the output where the noise of
-# colour channels reads correlated and JPEG'd: there the self-supervised fine-tuning loses part
-# of what the start brings (the masked objective makes the network blind where such noise
-# needs it to see), and the equal mean of the two gained 0.24 dB on polyu-dev's 56 photos and
-# 0.30 dB on the phone-jpeg kind over the run alone (docs/notes/benchmarks.md, "Mixing in the
-# camera start on JPEG'd photos"). Not where the noise is not JPEG'd: on the demosaiced camera
-# kind the mean lost 0.23 dB.
+# colour channels (or of a grey photo) reads correlated and JPEG'd: there the self-supervised
+# fine-tuning loses part of what the start brings (the masked objective makes the network
+# blind where such noise needs it to see), and the equal mean of the two gained 0.24 dB on
+# polyu-dev's 56 photos and 0.30 dB on the phone-jpeg kind over the run alone
+# (docs/notes/benchmarks.md, "Mixing in the camera start on JPEG'd photos"). Not where the
+# noise is not JPEG'd: on the demosaiced camera kind the mean lost 0.23 dB.
 START_SHARE = 0.5
 PD_MAX_VALUES = 2**30  # 4 GB of float32 sub-images at most
 
@@ -315,14 +315,18 @@ def _decide_correlation(p: Planning) -> None:
 
 def _camera_start(p: Planning, reading: dict | None) -> bool:
     """Whether the run starts from the shipped start trained on camera-pipeline noise: colour
-    images denoised channel by channel from a shipped start, whose noise reads correlated.
-    On polyu-dev's photos its fine-tuned network alone gained +0.20 dB where the Gaussian
-    start's lost 0.05, the default +1.04 against +1.03, and on the test bed's camera kinds
-    the default's worst image is better on each (docs/notes/benchmarks.md, "A start trained
-    on camera noise"). Grey images with correlated noise (mono JPEG, resampled microscopy)
-    are not camera channels: not measured, they keep the Gaussian start."""
+    images denoised channel by channel from a shipped start, whose noise reads correlated,
+    and grey images from a shipped start whose noise reads correlated and JPEG'd (photos in
+    grey). On polyu-dev's photos its fine-tuned network alone gained +0.20 dB where the
+    Gaussian start's lost 0.05, the default +1.04 against +1.03, and on the test bed's camera
+    kinds the default's worst image is better on each (docs/notes/benchmarks.md, "A start
+    trained on camera noise"); on the luminance of JPEG'd photos the default gains more from
+    it, mixed in, than from the Gaussian start ("Grey JPEG'd photos"). Other grey images with
+    correlated noise (resampled microscopy) are not camera channels: not measured, they keep
+    the Gaussian start."""
     correlated = reading is not None and reading["correlated"]
-    if p.plan.init != "pretrained" or not p.plan.channels_apart or not correlated:
+    grey_photo = p.config.model.channels == 1 and correlated and reading["jpeg"]
+    if p.plan.init != "pretrained" or not (p.plan.channels_apart or grey_photo) or not correlated:
         return False
     return find_pretrained(p.config.model.grey, "camera") is not None
 
@@ -376,8 +380,9 @@ def _explain_correlation(plan: Plan, record: dict) -> list[str]:
         ]
         if plan.start == "camera":
             lines.append(
-                "colour channels with correlated noise: started from the shipped start trained on "
-                "camera-pipeline noise, not Gaussian noise (--correlation none for the Gaussian start)"
+                f"{'colour channels' if plan.channels_apart else 'a grey photo'} with correlated noise: "
+                "started from the shipped start trained on camera-pipeline noise, not Gaussian noise "
+                "(--correlation none for the Gaussian start)"
             )
         if plan.start_share:
             lines.append(

@@ -29,12 +29,13 @@ class Plan(BaseModel):
         How the network started (stage ``start``).
     start : {'gaussian', 'camera'}
         With ``init`` pretrained, which shipped start (:mod:`noise2info.models.pretrained`):
-        the one trained on independent Gaussian noise, or, where the noise reads correlated,
-        the one trained on camera-pipeline noise (stage ``correlation``).
+        the one trained on independent Gaussian noise, or, where colour channels' noise reads
+        correlated or a grey image's reads correlated and JPEG'd, the one trained on
+        camera-pipeline noise (stage ``correlation``).
     start_share : float
         The share of the shipped start's own prediction (``start``, zero-shot) in the output,
         the rest the run's (after the posterior step): :data:`noise2info.pipeline.START_SHARE`
-        for JPEG'd correlated noise on colour channels from the camera start (stage
+        for JPEG'd correlated noise from the camera start, colour or grey (stage
         ``correlation``), 0 otherwise.
     start_digest : str or None
         With ``start_share``, the shipped start's file digest
