@@ -75,6 +75,18 @@ def test_a_single_8_bit_jpeg_photo_is_not_read_as_lined():
     assert abs(reading["rows"]) < 0.2 and abs(reading["columns"]) < 0.2
 
 
+def test_characters_under_salt_and_pepper_noise_are_not_read_as_lined(shared_data):
+    """Strokes over a quarter of a line move the mean of its middle half (0.48 read alone);
+    the median does not, and the lower of the two readings counts."""
+    from noise2info.bench.budgets import BUDGETS
+    from noise2info.bench.suites import SUITES
+
+    font = shared_data.parent / "fonts" / "wqy-microhei.ttc"
+    cases = SUITES["hanzi-other"](BUDGETS["quick"], shared_data, font, 0)
+    pepper = next(c for c in cases if c.name == "pepper")
+    assert line_noise([x[None] for x in pepper.train_noisy])["found"] == []
+
+
 def test_weak_row_offsets_are_read_on_8_bit_images():
     images = [np.round(_with_lines(rows=0.01, seed=s)[1][None] * 255) for s in range(4)]
     assert line_noise(images)["found"] == ["rows"]
