@@ -201,13 +201,15 @@ def channel_products(image: np.ndarray, flat: float = FLAT) -> tuple[np.ndarray,
 
 def _window_products(window: np.ndarray) -> tuple[list, tuple | None]:
     """Each 2-D plane's :func:`plane_correlation` and, for a ``(C, H, W)`` window of several
-    channels, :func:`channel_products`, from one surface fit of its blocks."""
+    channels, :func:`channel_products`: there from one surface fit of the channels' blocks,
+    elsewhere plane by plane (a stack's planes fitted at once would hold all their residuals)."""
     planes = np.asarray(window, np.float64).reshape(-1, *window.shape[-2:])
+    if window.ndim != 3 or len(window) < 2:
+        return [plane_correlation(plane) for plane in planes], None
     fits = _fit_residuals(planes)
     if fits is None:
         return [None] * len(planes), None
-    between = _channel_products(fits) if window.ndim == 3 and len(window) > 1 else None
-    return [_lag_products(fits, p) for p in range(len(planes))], between
+    return [_lag_products(fits, p) for p in range(len(planes))], _channel_products(fits)
 
 
 # Mean step across the 8-pixel grid over the mean step elsewhere above which images read as

@@ -110,7 +110,7 @@ def agreement(plane: np.ndarray, axis: int) -> float | None:
         if np.ptp(a) == 0 or np.ptp(b) == 0:  # flat or saturated: nothing to read
             return None
         found.append(float(spearmanr(a, b).statistic))
-    return min(found)
+    return float(np.min(found))  # NaN (a NaN pixel) whichever reading gave it
 
 
 def line_noise(images) -> dict:
