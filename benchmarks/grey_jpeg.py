@@ -20,12 +20,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+from camera_start import _per_channel
 from skimage.metrics import peak_signal_noise_ratio
 
 import noise2info
 from noise2info.data.camera import real_sim_images
 from noise2info.models.pretrained import STARTS, shipped_start
-from noise2info.prediction.denoise import predict
 
 LUMA = np.array([0.299, 0.587, 0.114])[:, None, None]
 
@@ -40,17 +40,11 @@ def gain(y: np.ndarray, x: np.ndarray, out: np.ndarray) -> float:
     return peak_signal_noise_ratio(y, out, data_range=255) - peak_signal_noise_ratio(y, x, data_range=255)
 
 
-def start_alone(net, x: np.ndarray) -> np.ndarray:
-    plane = x[0].astype(np.float64)
-    mean, std = plane.mean(), plane.std()
-    return predict(net, ((plane - mean) / std)[None].astype(np.float32)) * std + mean
-
-
 def evaluate(name: str, noisy: list, clean: list, steps: int) -> None:
     model = noise2info.make_config().model
     rows = {
         f"{s} start alone": [
-            gain(y, x, start_alone(shipped_start(model, s), x)) for x, y in zip(noisy, clean, strict=True)
+            gain(y, x, _per_channel(shipped_start(model, s), x)) for x, y in zip(noisy, clean, strict=True)
         ]
         for s in STARTS
     }

@@ -269,10 +269,10 @@ def noise_correlation(images) -> dict:
     between, weight = 0.0, 0  # the channels' correlation, pooled over images
     for i in spread(images):
         window = centre(images[i])
-        planes, found = _window_products(window)
-        if found is not None and np.all(np.diag(found[0]) > 0):
-            d = np.sqrt(np.diag(found[0]))
-            between, weight = between + found[1] * found[0] / np.outer(d, d), weight + found[1]
+        planes, pair = _window_products(window)
+        if pair is not None and np.all(np.diag(pair[0]) > 0):
+            d = np.sqrt(np.diag(pair[0]))
+            between, weight = between + pair[1] * pair[0] / np.outer(d, d), weight + pair[1]
         for plane, found in zip(window.reshape(-1, *window.shape[-2:]), planes, strict=True):
             grid = jpeg_grid(plane)
             if grid is not None:

@@ -324,9 +324,10 @@ def _camera_start(p: Planning, reading: dict | None) -> bool:
     it, mixed in, than from the Gaussian start ("Grey JPEG'd photos"). Other grey images with
     correlated noise (resampled microscopy) are not camera channels: not measured, they keep
     the Gaussian start."""
-    correlated = reading is not None and reading["correlated"]
-    grey_photo = p.config.model.channels == 1 and correlated and reading["jpeg"]
-    if p.plan.init != "pretrained" or not (p.plan.channels_apart or grey_photo) or not correlated:
+    if p.plan.init != "pretrained" or reading is None or not reading["correlated"]:
+        return False
+    grey_photo = p.config.model.channels == 1 and reading["jpeg"]
+    if not (p.plan.channels_apart or grey_photo):
         return False
     return find_pretrained(p.config.model.grey, "camera") is not None
 

@@ -150,7 +150,6 @@ class TileRating:
         seed: int,
     ):
         self.predict, self.net, self.sigmas, self.scale = predict, net, sigmas, scale
-        self.channels = channels
         self.probe = NoiseProbe.of(lags, channels)  # built once: the filter's FFT, the mixing's eigh
         self.floor = floor
         self.sigma = None if sigmas is None else float(np.sqrt(np.mean(np.square(sigmas))))
@@ -192,7 +191,7 @@ class TileRating:
         S (R x C) S: the probe enters as S b and is read back over sigma_c, so the cross-channel
         terms of the divergence weigh sigma_c sigma_c', as the risk needs (:func:`risk_sums`
         weighs each channel's divergence by sigma_c^2)."""
-        if self.channels is None:
+        if self.probe.mixing is None:
             return 1.0
         s = np.asarray(self.sigmas, np.float64)
         return (s / np.sqrt(np.mean(s**2))).reshape(-1, *[1] * (ndim - 1)).astype(np.float32)
