@@ -1,15 +1,18 @@
-"""The camera start's own prediction mixed into the output of JPEG'd colour (and grey) photos
-(``plan.start_share``): decided by the correlation stage, applied after the posterior step by
-denoise and by the exported network, and switched off by ``mix_start``."""
+"""The camera start's own prediction mixed into the output of JPEG'd colour (and grey) photos and
+of noise-reduced colour photos (``plan.start_share``): decided by the correlation stage, applied
+after the posterior step by denoise and by the exported network, rated by the check, and
+switched off by ``mix_start``."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+from scipy.ndimage import gaussian_filter
 
 from helpers import cli
 from noise2info import make_config
+from noise2info.data import channel_stats
 from noise2info.data.camera import real_sim_images
 from noise2info.errors import ConfigError
 from noise2info.export.network import exported_denoiser, exported_network
@@ -37,6 +40,12 @@ def test_jpegd_colour_photos_mix_in_the_camera_start():
     # demosaiced noise without JPEG: the camera start, fine-tuned, alone
     camera = make_plan(_photos("camera"), make_config(channels=3)).plan
     assert (camera.start, camera.start_share) == ("camera", 0.0)
+    # noise reduced in the camera (its noise shared by the channels), saved at q98, which does
+    # not read as JPEG: mixed too
+    planning = make_plan(_photos("consumer-jpeg"), make_config(channels=3))
+    assert not planning.readings["correlation"]["jpeg"]
+    assert (planning.plan.start, planning.plan.start_share) == ("camera", START_SHARE)
+    assert "noise-reduced" in " ".join(explain(planning.plan, planning.readings))
     for settings in ({"correlation": "none"}, {"init": "random"}, {"pd_stride": 2}):  # no camera start
         assert make_plan(phone, make_config(channels=3, **settings)).plan.start_share == 0.0, settings
     # a grey photo (one channel of the JPEG'd ones) too; grey demosaiced noise without JPEG
@@ -65,8 +74,32 @@ def test_denoise_mixes_the_start_after_the_posterior_step(refine):
     start = denoise(shipped_start(net.config, "camera"), x, plan=Plan(channels_apart=True))
     np.testing.assert_allclose(mixed, 0.5 * alone + 0.5 * start, atol=1e-4 * float(np.std(x)))
     assert np.abs(mixed - alone).max() > 0.01 * np.std(x)  # the mix does something
-    assert gain["gain_db"] is None  # Stein's risk does not see the start's share
+    assert gain["gain_db"] is not None  # the mix is rated (no JPEG'd noise scale in this plan)
     assert denoise(net, x, plan=plan, mix_start=False, return_gain=True)[1]["gain_db"] is not None
+    scaled = plan.model_copy(update={"noise_scale": 2.0})  # JPEG'd noise: no gain is given
+    assert denoise(net, x, plan=scaled, return_gain=True)[1]["gain_db"] is None
+
+
+@pytest.mark.parametrize("refine", ["posterior", "none"])
+def test_the_expected_gain_rates_the_mix_with_the_start(refine):
+    """A known answer: white Gaussian noise of known std on smooth colour texture. The
+    expected gain of the mixed output (the start's response to the probe included) matches
+    its true gain; the run's own rating, which the mix's was before, is far from it."""
+    net, plan = _mixing(refine)
+    rng = np.random.default_rng(0)
+    clean = gaussian_filter(rng.normal(size=(3, 96, 96)), (0, 2, 2))
+    clean -= clean.mean(axis=(1, 2), keepdims=True)
+    clean = 0.5 + 0.25 * clean / clean.std(axis=(1, 2), keepdims=True)
+    x = (clean + rng.normal(0, 0.04, clean.shape)).astype(np.float32)
+    sigma = 0.04 / float(np.mean(channel_stats(x)[1]))  # normalised units
+    mixed, gain = denoise(net, x, plan=plan, return_gain=True, sigma=sigma)
+    alone = denoise(net, x, plan=plan, return_gain=True, sigma=sigma, mix_start=False)[1]
+
+    def true_gain(out):
+        return 10 * np.log10(np.mean((x - clean) ** 2) / np.mean((out - clean) ** 2))
+
+    assert gain["gain_db"] == pytest.approx(true_gain(mixed), abs=0.2)
+    assert abs(alone["gain_db"] - true_gain(mixed)) > 0.5
 
 
 def test_tiles_and_tta_mix_the_same_way():

@@ -53,8 +53,17 @@ PD_STRIDE = 2
 # blind where such noise needs it to see), and the equal mean of the two gained 0.24 dB on
 # polyu-dev's 56 photos and 0.30 dB on the phone-jpeg kind over the run alone
 # (docs/notes/benchmarks.md, "Mixing in the camera start on JPEG'd photos"). Not where the
-# noise is not JPEG'd: on the demosaiced camera kind the mean lost 0.23 dB.
+# noise is neither JPEG'd nor noise-reduced (SHARED_NOISE): on the demosaiced camera kind the
+# mean lost 0.23 dB.
 START_SHARE = 0.5
+# The mean correlation of the noise between colour channels (``reading["channels"]``) from which
+# noise not JPEG'd is mixed with the start too: in-camera noise reduction takes out the noise's
+# colour (what is left is shared by the channels) and smooths it past the masks' blocks, which
+# the fine-tuned network then copies. The test bed's noise-reduced kinds read 0.74 to 0.93 and the
+# mix gained 0.24 to 0.48 dB there; demosaiced noise, with or without a colour matrix or luma
+# smoothing, reads -0.21 to 0.12, where the mix lost 0.24 to 0.77 dB (docs/notes/benchmarks.md,
+# "Noise reduction without JPEG").
+SHARED_NOISE = 0.5
 PD_MAX_VALUES = 2**30  # 4 GB of float32 sub-images at most
 
 
@@ -66,7 +75,8 @@ class Planning:
     ``to_network`` may change them); ``supervised``: a method with clean targets, which learns
     the noise as it is, so the stages decide nothing from the data; ``readings``: what each
     stage measured, by stage name (history.json; the summary says why from them); ``noise``:
-    the noise stage's reading of every image (the trainer's run sigma reuses it).
+    the noise stage's reading of every image (the trainer's run sigma reuses it); ``given``:
+    the images as the user gave them (colour channels together, whatever the stages hand on).
     """
 
     config: Config
@@ -76,6 +86,11 @@ class Planning:
     plan: Plan = field(default_factory=Plan)
     readings: dict = field(default_factory=dict)
     noise: dict | None = None
+    given: list | None = None
+
+    def __post_init__(self):
+        if self.given is None:
+            self.given = self.images
 
     def image_stats(self) -> list:
         """Each image's per-channel (mean, std) as the network sees it."""
@@ -297,7 +312,7 @@ def _decide_correlation(p: Planning) -> None:
     # pixel's noise, so the posterior step keeps a share of the residual however sure it looks.
     leak = stride == 1 and reading is not None and reading["correlated"]
     camera = _camera_start(p, reading)
-    mix = camera and reading["jpeg"]  # a camera start is only chosen at pd_stride 1
+    mix = camera and (reading["jpeg"] or _noise_reduced(p, reading))  # only at pd_stride 1
     p.decided(
         pd_stride=stride,
         mask_block=block,
@@ -311,6 +326,19 @@ def _decide_correlation(p: Planning) -> None:
     )
     if reading is not None:
         p.readings["correlation"] = reading
+
+
+def _noise_reduced(p: Planning, reading: dict) -> bool:
+    """Whether colour noise reads shared between the channels (:data:`SHARED_NOISE`): the mark
+    of in-camera noise reduction. Channels apart, the reading was of grey planes: the channels'
+    correlation is read from the images as given."""
+    channels = reading["channels"]
+    if channels is None and p.given is not p.images and p.given[0].shape[0] > 1:
+        channels = noise_correlation(p.given)["channels"]
+    if channels is None:
+        return False
+    between = np.asarray(channels, np.float64)
+    return float(between[~np.eye(len(between), dtype=bool)].mean()) >= SHARED_NOISE
 
 
 def _camera_start(p: Planning, reading: dict | None) -> bool:
@@ -387,8 +415,9 @@ def _explain_correlation(plan: Plan, record: dict) -> list[str]:
             )
         if plan.start_share:
             lines.append(
-                f"JPEG'd: the output is {1 - plan.start_share:.0%} the run's and {plan.start_share:.0%} the "
-                "camera start's own prediction, which the fine-tuning does not keep on such noise "
+                f"JPEG'd or noise-reduced: the output is {1 - plan.start_share:.0%} the run's and "
+                f"{plan.start_share:.0%} the camera start's own prediction, which the fine-tuning does "
+                "not keep on such noise "
                 "(denoise --no-mix-start for the run's alone)"
             )
         return lines

@@ -130,6 +130,12 @@ class TileRating:
         The output is the posterior step's: the gain rates it, not the network's.
     floor : float
         The posterior step's least gain (``plan.posterior_floor``).
+    start : callable or None
+        ``start(x)``: the shipped start on one normalised tile, without TTA, where the output
+        mixes in its own prediction (``plan.start_share``); the gain rates the mix, the start's
+        response to the probe included.
+    share : float
+        The start's share of the output (``plan.start_share``; used only with ``start``).
     seed : int
         Seed of the bound's masks and the gain's probes.
     """
@@ -147,9 +153,12 @@ class TileRating:
         gain: bool,
         posterior: bool,
         floor: float = 0.0,
+        start: Callable[[np.ndarray], np.ndarray] | None = None,
+        share: float = 0.0,
         seed: int,
     ):
         self.predict, self.net, self.sigmas, self.scale = predict, net, sigmas, scale
+        self.start, self.share = (start, float(share)) if start is not None and share else (None, 0.0)
         self.probe = NoiseProbe.of(lags, channels)  # built once: the filter's FFT, the mixing's eigh
         self.floor = floor
         self.sigma = None if sigmas is None else float(np.sqrt(np.mean(np.square(sigmas))))
@@ -178,10 +187,16 @@ class TileRating:
             probe = self.probe(white).astype(np.float32)
             step = PROBE_STEP * self._channel_weights(x.ndim)
             j = probe * (self.predict(x + step * probe) - plain) / step
-            rated = plain
+            rated = pred  # the output as written; with TTA, made again without it
+            if tta:
+                rated = posterior_mean(x, plain, self.sigmas, floor=self.floor) if self.posterior else plain
             if self.posterior:
-                rated = posterior_mean(x, plain, self.sigmas, floor=self.floor) if tta else pred
                 j = posterior_divergence(x, plain, self.sigmas, j, floor=self.floor)
+            if self.start is not None:  # the output mixes in the start's own prediction
+                own = self.start(x)
+                if tta:
+                    rated = (1 - self.share) * rated + self.share * own
+                j = (1 - self.share) * j + self.share * probe * (self.start(x + step * probe) - own) / step
             k = (slice(None), *keep)
             self.gain_sums += risk_sums(x[k], rated[k], j[k], self.sigmas, self.scale)
 
