@@ -447,7 +447,7 @@ def _note_correlation(plan: Plan, record: dict) -> str | None:
 CORRELATION = Stage(
     "correlation",
     "measure the noise's correlation between neighbours where it reads flattest; where it reads "
-    "correlated, mask blocks, start from the camera-noise start (and, JPEG'd, mix its own "
+    "correlated, mask blocks, start from the camera-noise start (and, JPEG'd or noise-reduced, mix its own "
     "prediction into the output), read each image's noise std corrected for it and let the "
     "posterior step keep a share of each pixel's residual (pixel shuffle advised, not switched on)",
     _decide_correlation,

@@ -35,7 +35,7 @@ class ExportedDenoiser(nn.Module):
     at that noise std. This is :func:`noise2info.prediction.denoise` without tiling,
     test-time augmentation and line removal, and with the posterior step's noise std fixed
     rather than read on each image. With ``start`` that network's own prediction is then
-    mixed into the output (a run's ``plan.start_share``: the shipped start, JPEG'd photos).
+    mixed into the output (a run's ``plan.start_share``: the shipped start, JPEG'd or noise-reduced photos).
 
     Parameters
     ----------
