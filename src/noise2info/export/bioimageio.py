@@ -86,8 +86,8 @@ def _documentation(run, name: str, sigma, noise_std, start_share: float = 0.0) -
     if start_share:
         step += (
             f" Its output is then {1 - start_share:.0%} that and {start_share:.0%} the prediction of "
-            "noise2info's shipped start trained on camera-pipeline noise (JPEG'd or noise-reduced photos), carried "
-            "in the package."
+            "noise2info's shipped start trained on camera-pipeline noise (JPEG'd or noise-reduced "
+            "photos), carried in the package."
         )
     level = f"{sigma:.4g} (normalised units)" if sigma is not None else "not recorded"
     return f"""# {name}
