@@ -20,7 +20,7 @@ import argparse
 from dataclasses import replace
 
 import numpy as np
-from skimage.metrics import peak_signal_noise_ratio
+from mix_floor import gains
 
 import noise2info
 from noise2info.correlation import noise_correlation
@@ -49,14 +49,6 @@ def images(kind: str, side: int) -> tuple[list, list]:
             camera.ZOOM[kind] = camera.PHOTO_ZOOM
     _, references, noisy = camera.real_sim_images(kind, side=side)
     return references, [np.asarray(x, np.float32) for x in noisy]
-
-
-def gains(run, noisy: list, references: list, **options) -> list[float]:
-    return [
-        peak_signal_noise_ratio(y, np.clip(noise2info.denoise(run, x, **options), 0, 1), data_range=1)
-        - peak_signal_noise_ratio(y, x, data_range=1)
-        for x, y in zip(noisy, references, strict=True)
-    ]
 
 
 def main() -> None:
