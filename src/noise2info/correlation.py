@@ -266,13 +266,11 @@ def noise_correlation(images) -> dict:
     sums = {lag: 0.0 for lag in dict.fromkeys((*LAGS, *reach_lags()))}
     count = 0
     grids = []
-    between, weight = 0.0, 0  # the channels' correlation, pooled over images
+    pairs = []  # each window's channel products, pooled at the end
     for i in spread(images):
         window = centre(images[i])
         planes, pair = _window_products(window)
-        if pair is not None and np.all(np.diag(pair[0]) > 0):
-            d = np.sqrt(np.diag(pair[0]))
-            between, weight = between + pair[1] * pair[0] / np.outer(d, d), weight + pair[1]
+        pairs.append(pair)
         for plane, found in zip(window.reshape(-1, *window.shape[-2:]), planes, strict=True):
             grid = jpeg_grid(plane)
             if grid is not None:
@@ -309,8 +307,25 @@ def noise_correlation(images) -> dict:
         "blocks": count,
         "jpeg": jpeg,
         "covariance": {k: round(v, 4) for k, v in covariance.items()},
-        "channels": np.round(between / weight, 4).tolist() if weight else None,
+        "channels": _pooled_channels(pairs),
     }
+
+
+def _pooled_channels(pairs) -> list | None:
+    """The C x C correlation between channels from windows' :func:`channel_products` (None
+    entries skipped), each weighted by its blocks; None without any."""
+    between, weight = 0.0, 0
+    for pair in pairs:
+        if pair is not None and np.all(np.diag(pair[0]) > 0):
+            d = np.sqrt(np.diag(pair[0]))
+            between, weight = between + pair[1] * pair[0] / np.outer(d, d), weight + pair[1]
+    return np.round(between / weight, 4).tolist() if weight else None
+
+
+def channel_correlation(images) -> list | None:
+    """The noise's C x C correlation between channels alone, as :func:`noise_correlation`
+    reports it (``channels``), without the lags: where the channels were read apart."""
+    return _pooled_channels(channel_products(centre(images[i])) for i in spread(images))
 
 
 def haar_share(lags: dict | None) -> float:

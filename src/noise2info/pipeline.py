@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import Config, ModelConfig
-from .correlation import haar_share, noise_correlation
+from .correlation import channel_correlation, haar_share, noise_correlation
 from .data import channel_stats
 from .data.shuffle import pd_split
 from .data.variance import SIGNAL_DEPENDENT_SHARE, Stabilised, fit_stabiliser
@@ -333,8 +333,8 @@ def _noise_reduced(p: Planning, reading: dict) -> bool:
     of in-camera noise reduction. Channels apart, the reading was of grey planes: the channels'
     correlation is read from the images as given."""
     channels = reading["channels"]
-    if channels is None and p.given is not p.images and p.given[0].shape[0] > 1:
-        channels = noise_correlation(p.given)["channels"]
+    if channels is None and p.given[0].shape[0] > 1:
+        channels = channel_correlation(p.given)
     if channels is None:
         return False
     between = np.asarray(channels, np.float64)

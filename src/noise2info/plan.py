@@ -35,8 +35,9 @@ class Plan(BaseModel):
     start_share : float
         The share of the shipped start's own prediction (``start``, zero-shot) in the output,
         the rest the run's (after the posterior step): :data:`noise2info.pipeline.START_SHARE`
-        for JPEG'd correlated noise from the camera start, colour or grey (stage
-        ``correlation``), 0 otherwise.
+        for JPEG'd correlated noise from the camera start, colour or grey, and for colour noise
+        read shared between the channels (in-camera noise reduction; stage ``correlation``), 0
+        otherwise.
     start_digest : str or None
         With ``start_share``, the shipped start's file digest
         (:func:`noise2info.models.pretrained.start_digest`): prediction refuses another one.
