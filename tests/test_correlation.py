@@ -183,3 +183,34 @@ def test_the_noise_s_correlation_between_channels_is_read_and_carried_by_the_pro
     probe = correlated_probe(rng.standard_normal((3, 128, 128)), None, found)
     assert np.allclose(probe.reshape(3, -1).var(axis=1), 1.0, atol=0.05)
     assert np.allclose(np.corrcoef(probe.reshape(3, -1)), found, atol=0.05)
+
+
+def test_each_colour_channel_s_noise_std_is_corrected_for_its_own_correlation():
+    """Bilinear demosaicing samples green twice as densely as red and blue, so more of green's
+    noise stays at the finest scale: one correction pooled over the channels reads green
+    high and red and blue low; each channel's own correlation brings green to its truth and
+    the three readings together. A grey plane (a run that trains on the channels apart) and a
+    channel without a measurable block keep the pooled correction."""
+    from noise2info.correlation import channel_lags, channel_scales, difference_scale
+    from noise2info.noise_level import direct_noise_std, image_noise_std
+
+    rng = np.random.default_rng(0)
+    pipeline = CameraPipeline(a=0.002, b=0.002)
+    clean = [
+        np.stack([smooth_image((192, 192), seed=3 * s + c) * 0.6 + 0.2 for c in range(3)]) for s in range(3)
+    ]
+    pairs = [pipeline.apply(image, rng) for image in clean]
+    noisy = [x for _, x in pairs]
+    lags, by_channel = noise_correlation(noisy)["lags"], channel_lags(noisy)
+    for ref, x in pairs:
+        std = x.reshape(3, -1).std(axis=1)
+        truth = (x - ref).reshape(3, -1).std(axis=1) / std
+        entry = direct_noise_std([x], stds=[std])["per_image"][0]
+        pooled = np.asarray(image_noise_std(entry, std, lags=lags)) / truth
+        own = np.asarray(image_noise_std(entry, std, lags=lags, lags_by_channel=by_channel)) / truth
+        assert pooled[1] > 1.15 and own[1] == pytest.approx(1.0, abs=0.15)  # green
+        assert pooled.max() / pooled.min() > 2.0 and own.max() / own.min() < 1.7
+    assert channel_lags([x[:1] for x in noisy]) is None
+    assert channel_scales(lags, by_channel, 1) == [difference_scale(lags)]
+    unread = [by_channel[0], {key: None for key in lags}, by_channel[2]]
+    assert channel_scales(lags, unread, 3)[1] == difference_scale(lags)

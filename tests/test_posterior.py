@@ -203,3 +203,18 @@ def test_prediction_reads_the_image_noise_against_the_training_images():
     plan = Plan(refine="posterior")  # a run of config version 7 or older: the image's own reading
     reading = own["per_image"][0]["sigma"]
     assert np.allclose(denoise(model, image, plan=plan), denoise(model, image, plan=plan, sigma=reading))
+
+
+def test_denoise_takes_one_noise_std_or_one_per_channel():
+    from noise2info import ConfigError
+    from noise2info.plan import Plan
+
+    model = small_model(channels=2)
+    image = np.random.default_rng(2).normal(size=(2, 64, 64)) * 20 + 100
+    plan = Plan(refine="posterior")
+    same = denoise(model, image, plan=plan, sigma=0.5)
+    assert np.array_equal(same, denoise(model, image, plan=plan, sigma=[0.5, 0.5]))
+    apart = denoise(model, image, plan=plan, sigma=[0.5, 0.05])
+    assert np.array_equal(apart[0], same[0]) and not np.allclose(apart[1], same[1])
+    with pytest.raises(ConfigError, match="one per channel"):
+        denoise(model, image, plan=plan, sigma=[0.5, 0.5, 0.5])

@@ -328,6 +328,38 @@ def channel_correlation(images) -> list | None:
     return _pooled_channels(channel_products(centre(images[i])) for i in spread(images))
 
 
+def channel_lags(images) -> list[dict] | None:
+    """Each channel's own noise correlation between neighbours: :func:`noise_correlation`'s
+    ``lags`` of that channel's planes alone (None for one-channel images).
+
+    Demosaicing leaves green, sampled twice as densely as red and blue, with more of its noise
+    at the finest scale: on the test bed's camera kind the diagonal Haar detail keeps 0.26 of
+    green's noise variance and 0.09 / 0.10 of red's and blue's, so one correction pooled over
+    the channels (0.15) reads green high and red and blue low
+    (docs/notes/benchmarks.md, "Each channel's own correlation")."""
+    chosen = spread(images)
+    if not chosen or images[chosen[0]].shape[0] < 2:
+        return None
+    windows = [centre(images[i]) for i in chosen]
+    return [noise_correlation([w[c : c + 1] for w in windows])["lags"] for c in range(windows[0].shape[0])]
+
+
+def channel_scales(lags: dict | None, by_channel: list | None, channels: int) -> list[float]:
+    """:func:`difference_scale` of each of ``channels`` channels: from the channel's own lags
+    (``by_channel``, :func:`channel_lags`) where they were read for that many channels, else
+    the pooled ``lags`` (a grey plane of a run that trained on the channels apart, or a channel
+    without a measurable block)."""
+    pooled = difference_scale(lags)
+    if not by_channel or len(by_channel) != channels:
+        return [pooled] * channels
+    return [difference_scale(own) if _read(own) else pooled for own in by_channel]
+
+
+def _read(lags: dict | None) -> bool:
+    """Whether ``lags`` hold the nearest lags :func:`haar_share` needs."""
+    return bool(lags) and all(lags.get(k) is not None for k in ("0,1", "1,0", "1,1", "1,-1"))
+
+
 def haar_share(lags: dict | None) -> float:
     """The share of the noise variance that the diagonal Haar detail keeps, which the
     pixel-difference estimators read (:func:`noise2info.noise_level.direct_noise_std`): 1 for
@@ -335,7 +367,7 @@ def haar_share(lags: dict | None) -> float:
     between neighbours (``lags`` as :func:`noise_correlation` reports them, keys ``"dy,dx"``).
     Demosaiced camera noise keeps about a seventh. Never below 0.05 (a reading no real noise
     gives: the correction stays finite)."""
-    if not lags or any(lags.get(k) is None for k in ("0,1", "1,0", "1,1", "1,-1")):
+    if not _read(lags):
         return 1.0
     share = 1 - lags["0,1"] - lags["1,0"] + (lags["1,1"] + lags["1,-1"]) / 2
     return float(min(max(share, 0.05), 1.0))

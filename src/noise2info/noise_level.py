@@ -365,7 +365,9 @@ def image_noise_stds(found: dict, priors=None) -> list[list[float | None]]:
     return out
 
 
-def image_noise_std(reading: dict | None, std, priors=None, lags=None, scale=None) -> list[float] | None:
+def image_noise_std(
+    reading: dict | None, std, priors=None, lags=None, scale=None, lags_by_channel=None
+) -> list[float] | None:
     """One image's noise std per channel in normalised units, as prediction uses it: the
     posterior step, the check, and the refinement's estimate of them during training.
 
@@ -385,13 +387,16 @@ def image_noise_std(reading: dict | None, std, priors=None, lags=None, scale=Non
         correlated noise low, by the share :func:`noise2info.correlation.haar_share` says.
     scale : float, optional
         A run's ``plan.noise_scale``: the reading times it (JPEG'd correlated noise).
+    lags_by_channel : list of dict, optional
+        Each channel's own correlation (``plan.noise_lags_by_channel``): a channel is corrected
+        by its own share where it was read (:func:`noise2info.correlation.channel_scales`).
 
     Returns
     -------
     list of float or None
         None where neither the image nor the priors give a noise level.
     """
-    from .correlation import difference_scale  # correlation reads its blocks with this module
+    from .correlation import channel_scales  # correlation reads its blocks with this module
 
     std = np.ravel(np.asarray(std, np.float64))
     priors = list(priors) if priors else [None] * len(std)
@@ -407,15 +412,17 @@ def image_noise_std(reading: dict | None, std, priors=None, lags=None, scale=Non
         if value is None:
             return None
         out.append(value)
-    factor = difference_scale(lags) * (scale or 1.0)
-    return [factor * v for v in out]
+    factors = channel_scales(lags, lags_by_channel, len(out))
+    return [f * (scale or 1.0) * v for f, v in zip(factors, out, strict=True)]
 
 
 def plan_image_noise_std(reading: dict | None, std, plan) -> list[float] | None:
     """:func:`image_noise_std` read as a run's ``plan`` says (its ``noise_prior``,
-    ``noise_lags`` and ``noise_scale``): what the trainer, denoise, estimate-sigma and export
-    weigh each image with."""
-    return image_noise_std(reading, std, plan.noise_prior, plan.noise_lags, plan.noise_scale)
+    ``noise_lags``, ``noise_lags_by_channel`` and ``noise_scale``): what the trainer, denoise,
+    estimate-sigma and export weigh each image with."""
+    return image_noise_std(
+        reading, std, plan.noise_prior, plan.noise_lags, plan.noise_scale, plan.noise_lags_by_channel
+    )
 
 
 def direct_noise_level_function(images, bins: int = 16, flat: float = 0.5) -> dict:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import Config, ModelConfig
-from .correlation import channel_correlation, haar_share, noise_correlation
+from .correlation import channel_correlation, channel_lags, haar_share, noise_correlation
 from .data import channel_stats
 from .data.shuffle import pd_split
 from .data.variance import SIGNAL_DEPENDENT_SHARE, Stabilised, fit_stabiliser
@@ -317,6 +317,7 @@ def _decide_correlation(p: Planning) -> None:
         pd_stride=stride,
         mask_block=block,
         noise_lags=reading["lags"] if correlated else None,
+        noise_lags_by_channel=channel_lags(p.given) if correlated else None,
         noise_covariance=reading["covariance"] if correlated else None,
         noise_channels=reading["channels"] if correlated else None,
         posterior_floor=LEAK_FLOOR if leak else 0.0,
@@ -435,7 +436,9 @@ def _note_correlation(plan: Plan, record: dict) -> str | None:
     if plan.start_share:
         notes.append(f"blended with the camera start ({plan.start_share:.0%})")
     if plan.noise_lags:
-        notes.append(f"noise std read for correlated noise (share {haar_share(plan.noise_lags):.2f})")
+        shares = [haar_share(lags) for lags in plan.noise_lags_by_channel or [plan.noise_lags]]
+        shares = " / ".join(f"{share:.2f}" for share in shares)
+        notes.append(f"noise std read for correlated noise (share {shares})")
     c = record.get("correlation")
     if c is not None and c["max"] is not None:
         notes.append(f"noise correlation {c['max']:+.2f}: pixel shuffle stride {plan.pd_stride}")

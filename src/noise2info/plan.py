@@ -58,6 +58,12 @@ class Plan(BaseModel):
     noise_lags : dict or None
         The noise's correlation between neighbours (lags ``'dy,dx'``) that each image's
         noise std is corrected for (stage ``correlation``); None: independent noise.
+    noise_lags_by_channel : list of dict or None
+        Beside ``noise_lags``, each colour channel's own correlation between neighbours
+        (:func:`noise2info.correlation.channel_lags`): each channel's noise std is corrected
+        for its own (demosaicing leaves green's noise finer than red's and blue's; stage
+        ``correlation``). None: one channel, independent noise, or a run from before it (every
+        channel is then corrected for ``noise_lags``).
     noise_covariance : dict or None
         Beside ``noise_lags``, the noise's correlation at every lag out to
         :data:`noise2info.correlation.REACH` pixels, unbent by the reading's block fit
@@ -98,6 +104,7 @@ class Plan(BaseModel):
     pd_stride: int = Field(1, ge=1)
     mask_block: int | None = Field(None, ge=1)
     noise_lags: dict[str, float] | None = None
+    noise_lags_by_channel: list[dict[str, float | None]] | None = None
     noise_covariance: dict[str, float] | None = None
     noise_channels: list[list[float]] | None = None
     noise_prior: list[tuple[float, float] | None] | None = None

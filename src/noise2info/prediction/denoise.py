@@ -11,6 +11,7 @@ back, line offsets removed.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -20,7 +21,7 @@ from ..data import channel_stats, denormalise, normalise
 from ..data.patches import dihedral_mean
 from ..data.shuffle import pd_down, pd_up
 from ..data.variance import Stabilised, inverse_generalized_anscombe
-from ..errors import ImageError
+from ..errors import ConfigError, ImageError
 from ..io import cast_to, check_samples
 from ..models import inference_model, receptive_radius
 from ..models.pretrained import mixed_start
@@ -68,6 +69,16 @@ def image_sigmas(image, std, plan: Plan) -> list[float] | None:
     return plan_image_noise_std(entry, std, plan)
 
 
+def given_sigmas(sigma, channels: int) -> list[float]:
+    """``denoise``'s ``sigma``, one for all channels or one per channel, as a list per channel."""
+    values = [float(v) for v in np.ravel(sigma)]
+    if len(values) == 1:
+        return values * channels
+    if len(values) != channels:
+        raise ConfigError(f"sigma: one noise std or one per channel ({channels}), not {len(values)}")
+    return values
+
+
 def _start_network(net: nn.Module, plan: Plan) -> nn.Module | None:
     """The shipped start a mixing plan (``plan.start_share``) predicts with beside the run's
     network (:func:`noise2info.models.pretrained.mixed_start`), ready for prediction on the
@@ -91,7 +102,7 @@ def denoise(
     name: str = "image",
     return_bound: bool = False,
     return_gain: bool = False,
-    sigma: float | None = None,
+    sigma: float | Sequence[float] | None = None,
     seed: int = 0,
     posterior: bool | None = None,
     lines: bool | None = None,
@@ -141,10 +152,10 @@ def denoise(
         risk estimate (:mod:`noise2info.safety`; one more pass with a probe), and the blend
         with the input that would minimise the estimated error. It rates the output as
         written, with the posterior step where it is used, but without TTA.
-    sigma : float, optional
-        The image's noise std in normalised units for the bound and the posterior step; by
-        default measured on the image, channel by channel, and read with the plan
-        (:func:`image_sigmas`).
+    sigma : float or sequence of float, optional
+        The image's noise std in normalised units for the bound and the posterior step, one
+        for all channels or one per channel; by default measured on the image, channel by
+        channel, and read with the plan (:func:`image_sigmas`).
     seed : int
         Seed of the bound's masks and the gain's probes.
     posterior : bool, optional
@@ -277,7 +288,7 @@ def _denoise(
 
     sigmas = None  # per channel, normalised units: the posterior step's and the ratings'
     if plan.posterior or return_bound or return_gain:
-        sigmas = [float(sigma)] * cfg.channels if sigma is not None else image_sigmas(source, std, plan)
+        sigmas = given_sigmas(sigma, cfg.channels) if sigma is not None else image_sigmas(source, std, plan)
     use_posterior = plan.posterior and sigmas is not None
 
     margin = overlap if overlap is not None else receptive_radius(cfg)
