@@ -4,10 +4,14 @@ pooled over the channels (issue 28, item 1).
 The noise std is read from the finest-scale differences and divided by the share of the noise
 variance they keep under the measured correlation (:func:`noise2info.correlation.haar_share`).
 Demosaicing leaves green's noise finer than red's and blue's, so since 2026-12-08 each channel
-is corrected by its own share (``plan.noise_lags_by_channel``). Each kind (the real-sim test
-bed's and the variants of ``noise_reduced.py``) is trained on with the default (``--steps``,
-seed 0) and denoised three ways: as planned, with the pooled correction (the field set to None,
-as before), and with each channel's true noise std (noisy minus reference: an oracle). Printed:
+is corrected by its own share (``plan.noise_lags_by_channel``), and since 2026-12-08 (later)
+each channel's std is the geometric mean of that reading and the same at the second scale
+(``plan.noise_covariance_by_channel``). Each kind (the real-sim test bed's and the variants of
+``noise_reduced.py``) is trained on with the default (``--steps``, seed 0) and denoised three
+ways: as planned, at the finest scale alone (the covariance fields set to None, as before; the
+check's probe then carries the nearest lags, so its expected gain differs from before), and
+with each channel's true noise std (noisy minus reference: an oracle). The record of the
+pooled correction against each channel's own is benchmarks/results/channel-shares/. Printed:
 each channel's reading over its truth (geometric mean, spread of the log, range, share within
 15 %), each image's gain over the noisy one (mean and worst, dB, peak 1) and the check's
 expected gain against the true one.
@@ -70,7 +74,8 @@ def main() -> None:
         plan = run.plan
         shares = [round(haar_share(lags), 3) for lags in plan.noise_lags_by_channel or []]
         print(f"{kind}: pooled share {haar_share(plan.noise_lags):.3f}, each channel's {shares}", flush=True)
-        variants = {"each channel's": plan, "pooled": plan.model_copy(update={"noise_lags_by_channel": None})}
+        finest = {"noise_covariance": None, "noise_covariance_by_channel": None}
+        variants = {"two scales": plan, "finest scale": plan.model_copy(update=finest)}
         rows = {name: {"ratios": [], "gain": [], "expected": []} for name in [*variants, "true std"]}
         for x, y in zip(noisy, references, strict=True):
             truth = true_stds(x, y)

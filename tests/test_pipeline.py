@@ -44,6 +44,7 @@ def test_switched_off_the_stages_decide_nothing_from_the_data():
     on = pipeline.make_plan(camera, tiny_config(channels=3)).plan
     assert on.mask_block == 3 and on.noise_lags  # correlated demosaiced noise, read as such
     assert len(on.noise_lags_by_channel) == 3  # and each colour channel's own correlation
+    assert len(on.noise_covariance_by_channel) == 3 and on.noise_covariance  # for the second scale
     assert on.posterior_floor > 0  # the prediction carries some of it: the step keeps a share
     off = tiny_config(channels=3, **pipeline.stage_settings("off", ("start", "lines", "vst", "correlation")))
     planning = pipeline.make_plan(camera, off)
@@ -57,7 +58,7 @@ def test_switched_off_the_stages_decide_nothing_from_the_data():
         1,
         None,
     )
-    assert plan.noise_lags_by_channel is None
+    assert plan.noise_lags_by_channel is None and plan.noise_covariance_by_channel is None
     assert plan.noise_prior is not None  # the noise stage reads the level whatever the rest
     assert plan.posterior_floor == 0.0
     sensor = [x.astype(np.float32) for x in real_sim_images("sensor", side=96)[2]]

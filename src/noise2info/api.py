@@ -509,7 +509,8 @@ def estimate_sigma(
     readout, bound = run(images, stats)
     # The noise std against intensity (one channel: its intensity scale is the image's own).
     nlf = noise_level_function(parts) if net.config.channels == 1 and not vst else None
-    sigma, _ = plan_noise_std(measured["sigma"], readout.sigma(), bound, plan)  # the bound read here
+    # The run's noise std as training reports it, from the bound read here.
+    sigma, _ = plan_noise_std(measured["sigma"], readout.sigma(), bound, plan, measured["coarse"])
     return {
         "sigma": sigma,
         "sigma_readout": readout.sigma(),

@@ -328,9 +328,9 @@ def channel_correlation(images) -> list | None:
     return _pooled_channels(channel_products(centre(images[i])) for i in spread(images))
 
 
-def channel_lags(images) -> list[dict] | None:
-    """Each channel's own noise correlation between neighbours: :func:`noise_correlation`'s
-    ``lags`` of that channel's planes alone (None for one-channel images).
+def channel_correlations(images) -> list[dict] | None:
+    """Each channel's own noise correlation: :func:`noise_correlation` of that channel's planes
+    alone (None for one-channel images), read once for ``lags`` and ``covariance``.
 
     Demosaicing leaves green, sampled twice as densely as red and blue, with more of its noise
     at the finest scale: on the test bed's camera kind the diagonal Haar detail keeps 0.26 of
@@ -341,12 +341,13 @@ def channel_lags(images) -> list[dict] | None:
     if not chosen or images[chosen[0]].shape[0] < 2:
         return None
     windows = [centre(images[i]) for i in chosen]
-    return [noise_correlation([w[c : c + 1] for w in windows])["lags"] for c in range(windows[0].shape[0])]
+    return [noise_correlation([w[c : c + 1] for w in windows]) for c in range(windows[0].shape[0])]
 
 
 def channel_scales(lags: dict | None, by_channel: list | None, channels: int) -> list[float]:
     """:func:`difference_scale` of each of ``channels`` channels: from the channel's own lags
-    (``by_channel``, :func:`channel_lags`) where they were read for that many channels, else
+    (``by_channel``: :func:`channel_correlations`' ``lags``) where they were read for that many
+    channels, else
     the pooled ``lags`` (a grey plane of a run that trained on the channels apart, or a channel
     without a measurable block)."""
     pooled = difference_scale(lags)
@@ -377,6 +378,41 @@ def difference_scale(lags: dict | None) -> float:
     """What a pixel-difference noise reading is multiplied by to give the noise std:
     ``1 / sqrt(haar_share(lags))`` (1 for independent noise)."""
     return 1 / math.sqrt(haar_share(lags))
+
+
+# The second scale's diagonal detail: (A - B - C + D) / 2 of the 2 x 2 means A, B / C, D of a
+# 4 x 4 patch, as weights on its pixels. White noise keeps a quarter of its variance there.
+_COARSE = np.kron(np.array([[1.0, -1.0], [-1.0, 1.0]]), np.ones((2, 2))) / 8
+
+
+def coarse_share(covariance: dict | None) -> float:
+    """The share of the noise variance that the diagonal Haar detail of the 2 x 2 means keeps,
+    over what independent noise keeps there (a quarter): the correction of the second scale's
+    reading (:func:`noise2info.noise_level.direct_noise_std`'s ``coarse_channels``), from the
+    noise's correlation out to :data:`REACH` pixels (``covariance`` as
+    :func:`noise_correlation` reports it, keys ``"dy,dx"``); 1 without one. The pixel pairs
+    of a 4 x 4 patch lie at most 3 pixels apart, all within reach. Demosaiced camera noise
+    keeps 1.1-1.6 of the white share there, against a seventh at the finest scale. Never
+    below 0.05."""
+    if not covariance:
+        return 1.0
+    y, x = np.indices(_COARSE.shape)
+    w, y, x = _COARSE.ravel(), y.ravel(), x.ravel()
+    rho = np.eye(w.size)
+    for a in range(w.size):
+        for b in range(a + 1, w.size):  # raster order: (dy, dx) is the key's half of each pair
+            rho[a, b] = rho[b, a] = covariance.get(f"{y[b] - y[a]},{x[b] - x[a]}") or 0.0
+    return float(max(w @ rho @ w / np.sum(w**2), 0.05))
+
+
+def coarse_scales(covariance: dict | None, by_channel: list | None, channels: int) -> list[float]:
+    """What each of ``channels`` channels' second-scale reading is multiplied by:
+    ``1 / sqrt(coarse_share)`` of the channel's own ``covariance`` where read for that many
+    channels (``by_channel``), else of the pooled one (as :func:`channel_scales`)."""
+    pooled = 1 / math.sqrt(coarse_share(covariance))
+    if not by_channel or len(by_channel) != channels:
+        return [pooled] * channels
+    return [1 / math.sqrt(coarse_share(own)) if own else pooled for own in by_channel]
 
 
 PROBE_SIDE = 32  # FFT grid on which the probe's filter is factorised

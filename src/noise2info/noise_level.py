@@ -71,14 +71,18 @@ def run_noise_std(
     return direct, "images"
 
 
-def plan_noise_std(reading: float | None, readout, sigma_loss, plan) -> tuple[float | None, str]:
+def plan_noise_std(reading: float | None, readout, sigma_loss, plan, coarse=None) -> tuple[float | None, str]:
     """:func:`run_noise_std` of the images' pooled ``reading`` as it comes from
     :func:`direct_noise_std`: corrected first as the run's ``plan`` says (``noise_lags``,
-    ``noise_scale``), as each image's reading is at prediction."""
-    from .correlation import difference_scale  # correlation reads its blocks with this module
+    ``noise_scale``) and, where it carries ``noise_covariance``, combined with the second
+    scale's pooled reading (``coarse``), as each image's reading is at prediction
+    (:func:`image_noise_std`)."""
+    from .correlation import coarse_share, difference_scale  # correlation reads blocks with this module
 
     if reading is not None:
         reading *= difference_scale(plan.noise_lags) * (plan.noise_scale or 1.0)
+        if coarse and plan.noise_covariance is not None:
+            reading = math.sqrt(reading * coarse / math.sqrt(coarse_share(plan.noise_covariance)))
     scaled = (plan.noise_scale or 1.0) > 1.0
     return run_noise_std(reading, readout, sigma_loss, plan.noise_lags is not None, scaled)
 
@@ -180,6 +184,19 @@ def plane_noise_variance(plane: np.ndarray, bins: int = 8, flat: float = 0.1) ->
     return (float(np.mean(var)), int(detail.size), kept) if var else None
 
 
+def _coarse_std(planes, std: float) -> float | None:
+    """A channel's normalised noise std read as :func:`plane_noise_variance` reads it, on the
+    2 x 2 means of its planes: the second scale, where white noise keeps a quarter of its
+    variance (hence the factor 2). Correlated noise keeps more of its variance there than at
+    the finest scale (demosaiced camera noise about 1.3 of the white share, against a seventh),
+    and its correction (:func:`noise2info.correlation.coarse_share`) reads it closer; more of
+    the signal too. None where no plane is large enough."""
+    found = [f for f in (plane_noise_variance(_haar(p)[0]) for p in planes) if f is not None]
+    if not found or std <= 0:
+        return None
+    return float(2 * np.sqrt(np.average([f[0] for f in found], weights=[f[1] for f in found])) / std)
+
+
 def direct_noise_std(images, stds=None) -> dict:
     """The noise std of pixel-independent noise from the noisy images alone, no network.
 
@@ -198,13 +215,17 @@ def direct_noise_std(images, stds=None) -> dict:
     dict
         ``sigma``: in normalised units (each image and channel divided by its std), pooled
         over pixels as an rms, like the paper's sigma_n (None without a plane of 8 x 8 or
-        more); ``per_image``: each image read, its normalised and intensity-unit std (None
+        more); ``coarse``: the same at the second scale (:func:`_coarse_std`); ``per_image``:
+        each image read, its normalised and intensity-unit std (None
         where it could not be measured), each channel's normalised std (``sigma_channels``),
         std of intensity (``std_channels``) and the blocks its variance rests on
-        (``kept_channels``, 0 where none; :func:`shrink_noise_variance`);
+        (``kept_channels``, 0 where none; :func:`shrink_noise_variance`), and each channel's
+        normalised std read the same way at the second scale (``coarse_channels``,
+        :func:`_coarse_std`; for correlated noise);
         ``images_read``: how many images were read.
     """
     per_image, num, den = [], 0.0, 0
+    coarse_num, coarse_den = 0.0, 0
     chosen = spread(images)
     for i in chosen:
         window = centre(images[i])
@@ -212,10 +233,11 @@ def direct_noise_std(images, stds=None) -> dict:
         std = np.asarray(stds[i], np.float64).ravel() if stds is not None else flat.std(axis=1)
         var, count = [], []  # normalised, per channel with a measurable plane
         channels = []  # each channel's normalised std, None where it has no measurable plane
+        coarse = []  # the same at the second scale
         kept = []
         for c in range(window.shape[0]):
-            found = [plane_noise_variance(p) for p in window[c].reshape(-1, *window.shape[-2:])]
-            found = [f for f in found if f is not None]
+            planes = window[c].reshape(-1, *window.shape[-2:])
+            found = [f for f in map(plane_noise_variance, planes) if f is not None]
             own = None
             if found and std[c] > 0:
                 n = [f[1] for f in found]
@@ -223,6 +245,9 @@ def direct_noise_std(images, stds=None) -> dict:
                 count.append(sum(n))
                 own = float(np.sqrt(var[-1]))
             channels.append(own)
+            coarse.append(_coarse_std(planes, std[c]))
+            if own is not None and coarse[-1] is not None:  # pooled with the finest scale's weights
+                coarse_num, coarse_den = coarse_num + coarse[-1] ** 2 * count[-1], coarse_den + count[-1]
             kept.append(sum(f[2] for f in found))
         sigma = float(np.sqrt(np.average(var, weights=count))) if var else None
         scale = float(np.mean(std))  # intensity units: the normalised std times the image's std
@@ -232,6 +257,7 @@ def direct_noise_std(images, stds=None) -> dict:
                 "sigma": sigma,
                 "sigma_intensity": None if sigma is None else sigma * scale,
                 "sigma_channels": channels,
+                "coarse_channels": coarse,
                 "std_channels": [float(v) for v in std],
                 "kept_channels": kept,
             }
@@ -240,6 +266,7 @@ def direct_noise_std(images, stds=None) -> dict:
         den += sum(count)
     return {
         "sigma": float(np.sqrt(num / den)) if den else None,
+        "coarse": float(np.sqrt(coarse_num / coarse_den)) if coarse_den else None,
         "per_image": per_image,
         "images_read": len(chosen),
     }
@@ -366,7 +393,14 @@ def image_noise_stds(found: dict, priors=None) -> list[list[float | None]]:
 
 
 def image_noise_std(
-    reading: dict | None, std, priors=None, lags=None, scale=None, lags_by_channel=None
+    reading: dict | None,
+    std,
+    priors=None,
+    lags=None,
+    scale=None,
+    lags_by_channel=None,
+    covariance=None,
+    covariance_by_channel=None,
 ) -> list[float] | None:
     """One image's noise std per channel in normalised units, as prediction uses it: the
     posterior step, the check, and the refinement's estimate of them during training.
@@ -390,13 +424,22 @@ def image_noise_std(
     lags_by_channel : list of dict, optional
         Each channel's own correlation (``plan.noise_lags_by_channel``): a channel is corrected
         by its own share where it was read (:func:`noise2info.correlation.channel_scales`).
+    covariance, covariance_by_channel : dict, list of dict, optional
+        The noise's correlation out to 3 pixels, pooled and each channel's own
+        (``plan.noise_covariance``, ``plan.noise_covariance_by_channel``): with them a channel's
+        std is the geometric mean of its finest-scale reading and its second-scale one
+        (``coarse_channels``), each corrected for the correlation. The finest scale keeps a
+        tenth of camera noise and its correction reads smooth images 25-30 % low; the second
+        keeps more of the noise and of the signal, and reads textured images 5-15 % high. On the
+        test bed's camera kinds 69 of 105 channels read within 15 % against 39 at the finest
+        scale alone (docs/notes/benchmarks.md, "The noise std at two scales").
 
     Returns
     -------
     list of float or None
         None where neither the image nor the priors give a noise level.
     """
-    from .correlation import channel_scales  # correlation reads its blocks with this module
+    from .correlation import channel_scales, coarse_scales  # correlation reads blocks with this module
 
     std = np.ravel(np.asarray(std, np.float64))
     priors = list(priors) if priors else [None] * len(std)
@@ -413,15 +456,32 @@ def image_noise_std(
             return None
         out.append(value)
     factors = channel_scales(lags, lags_by_channel, len(out))
-    return [f * (scale or 1.0) * v for f, v in zip(factors, out, strict=True)]
+    out = [f * (scale or 1.0) * v for f, v in zip(factors, out, strict=True)]
+    if covariance is None or reading is None or "coarse_channels" not in reading:
+        return out
+    factors = coarse_scales(covariance, covariance_by_channel, len(out))
+    coarse = reading["coarse_channels"]
+    return [
+        v if c >= len(coarse) or coarse[c] is None else math.sqrt(v * f * coarse[c])
+        for c, (f, v) in enumerate(zip(factors, out, strict=True))
+    ]
 
 
 def plan_image_noise_std(reading: dict | None, std, plan) -> list[float] | None:
     """:func:`image_noise_std` read as a run's ``plan`` says (its ``noise_prior``,
-    ``noise_lags``, ``noise_lags_by_channel`` and ``noise_scale``): what the trainer, denoise,
-    estimate-sigma and export weigh each image with."""
+    ``noise_lags``, ``noise_scale``, ``noise_covariance`` and their values by channel): what the
+    trainer, denoise, estimate-sigma and export weigh each image with. JPEG'd noise is scaled
+    to the bound instead (``noise_scale``) and carries no covariance for this: its noise is
+    gone where the image is smooth, at either scale."""
     return image_noise_std(
-        reading, std, plan.noise_prior, plan.noise_lags, plan.noise_scale, plan.noise_lags_by_channel
+        reading,
+        std,
+        plan.noise_prior,
+        plan.noise_lags,
+        plan.noise_scale,
+        plan.noise_lags_by_channel,
+        plan.noise_covariance,
+        plan.noise_covariance_by_channel,
     )
 
 

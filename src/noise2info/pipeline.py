@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import Config, ModelConfig
-from .correlation import channel_correlation, channel_lags, haar_share, noise_correlation
+from .correlation import channel_correlation, channel_correlations, haar_share, noise_correlation
 from .data import channel_stats
 from .data.shuffle import pd_split
 from .data.variance import SIGNAL_DEPENDENT_SHARE, Stabilised, fit_stabiliser
@@ -313,11 +313,13 @@ def _decide_correlation(p: Planning) -> None:
     leak = stride == 1 and reading is not None and reading["correlated"]
     camera = _camera_start(p, reading)
     mix = camera and (reading["jpeg"] or _noise_reduced(p, reading))  # only at pd_stride 1
+    own = channel_correlations(p.given) if correlated else None
     p.decided(
         pd_stride=stride,
         mask_block=block,
         noise_lags=reading["lags"] if correlated else None,
-        noise_lags_by_channel=channel_lags(p.given) if correlated else None,
+        noise_lags_by_channel=[c["lags"] for c in own] if own else None,
+        noise_covariance_by_channel=[c["covariance"] for c in own] if own else None,
         noise_covariance=reading["covariance"] if correlated else None,
         noise_channels=reading["channels"] if correlated else None,
         posterior_floor=LEAK_FLOOR if leak else 0.0,
@@ -438,7 +440,8 @@ def _note_correlation(plan: Plan, record: dict) -> str | None:
     if plan.noise_lags:
         shares = [haar_share(lags) for lags in plan.noise_lags_by_channel or [plan.noise_lags]]
         shares = " / ".join(f"{share:.2f}" for share in shares)
-        notes.append(f"noise std read for correlated noise (share {shares})")
+        scales = ", two scales" if plan.noise_covariance else ""
+        notes.append(f"noise std read for correlated noise (share {shares}{scales})")
     c = record.get("correlation")
     if c is not None and c["max"] is not None:
         notes.append(f"noise correlation {c['max']:+.2f}: pixel shuffle stride {plan.pd_stride}")

@@ -60,16 +60,21 @@ class Plan(BaseModel):
         noise std is corrected for (stage ``correlation``); None: independent noise.
     noise_lags_by_channel : list of dict or None
         Beside ``noise_lags``, each colour channel's own correlation between neighbours
-        (:func:`noise2info.correlation.channel_lags`): each channel's noise std is corrected
+        (:func:`noise2info.correlation.channel_correlations`): each channel's noise std is corrected
         for its own (demosaicing leaves green's noise finer than red's and blue's; stage
         ``correlation``). None: one channel, independent noise, or a run from before it (every
         channel is then corrected for ``noise_lags``).
     noise_covariance : dict or None
         Beside ``noise_lags``, the noise's correlation at every lag out to
         :data:`noise2info.correlation.REACH` pixels, unbent by the reading's block fit
-        (:func:`noise2info.correlation.unbent_correlation`): the check's probe carries it
-        (stage ``correlation``). None: independent noise, or a run from before it (the probe
-        then carries ``noise_lags``).
+        (:func:`noise2info.correlation.unbent_correlation`): the check's probe carries it, and
+        each image's noise std read at the second scale is corrected for it
+        (:func:`noise2info.correlation.coarse_share`; stage ``correlation``). None: independent
+        noise, or a run from before it (the probe then carries ``noise_lags``, and the std is
+        read at the finest scale alone).
+    noise_covariance_by_channel : list of dict or None
+        Beside ``noise_covariance``, each colour channel's own, for its second-scale reading;
+        None as ``noise_lags_by_channel``.
     noise_channels : list or None
         The noise's C x C correlation between channels (stage ``correlation``): the check's
         probe carries it where one network sees all the channels. None: independent noise,
@@ -106,6 +111,7 @@ class Plan(BaseModel):
     noise_lags: dict[str, float] | None = None
     noise_lags_by_channel: list[dict[str, float | None]] | None = None
     noise_covariance: dict[str, float] | None = None
+    noise_covariance_by_channel: list[dict[str, float] | None] | None = None
     noise_channels: list[list[float]] | None = None
     noise_prior: list[tuple[float, float] | None] | None = None
     noise_scale: float | None = Field(None, gt=0)

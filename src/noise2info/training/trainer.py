@@ -528,7 +528,9 @@ class Trainer:
         # The run's sigma: from the images themselves, which at CPU budgets is closer to the
         # truth than any readout of a not fully trained F (docs/notes/benchmarks.md, "Noise
         # readout"); for correlated noise with the bound (noise_level.run_noise_std).
-        self._sigma, rule = plan_noise_std(self.direct["sigma"], self._readout, self.sigma_loss, self.plan)
+        self._sigma, rule = plan_noise_std(
+            self.direct["sigma"], self._readout, self.sigma_loss, self.plan, self.direct.get("coarse")
+        )
         self.history.readings["noise"] = {"sigma_rule": rule}
         # The plain layout again: the trained model predicts exactly as the saved one reloaded.
         self.model.to(memory_format=torch.contiguous_format).eval()
