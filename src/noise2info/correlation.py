@@ -347,9 +347,8 @@ def channel_correlations(images) -> list[dict] | None:
 def channel_scales(lags: dict | None, by_channel: list | None, channels: int) -> list[float]:
     """:func:`difference_scale` of each of ``channels`` channels: from the channel's own lags
     (``by_channel``: :func:`channel_correlations`' ``lags``) where they were read for that many
-    channels, else
-    the pooled ``lags`` (a grey plane of a run that trained on the channels apart, or a channel
-    without a measurable block)."""
+    channels, else the pooled ``lags`` (a grey plane of a run that trained on the channels apart,
+    or a channel without a measurable block)."""
     pooled = difference_scale(lags)
     if not by_channel or len(by_channel) != channels:
         return [pooled] * channels

@@ -216,8 +216,8 @@ def direct_noise_std(images, stds=None) -> dict:
         ``sigma``: in normalised units (each image and channel divided by its std), pooled
         over pixels as an rms, like the paper's sigma_n (None without a plane of 8 x 8 or
         more); ``coarse``: the same at the second scale (:func:`_coarse_std`); ``per_image``:
-        each image read, its normalised and intensity-unit std (None
-        where it could not be measured), each channel's normalised std (``sigma_channels``),
+        each image read, its normalised and intensity-unit std (None where it could not be
+        measured), each channel's normalised std (``sigma_channels``),
         std of intensity (``std_channels``) and the blocks its variance rests on
         (``kept_channels``, 0 where none; :func:`shrink_noise_variance`), and each channel's
         normalised std read the same way at the second scale (``coarse_channels``,
