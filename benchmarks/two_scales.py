@@ -12,8 +12,9 @@ two where the noise reads correlated and not JPEG'd (``noise_level.image_noise_s
 Printed for each kind of the test bed (``noise_reduced.images``: the real-sim kinds and the
 camera variants) and for demosaiced or noise-reduced noise on smooth ramps (no texture: the
 correction alone): each channel's reading over its truth, geometric mean, spread of the log,
-range and share within 15 %. Each channel's correlation is read from the kind's five images as
-the correlation stage reads it (``correlation.channel_correlations``). ``--polyu`` adds
+range and share within 15 %, and the same of each image's rms over its channels. Each channel's
+correlation is read from the kind's five images as the correlation stage reads it
+(``correlation.channel_correlations``). ``--polyu`` adds
 polyu-dev's 56 JPEG'd photos (read from ../shared, each photo's rms over channels), where the
 default scales the finest reading to the bound instead.
 
@@ -106,9 +107,13 @@ def main() -> None:
     sets += [(f"{name}, smooth ramps", ramps(pipeline, args.side)) for name, pipeline in RAMPS.items()]
     for name, (references, noisy) in sets:
         rows = readings(noisy, references)
+        images_rms = readings(noisy, references, per_photo=True)
         print(name, flush=True)
         for row, ratios in rows.items():
-            print(f"  {row}: {summary(ratios)}", flush=True)
+            print(
+                f"  {row}: {summary(ratios)}; each image (rms over channels): {summary(images_rms[row])}",
+                flush=True,
+            )
     if args.polyu:
         references, noisy = polyu(args.data)
         print("polyu-dev, each photo (not the default there: JPEG'd)", flush=True)
