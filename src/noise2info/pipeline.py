@@ -397,6 +397,7 @@ def _explain_correlation(plan: Plan, record: dict) -> list[str]:
         )
         read = (
             "denoise reads each image's noise std corrected for the correlation"
+            + (", at two scales (the finest keeps little of such noise)" if plan.noise_covariance else "")
             if plan.noise_lags
             else "JPEG: each image's noise reading is scaled as the noise stage says"
         )
