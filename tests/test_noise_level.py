@@ -131,3 +131,22 @@ def test_the_runs_noise_std_follows_its_rule():
     assert 0.05 < sigma < BOUND_SHARE * 0.2
     # without a bound (methods without one) the reading stands
     assert run_noise_std(0.05, 0.3, None, corrected=True, scaled=True) == (0.05, "images")
+
+
+def test_the_runs_pooled_reading_takes_the_second_scale_where_the_plan_has_a_covariance():
+    """As each image's: with ``noise_covariance`` the corrected pooled reading is the geometric
+    mean of the finest scale's and the second's (each corrected); without it (independent or
+    JPEG'd noise) the second scale is not used."""
+    from noise2info.correlation import coarse_share, difference_scale
+    from noise2info.noise_level import plan_noise_std
+    from noise2info.plan import Plan
+
+    lags = {"0,1": 0.5, "1,0": 0.5, "1,1": 0.3, "1,-1": 0.3, "0,2": 0.2, "2,0": 0.2}
+    covariance = dict(lags)
+    finest = 0.02 * difference_scale(lags)
+    second = 0.09 / np.sqrt(coarse_share(covariance))
+    both = Plan(noise_lags=lags, noise_covariance=covariance)
+    sigma, rule = plan_noise_std(0.02, None, None, both, coarse=0.09)
+    assert rule == "images" and sigma == pytest.approx(np.sqrt(finest * second))
+    assert plan_noise_std(0.02, None, None, Plan(noise_lags=lags), coarse=0.09)[0] == pytest.approx(finest)
+    assert plan_noise_std(0.02, None, None, Plan(), coarse=0.09)[0] == pytest.approx(0.02)
