@@ -74,13 +74,14 @@ def calibrated(references: list, noisy: list) -> None:
     """Part two: each channel's reading calibrated on simulated noise, over its truth."""
     own = channel_correlations(noisy)
     factors = [calibration(c["covariance"]) for c in own]
-    rows = {"finest": [], "second": [], "both": []}
+    rows = {"finest": [], "second": [], "both": [], "finest with the second as the default reads it": []}
     for entry, x, y in zip(direct_noise_std(noisy)["per_image"], noisy, references, strict=True):
         flat = x.reshape(len(x), -1)
         truth = (flat - y.reshape(len(x), -1)).std(axis=1) / flat.std(axis=1)
         for c, (f1, f2) in enumerate(factors):
             a, b = entry["sigma_channels"][c] * f1, entry["coarse_channels"][c] * f2
-            for name, value in zip(rows, (a, b, np.sqrt(a * b)), strict=True):
+            default = entry["coarse_channels"][c] / np.sqrt(coarse_share(own[c]["covariance"]))
+            for name, value in zip(rows, (a, b, np.sqrt(a * b), np.sqrt(a * default)), strict=True):
                 rows[name].append(value / truth[c])
     print(f"  factors {[tuple(round(v, 2) for v in f) for f in factors]}", flush=True)
     for name, ratios in rows.items():
