@@ -185,6 +185,17 @@ def test_the_noise_s_correlation_between_channels_is_read_and_carried_by_the_pro
     assert np.allclose(np.corrcoef(probe.reshape(3, -1)), found, atol=0.05)
 
 
+def _demosaiced_smooth_colour(a: float, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(reference, noisy)`` of three smooth 192 x 192 colour images through a camera with shot
+    noise ``a`` (read noise 0.002) and bilinear demosaicing."""
+    rng = np.random.default_rng(seed)
+    pipeline = CameraPipeline(a=a, b=0.002)
+    clean = [
+        np.stack([smooth_image((192, 192), seed=3 * s + c) * 0.6 + 0.2 for c in range(3)]) for s in range(3)
+    ]
+    return [pipeline.apply(image, rng) for image in clean]
+
+
 def test_each_colour_channel_s_noise_std_is_corrected_for_its_own_correlation():
     """Bilinear demosaicing samples green twice as densely as red and blue, so more of green's
     noise stays at the finest scale: one correction pooled over the channels reads green
@@ -194,12 +205,7 @@ def test_each_colour_channel_s_noise_std_is_corrected_for_its_own_correlation():
     from noise2info.correlation import channel_correlations, channel_scales, difference_scale
     from noise2info.noise_level import direct_noise_std, image_noise_std
 
-    rng = np.random.default_rng(0)
-    pipeline = CameraPipeline(a=0.002, b=0.002)
-    clean = [
-        np.stack([smooth_image((192, 192), seed=3 * s + c) * 0.6 + 0.2 for c in range(3)]) for s in range(3)
-    ]
-    pairs = [pipeline.apply(image, rng) for image in clean]
+    pairs = _demosaiced_smooth_colour(a=0.002, seed=0)
     noisy = [x for _, x in pairs]
     lags, by_channel = noise_correlation(noisy)["lags"], [c["lags"] for c in channel_correlations(noisy)]
     for ref, x in pairs:
@@ -253,12 +259,7 @@ def test_the_noise_std_read_at_two_scales_is_closer_to_the_truth_under_demosaici
     from noise2info.noise_level import direct_noise_std, image_noise_std, plan_image_noise_std
     from noise2info.plan import Plan
 
-    rng = np.random.default_rng(1)
-    pipeline = CameraPipeline(a=0.004, b=0.002)
-    clean = [
-        np.stack([smooth_image((192, 192), seed=3 * s + c) * 0.6 + 0.2 for c in range(3)]) for s in range(3)
-    ]
-    pairs = [pipeline.apply(image, rng) for image in clean]
+    pairs = _demosaiced_smooth_colour(a=0.004, seed=1)
     noisy = [x for _, x in pairs]
     pooled, own = noise_correlation(noisy), channel_correlations(noisy)
     plan = Plan(
